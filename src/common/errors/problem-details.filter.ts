@@ -1,0 +1,79 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { ProblemException } from './problem.exception.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  [extension: string]: unknown;
+}
+
+/** Errors raised by Fastify itself before a route runs (bad JSON, body too large, wrong media type). */
+interface FastifyClientError extends Error {
+  code: string;
+  statusCode: number;
+}
+
+function isFastifyClientError(error: unknown): error is FastifyClientError {
+  if (!(error instanceof Error)) return false;
+  const candidate = error as Partial<FastifyClientError>;
+  return (
+    typeof candidate.code === 'string' &&
+    candidate.code.startsWith('FST_') &&
+    typeof candidate.statusCode === 'number' &&
+    candidate.statusCode >= 400 &&
+    candidate.statusCode < 500
+  );
+}
+
+function httpExceptionDetail(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (Array.isArray(message)) return message.join('; ');
+  if (typeof message === 'string') return message;
+  return exception.message;
+}
+
+/**
+ * The one place where errors become HTTP answers: every failure leaves as RFC 9457
+ * problem+json, and anything unexpected becomes a 500 that reveals nothing internal.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemDetails');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const problem = this.toProblem(exception, request.url);
+    if (problem.status >= 500) {
+      this.logger.error({ message: 'request failed', request_id: request.id, error: String(exception), stack: (exception as Error)?.stack });
+    }
+    void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+  }
+
+  private toProblem(exception: unknown, instance: string): ProblemBody {
+    if (exception instanceof ProblemException) {
+      const { type = 'about:blank', errors, extensions } = exception.problem;
+      return { ...extensions, ...this.base(exception.getStatus(), exception.detail, instance, type), ...(errors && { errors }) };
+    }
+    if (exception instanceof HttpException) {
+      return this.base(exception.getStatus(), httpExceptionDetail(exception), instance);
+    }
+    if (isFastifyClientError(exception)) {
+      return this.base(exception.statusCode, exception.message, instance);
+    }
+    return this.base(500, 'An unexpected error occurred. It has been logged.', instance);
+  }
+
+  private base(status: number, detail: string, instance: string, type = 'about:blank'): ProblemBody {
+    return { type, title: STATUS_CODES[status] ?? 'Error', status, detail, instance };
+  }
+}

@@ -1,0 +1,33 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class FieldErrorDto {
+  @ApiProperty({ description: 'The request field at fault: a body property, query parameter or path parameter.', example: 'limit' })
+  field: string;
+
+  @ApiProperty({ example: 'limit must not be greater than 100' })
+  message: string;
+}
+
+/** RFC 9457 problem details: the body of every 4xx and 5xx answer. */
+export class ProblemDto {
+  @ApiProperty({
+    description: 'A URI reference naming the kind of problem; `about:blank` when the HTTP status says it all.',
+    example: '/problems/validation-error',
+  })
+  type: string;
+
+  @ApiProperty({ description: 'Short summary of the kind of problem.', example: 'Bad Request' })
+  title: string;
+
+  @ApiProperty({ description: 'The HTTP status code.', example: 400, minimum: 400, maximum: 599 })
+  status: number;
+
+  @ApiProperty({ description: 'What went wrong with this request, in words.', example: 'limit must not be greater than 100' })
+  detail: string;
+
+  @ApiProperty({ description: 'The request path this problem is about.', example: '/api/v1/mentor-statuses?limit=101' })
+  instance: string;
+
+  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Present on validation failures: one entry per invalid field.' })
+  errors?: FieldErrorDto[];
+}

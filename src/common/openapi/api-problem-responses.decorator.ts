@@ -1,0 +1,29 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { STATUS_CODES } from 'node:http';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
+import { ProblemDto } from '../errors/problem.dto.js';
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field.',
+  404: 'No such resource.',
+  409: 'The request conflicts with the current state.',
+  413: 'The request body is larger than the configured limit.',
+  415: 'The request body is not `application/json`.',
+  422: 'The body refers to something that does not exist (for example a mentor with no profile).',
+  500: 'An unexpected error; nothing internal is revealed.',
+  503: 'The database is not answering.',
+};
+
+/** Documents the problem+json answers an operation can give, all with the one shared schema. */
+export function ApiProblemResponses(...statuses: number[]) {
+  return applyDecorators(
+    ...statuses.map((status) =>
+      ApiResponse({
+        status,
+        description: DESCRIPTIONS[status] ?? STATUS_CODES[status],
+        content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
+      }),
+    ),
+  );
+}

@@ -1,0 +1,22 @@
+import type { DataSourceOptions } from 'typeorm';
+import { AppConfig } from '../common/config/app-config.js';
+import { entities } from './entities.js';
+import { migrations } from './migrations/index.js';
+
+export function dataSourceOptions(config: AppConfig): DataSourceOptions {
+  if (!config.databaseUrl) {
+    throw new Error('dataSourceOptions needs a database URL: start the embedded server first or set DATABASE_URL');
+  }
+  return {
+    type: 'postgres',
+    url: config.databaseUrl,
+    entities,
+    migrations,
+    migrationsTableName: 'typeorm_migrations',
+    migrationsRun: false,
+    synchronize: false,
+    poolSize: config.dbPoolSize,
+    applicationName: 'mentor-status-service',
+    logging: false,
+  };
+}

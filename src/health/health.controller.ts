@@ -1,0 +1,28 @@
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
+import { ProblemException } from '../common/errors/problem.exception.js';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+  ) {}
+
+  @Get()
+  @HealthCheck({ swaggerDocumentation: false })
+  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness and readiness', description: '200 when the database answers within 2 seconds, 503 (problem+json, with the checks) when it does not.' })
+  @ApiOkResponse({ description: 'The service and its database are up.' })
+  @ApiProblemResponses(503)
+  async getHealth(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      throw new ProblemException(503, 'The database is not answering.', { extensions: { checks: error.getResponse() } });
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { paginationOf } from '../common/pagination/pagination.dto.js';
+import { ListMentorsQueryDto } from './dto/list-mentors.query.js';
+import { MentorProfileDto, MentorProfileListDto } from './dto/mentor-profile.dto.js';
+import { UpsertMentorProfileDto } from './dto/upsert-mentor-profile.dto.js';
+import { MentorProfile } from './mentor-profile.entity.js';
+
+function toDto(profile: MentorProfile): MentorProfileDto {
+  return {
+    mentor_id: profile.mentorId,
+    full_name: profile.fullName,
+    chapter_id: profile.chapterId,
+    created_at: profile.createdAt.toISOString(),
+    updated_at: profile.updatedAt.toISOString(),
+  };
+}
+
+@Injectable()
+export class MentorsService {
+  constructor(@InjectRepository(MentorProfile) private readonly profiles: Repository<MentorProfile>) {}
+
+  /** Creates or replaces a profile in one statement, so concurrent PUTs cannot collide. */
+  async upsert(mentorId: string, body: UpsertMentorProfileDto): Promise<{ profile: MentorProfileDto; created: boolean }> {
+    const [row]: (MentorProfile & { created: boolean })[] = await this.profiles.query(
+      `INSERT INTO mentors (mentor_id, full_name, chapter_id) VALUES ($1, $2, $3)
+       ON CONFLICT (mentor_id) DO UPDATE SET full_name = EXCLUDED.full_name, chapter_id = EXCLUDED.chapter_id, updated_at = now()
+       RETURNING mentor_id AS "mentorId", full_name AS "fullName", chapter_id AS "chapterId",
+                 created_at AS "createdAt", updated_at AS "updatedAt", (xmax = 0) AS created`,
+      [mentorId, body.full_name, body.chapter_id],
+    );
+    return { profile: toDto(row), created: row.created };
+  }
+
+  async get(mentorId: string): Promise<MentorProfileDto> {
+    const profile = await this.profiles.findOneBy({ mentorId });
+    if (!profile) throw new NotFoundException(`No mentor profile with mentor_id '${mentorId}'.`);
+    return toDto(profile);
+  }
+
+  async exists(mentorId: string): Promise<boolean> {
+    return this.profiles.existsBy({ mentorId });
+  }
+
+  async list(query: ListMentorsQueryDto): Promise<MentorProfileListDto> {
+    const [rows, total] = await this.profiles.findAndCount({
+      where: query.chapter_id === undefined ? {} : { chapterId: query.chapter_id },
+      order: { fullName: 'ASC', mentorId: 'ASC' },
+      skip: query.offset,
+      take: query.limit,
+    });
+    return { data: rows.map(toDto), pagination: paginationOf(query, total) };
+  }
+}
