@@ -4,13 +4,14 @@ import { ConfigModule } from './common/config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
+import { StatusModule } from './status/status.module.js';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, HealthModule, MentorsModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, HealthModule, MentorsModule, StatusModule],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { MentorProfile } from '../mentors/mentor-profile.entity.js';
+import { MentorStatusRecord } from '../status/mentor-status-record.entity.js';
 
 /** Every entity, for the app's data source and the CLI's (ormconfig.ts) alike. */
-export const entities = [MentorProfile];
+export const entities = [MentorProfile, MentorStatusRecord];

@@ -6,6 +6,7 @@ import { ListMentorsQueryDto } from './dto/list-mentors.query.js';
 import { MentorProfileDto, MentorProfileListDto } from './dto/mentor-profile.dto.js';
 import { UpsertMentorProfileDto } from './dto/upsert-mentor-profile.dto.js';
 import { MentorProfile } from './mentor-profile.entity.js';
+import { UnknownMentorProblem } from './unknown-mentor.problem.js';
 
 function toDto(profile: MentorProfile): MentorProfileDto {
   return {
@@ -39,8 +40,9 @@ export class MentorsService {
     return toDto(profile);
   }
 
-  async exists(mentorId: string): Promise<boolean> {
-    return this.profiles.existsBy({ mentorId });
+  /** For writes that refer to a mentor: 422 when the mentor has no profile. */
+  async assertExists(mentorId: string): Promise<void> {
+    if (!(await this.profiles.existsBy({ mentorId }))) throw new UnknownMentorProblem(mentorId);
   }
 
   async list(query: ListMentorsQueryDto): Promise<MentorProfileListDto> {

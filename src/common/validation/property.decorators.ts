@@ -1,19 +1,67 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsISO8601, IsString, Matches, ValidateIf } from 'class-validator';
 
 /** Opaque external identifiers (`mentor_id`, `chapter_id`, `coordinator_id`, `changed_by`). */
 export const OPAQUE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-type PropertyDocs = Pick<ApiPropertyOptions, 'description' | 'example'>;
+/** `reason` and `restore_reason` of suppressions: snake_case codes such as `certification_expired`. */
+export const REASON_CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** An explicit zone keeps an instant independent of the server's time zone; milliseconds are the stored precision. */
+const ZONED_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/;
+
+type PropertyDocs = Pick<ApiPropertyOptions, 'description' | 'example'> & { required?: boolean };
+
+/**
+ * The property may be left out; when it is present, even as `null`, it is validated like any
+ * other value. (class-validator's IsOptional would let `null` through unchecked.)
+ */
+export function IsOmittable() {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
+}
+
+function documented({ required = true, ...docs }: PropertyDocs, schema: ApiPropertyOptions, ...validators: PropertyDecorator[]) {
+  return applyDecorators(ApiProperty({ ...schema, ...docs, required } as ApiPropertyOptions), ...(required ? [] : [IsOmittable()]), ...validators);
+}
 
 /** An opaque id property: one decorator for both the validator and the OpenAPI schema. */
-export function OpaqueId(docs: PropertyDocs & { required?: boolean }) {
-  const required = docs.required ?? true;
-  return applyDecorators(
-    ApiProperty({ type: String, pattern: OPAQUE_ID_PATTERN.source, minLength: 1, maxLength: 64, required, ...docs }),
-    ...(required ? [] : [IsOptional()]),
+export function OpaqueId(docs: PropertyDocs) {
+  return documented(
+    docs,
+    { type: String, pattern: OPAQUE_ID_PATTERN.source, minLength: 1, maxLength: 64 },
     IsString(),
     Matches(OPAQUE_ID_PATTERN, { message: '$property must be 1 to 64 characters of A-Z, a-z, 0-9, _ or -' }),
+  );
+}
+
+/** A snake_case reason code; OpenAPI 3.0 schemas have one `example`, so further ones go into the description. */
+export function ReasonCode(docs: { description: string; examples: string[]; required?: boolean }) {
+  return documented(
+    { required: docs.required, description: `${docs.description} For example ${docs.examples.map((code) => `\`${code}\``).join(', ')}.`, example: docs.examples[0] },
+    { type: String, pattern: REASON_CODE_PATTERN.source, minLength: 1, maxLength: 64 },
+    IsString(),
+    Matches(REASON_CODE_PATTERN, { message: '$property must be a snake_case code: a lowercase letter, then up to 63 of a-z, 0-9 or _' }),
+  );
+}
+
+/** An ISO 8601 date-time with a time zone, such as `2026-03-01T00:00:00Z`. */
+export function ZonedDateTime(docs: PropertyDocs) {
+  return documented(
+    docs,
+    { type: String, format: 'date-time' },
+    Matches(ZONED_DATE_TIME, { message: '$property must be an ISO 8601 date-time with a time zone, such as 2026-03-01T00:00:00Z' }),
+    IsISO8601({ strict: true }, { message: '$property must be a valid ISO 8601 date-time' }),
+  );
+}
+
+/** A query-string flag: exactly `true` or `false`; anything else is 400. */
+export function QueryBoolean(docs: PropertyDocs & { default?: boolean }) {
+  return documented(
+    { ...docs, required: false },
+    { type: Boolean, default: docs.default },
+    Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    IsBoolean({ message: '$property must be true or false' }),
   );
 }

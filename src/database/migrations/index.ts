@@ -1,4 +1,5 @@
 import { CreateMentors1763800000000 } from './1763800000000-CreateMentors.js';
+import { CreateMentorStatusRecords1763800001000 } from './1763800001000-CreateMentorStatusRecords.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
-export const migrations = [CreateMentors1763800000000];
+export const migrations = [CreateMentors1763800000000, CreateMentorStatusRecords1763800001000];

@@ -9,6 +9,15 @@ export const DEMO_MENTORS = [
   { mentorId: 'mntr_02BY7M3RL', fullName: 'James Okafor', chapterId: DEMO_CHAPTER_ID },
 ];
 
+/** Their status histories; ids are `msr_` and a ULID whose time part is the record's `changed_at`. */
+export const DEMO_STATUS_RECORDS = [
+  { id: 'msr_01KHDSFJ80DEM0000000000001', mentorId: 'mntr_01HX4V2K8P', status: 'paused', reason: 'Personal leave', changedAt: '2026-02-14T10:00:00Z', changedBy: 'user_coord_99XZ' },
+  { id: 'msr_01KKBFJYM0DEM0000000000002', mentorId: 'mntr_01HX4V2K8P', status: 'active', reason: null, changedAt: '2026-03-10T09:00:00Z', changedBy: 'user_coord_99XZ' },
+  { id: 'msr_01KERRMXE0DEM0000000000003', mentorId: 'mntr_05DF9N2QW', status: 'active', reason: null, changedAt: '2026-01-12T09:30:00Z', changedBy: 'user_coord_99XZ' },
+  { id: 'msr_01KE6JQ300DEM0000000000004', mentorId: 'mntr_02BY7M3RL', status: 'active', reason: null, changedAt: '2026-01-05T08:00:00Z', changedBy: 'user_coord_99XZ' },
+  { id: 'msr_01KJP0YCHRDEM0000000000005', mentorId: 'mntr_02BY7M3RL', status: 'paused', reason: 'Certification expired', changedAt: '2026-03-02T01:00:03Z', changedBy: 'system_auto_pause' },
+];
+
 export async function hasAnyMentor(dataSource: DataSource): Promise<boolean> {
   const rows: unknown[] = await dataSource.query('SELECT 1 FROM mentors LIMIT 1');
   return rows.length > 0;
@@ -21,6 +30,13 @@ export async function seedDemoData(dataSource: DataSource): Promise<void> {
       await manager.query(
         'INSERT INTO mentors (mentor_id, full_name, chapter_id) VALUES ($1, $2, $3) ON CONFLICT (mentor_id) DO NOTHING',
         [mentor.mentorId, mentor.fullName, mentor.chapterId],
+      );
+    }
+    for (const record of DEMO_STATUS_RECORDS) {
+      await manager.query(
+        `INSERT INTO mentor_status_records (id, mentor_id, status, reason, changed_at, changed_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $5, $5) ON CONFLICT DO NOTHING`,
+        [record.id, record.mentorId, record.status, record.reason, record.changedAt, record.changedBy],
       );
     }
   });

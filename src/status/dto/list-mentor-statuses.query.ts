@@ -1,0 +1,24 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional } from 'class-validator';
+import { PageQueryDto } from '../../common/pagination/pagination.dto.js';
+import { OpaqueId, ZonedDateTime } from '../../common/validation/property.decorators.js';
+import { MENTOR_STATUSES, type MentorStatus } from '../mentor-status-record.entity.js';
+
+export class ListMentorStatusesQueryDto extends PageQueryDto {
+  @OpaqueId({ required: false, description: 'Only records of this mentor.', example: 'mntr_01HX4V2K8P' })
+  mentor_id?: string;
+
+  @ApiPropertyOptional({ enum: MENTOR_STATUSES, description: 'Only records setting this status.' })
+  @IsOptional()
+  @IsIn(MENTOR_STATUSES)
+  status?: MentorStatus;
+
+  @OpaqueId({ required: false, description: 'Only records written by this actor.', example: 'user_coord_99XZ' })
+  changed_by?: string;
+
+  @ZonedDateTime({ required: false, description: 'Only records changed at or after this instant (inclusive).', example: '2026-03-01T00:00:00Z' })
+  changed_from?: string;
+
+  @ZonedDateTime({ required: false, description: 'Only records changed before this instant (exclusive). Must not precede `changed_from`.', example: '2026-04-01T00:00:00Z' })
+  changed_to?: string;
+}

@@ -1,0 +1,71 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PaginationDto } from '../../common/pagination/pagination.dto.js';
+import { MENTOR_STATUSES, type MentorStatus } from '../mentor-status-record.entity.js';
+
+/** One record of the audit log, as lists show it. */
+export class MentorStatusRecordDto {
+  @ApiProperty({ description: '`msr_` and a ULID.', example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' })
+  mentor_status_id: string;
+
+  @ApiProperty({ example: 'mntr_01HX4V2K8P' })
+  mentor_id: string;
+
+  @ApiProperty({ enum: MENTOR_STATUSES, example: 'active' })
+  status: MentorStatus;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Always set on a pause; may be null on an activation.', example: null })
+  reason: string | null;
+
+  @ApiProperty({ format: 'date-time', description: 'Set by the server; strictly increasing within one mentor\'s history.', example: '2026-03-10T09:00:00.000Z' })
+  changed_at: string;
+
+  @ApiProperty({ example: 'user_coord_99XZ' })
+  changed_by: string;
+}
+
+/** The answer to a POST: the record as written. */
+export class CreatedMentorStatusDto extends MentorStatusRecordDto {
+  @ApiProperty({ format: 'date-time', description: 'Same instant as `changed_at`.', example: '2026-03-10T09:00:00.000Z' })
+  created_at: string;
+}
+
+/** A single record, with the status it replaced. */
+export class MentorStatusDetailDto extends CreatedMentorStatusDto {
+  @ApiProperty({
+    enum: MENTOR_STATUSES,
+    nullable: true,
+    description: 'Status of the mentor\'s preceding non-deleted record (by `changed_at`, then id); null for the first.',
+    example: 'paused',
+  })
+  previous_status: MentorStatus | null;
+}
+
+export class MentorStatusListDto {
+  @ApiProperty({ type: [MentorStatusRecordDto] })
+  data: MentorStatusRecordDto[];
+
+  @ApiProperty({ type: PaginationDto })
+  pagination: PaginationDto;
+}
+
+export class UpdatedMentorStatusDto {
+  @ApiProperty({ example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' })
+  mentor_status_id: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Personal leave — extended by 2 weeks' })
+  reason: string | null;
+
+  @ApiProperty({ format: 'date-time', example: '2026-03-26T10:00:00.000Z' })
+  updated_at: string;
+}
+
+export class DeletedMentorStatusDto {
+  @ApiProperty({ example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' })
+  mentor_status_id: string;
+
+  @ApiProperty({ type: Boolean, enum: [true], description: 'Always true.', example: true })
+  deleted: true;
+
+  @ApiProperty({ format: 'date-time', example: '2026-03-26T11:00:00.000Z' })
+  deleted_at: string;
+}

@@ -1,0 +1,91 @@
+import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
+import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
+import { ListMentorStatusesQueryDto } from './dto/list-mentor-statuses.query.js';
+import { MentorStatusIdParams } from './dto/mentor-status-id.params.js';
+import {
+  CreatedMentorStatusDto,
+  DeletedMentorStatusDto,
+  MentorStatusDetailDto,
+  MentorStatusListDto,
+  UpdatedMentorStatusDto,
+} from './dto/mentor-status-record.dto.js';
+import { UpdateMentorStatusDto } from './dto/update-mentor-status.dto.js';
+import { StatusService } from './status.service.js';
+
+@ApiTags('mentor-statuses')
+@Controller('mentor-statuses')
+export class StatusController {
+  constructor(private readonly statuses: StatusService) {}
+
+  @Get()
+  @ApiOperation({
+    operationId: 'listMentorStatuses',
+    summary: 'List all mentor status records (audit log)',
+    description:
+      'Non-deleted records, newest first: ordered by `changed_at` descending, then `mentor_status_id` descending. ' +
+      'Filters combine with AND; `changed_from` is inclusive, `changed_to` exclusive, and `changed_from` later than `changed_to` is 400.',
+  })
+  @ApiOkResponse({ type: MentorStatusListDto })
+  @ApiProblemResponses(400)
+  listMentorStatuses(@Query() query: ListMentorStatusesQueryDto): Promise<MentorStatusListDto> {
+    return this.statuses.list(query);
+  }
+
+  @Get(':id')
+  @ApiOperation({
+    operationId: 'getMentorStatus',
+    summary: 'Get a single mentor status record',
+    description: '`previous_status` is the status of the mentor\'s preceding non-deleted record (by `changed_at`, then id), null for the first. A deleted record is 404.',
+  })
+  @ApiOkResponse({ type: MentorStatusDetailDto })
+  @ApiProblemResponses(400, 404)
+  getMentorStatus(@Param() params: MentorStatusIdParams): Promise<MentorStatusDetailDto> {
+    return this.statuses.get(params.id);
+  }
+
+  @Post()
+  @ApiOperation({
+    operationId: 'createMentorStatus',
+    summary: 'Write a new status change record',
+    description:
+      'The mentor\'s current status is the status of their latest non-deleted record. A change to the status the mentor already has is a no-op ' +
+      'transition and answers 409 (`type: /problems/no-op-transition`); a mentor\'s first record may have either status. `reason` is required ' +
+      'for `paused`. `changed_at` and `created_at` are set by the server and strictly increase within one mentor\'s history; concurrent changes ' +
+      'for one mentor are serialised, so each sees the one before it. A `mentor_id` without a mentor profile is 422.',
+  })
+  @ApiCreatedResponse({ type: CreatedMentorStatusDto })
+  @ApiProblemResponses(400, 409, 413, 415, 422)
+  createMentorStatus(@Body() body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
+    return this.statuses.create(body);
+  }
+
+  @Put(':id')
+  @ApiOperation({
+    operationId: 'updateMentorStatus',
+    summary: 'Update a status record (e.g. correct reason text)',
+    description:
+      'Corrects `reason` only: the status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. ' +
+      '`reason: null` is allowed on an `active` record only. A deleted record is 404.',
+  })
+  @ApiOkResponse({ type: UpdatedMentorStatusDto })
+  @ApiProblemResponses(400, 404, 413, 415)
+  updateMentorStatus(@Param() params: MentorStatusIdParams, @Body() body: UpdateMentorStatusDto): Promise<UpdatedMentorStatusDto> {
+    return this.statuses.updateReason(params.id, body);
+  }
+
+  @Delete(':id')
+  @ApiOperation({
+    operationId: 'deleteMentorStatus',
+    summary: 'Delete a status record',
+    description:
+      'A soft delete: the record gets `deleted_at` and disappears from every read (GET, lists, the current status and `previous_status` of other records), ' +
+      'so the mentor\'s current status falls back to their previous record. Deleting it again is 404.',
+  })
+  @ApiOkResponse({ type: DeletedMentorStatusDto })
+  @ApiProblemResponses(400, 404)
+  deleteMentorStatus(@Param() params: MentorStatusIdParams): Promise<DeletedMentorStatusDto> {
+    return this.statuses.softDelete(params.id);
+  }
+}
