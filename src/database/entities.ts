@@ -1,5 +1,6 @@
 import { MentorProfile } from '../mentors/mentor-profile.entity.js';
 import { MentorStatusRecord } from '../status/mentor-status-record.entity.js';
+import { MentorSuppression } from '../suppression/mentor-suppression.entity.js';
 
 /** Every entity, for the app's data source and the CLI's (ormconfig.ts) alike. */
-export const entities = [MentorProfile, MentorStatusRecord];
+export const entities = [MentorProfile, MentorStatusRecord, MentorSuppression];

@@ -9,6 +9,15 @@ export const DEMO_MENTORS = [
   { mentorId: 'mntr_02BY7M3RL', fullName: 'James Okafor', chapterId: DEMO_CHAPTER_ID },
 ];
 
+/** The contract's example suppression: James Okafor, hidden until his certification is renewed. */
+export const DEMO_SUPPRESSION = {
+  id: 'c3d4e5f6-a7b8-9012-cdef-123456789012',
+  mentorId: 'mntr_02BY7M3RL',
+  coordinatorId: 'coord_maya_patel',
+  reason: 'certification_expired',
+  suppressedAt: '2026-03-26T00:01:00Z',
+};
+
 /** Their status histories; ids are `msr_` and a ULID whose time part is the record's `changed_at`. */
 export const DEMO_STATUS_RECORDS = [
   { id: 'msr_01KHDSFJ80DEM0000000000001', mentorId: 'mntr_01HX4V2K8P', status: 'paused', reason: 'Personal leave', changedAt: '2026-02-14T10:00:00Z', changedBy: 'user_coord_99XZ' },
@@ -39,5 +48,10 @@ export async function seedDemoData(dataSource: DataSource): Promise<void> {
         [record.id, record.mentorId, record.status, record.reason, record.changedAt, record.changedBy],
       );
     }
+    await manager.query(
+      `INSERT INTO mentor_suppressions (id, mentor_id, coordinator_id, reason, suppressed_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING`,
+      [DEMO_SUPPRESSION.id, DEMO_SUPPRESSION.mentorId, DEMO_SUPPRESSION.coordinatorId, DEMO_SUPPRESSION.reason, DEMO_SUPPRESSION.suppressedAt],
+    );
   });
 }

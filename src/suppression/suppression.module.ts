@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MentorsModule } from '../mentors/mentors.module.js';
+import { MentorSuppression } from './mentor-suppression.entity.js';
+import { SuppressionController } from './suppression.controller.js';
+import { SuppressionService } from './suppression.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([MentorSuppression]), MentorsModule],
+  controllers: [SuppressionController],
+  providers: [SuppressionService],
+  exports: [SuppressionService],
+})
+export class SuppressionModule {}

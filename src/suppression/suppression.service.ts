@@ -1,0 +1,177 @@
+import { Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
+import { paginationOf } from '../common/pagination/pagination.dto.js';
+import { FOREIGN_KEY_VIOLATION, postgresError, UNIQUE_VIOLATION } from '../database/postgres-error.js';
+import { MentorsService } from '../mentors/mentors.service.js';
+import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
+import { CreateMentorSuppressionDto } from './dto/create-mentor-suppression.dto.js';
+import { ListMentorSuppressionsQueryDto } from './dto/list-mentor-suppressions.query.js';
+import { MentorSuppressionDeletedDto, MentorSuppressionDto, MentorSuppressionListDto } from './dto/mentor-suppression.dto.js';
+import { UpdateMentorSuppressionDto } from './dto/update-mentor-suppression.dto.js';
+import { MentorSuppression } from './mentor-suppression.entity.js';
+
+const ONE_ACTIVE_INDEX = 'mentor_suppressions_one_active_idx';
+/** A column reference such as `m.mentor_id` or `"m"."mentor_id"`: nothing that could carry SQL. */
+const COLUMN_REFERENCE = /^("?)[A-Za-z_][A-Za-z0-9_]*\1(\.("?)[A-Za-z_][A-Za-z0-9_]*\3)?$/;
+// Stored times are cut to milliseconds, the precision of the JS Dates they are compared with,
+// so a restored_at that passes the check here cannot fail the table's CHECK on microseconds.
+const NOW_TO_THE_MILLISECOND = "date_trunc('milliseconds', clock_timestamp())";
+
+function toDto(suppression: MentorSuppression): MentorSuppressionDto {
+  return {
+    suppression_id: suppression.id,
+    mentor_id: suppression.mentorId,
+    coordinator_id: suppression.coordinatorId,
+    reason: suppression.reason,
+    suppressed_at: suppression.suppressedAt.toISOString(),
+    restored_at: suppression.restoredAt?.toISOString() ?? null,
+    is_active: suppression.isActive,
+    ...(suppression.restoreReason !== null && { restore_reason: suppression.restoreReason }),
+  };
+}
+
+function neverSuppressed(mentorId: string): NotFoundException {
+  return new NotFoundException(`Mentor '${mentorId}' has no suppression records.`);
+}
+
+function assertChangesSomething(body: UpdateMentorSuppressionDto): void {
+  if (Object.values(body).every((value) => value === undefined)) {
+    throw new ValidationProblem([
+      { field: 'body', message: 'the body must set at least one of is_active, restored_at, restore_reason, coordinator_id, reason' },
+    ]);
+  }
+}
+
+function checkedRestoredAt(value: string, suppressedAt: Date, now: Date): Date {
+  const restoredAt = new Date(value);
+  if (restoredAt < suppressedAt) {
+    throw new ValidationProblem([{ field: 'restored_at', message: `restored_at must not precede suppressed_at (${suppressedAt.toISOString()})` }]);
+  }
+  if (restoredAt > now) {
+    throw new ValidationProblem([{ field: 'restored_at', message: `restored_at must not lie in the future (server time is ${now.toISOString()})` }]);
+  }
+  return restoredAt;
+}
+
+/** The PUT rules, applied to the locked current suppression. */
+function applyChanges(suppression: MentorSuppression, body: UpdateMentorSuppressionDto, now: Date): void {
+  if (body.is_active === true && !suppression.isActive) {
+    throw new ProblemException(409, `Suppression ${suppression.id} was restored and cannot be re-activated; to suppress mentor '${suppression.mentorId}' again, POST a new suppression.`, {
+      type: '/problems/suppression-restored',
+      extensions: { suppression_id: suppression.id },
+    });
+  }
+  const staysActive = suppression.isActive && body.is_active !== false;
+  if (staysActive) {
+    const misplaced = (['restored_at', 'restore_reason'] as const).filter((field) => body[field] !== undefined);
+    if (misplaced.length > 0) {
+      throw new ValidationProblem(misplaced.map((field) => ({ field, message: `${field} can only be set together with is_active: false, or on a restored suppression` })));
+    }
+  } else {
+    if (suppression.isActive) {
+      suppression.isActive = false;
+      suppression.restoredAt = now;
+    }
+    if (body.restored_at !== undefined) suppression.restoredAt = checkedRestoredAt(body.restored_at, suppression.suppressedAt, now);
+    if (body.restore_reason !== undefined) suppression.restoreReason = body.restore_reason;
+  }
+  if (body.coordinator_id !== undefined) suppression.coordinatorId = body.coordinator_id;
+  if (body.reason !== undefined) suppression.reason = body.reason;
+}
+
+@Injectable()
+export class SuppressionService {
+  constructor(
+    @InjectRepository(MentorSuppression) private readonly suppressions: Repository<MentorSuppression>,
+    private readonly mentors: MentorsService,
+  ) {}
+
+  /**
+   * The partial unique index is the guard against a second active suppression: the insert is
+   * simply attempted, and a violation is answered with the suppression that won.
+   */
+  async create(body: CreateMentorSuppressionDto): Promise<MentorSuppressionDto> {
+    await this.mentors.assertExists(body.mentor_id);
+    let id: string;
+    try {
+      const { identifiers } = await this.suppressions
+        .createQueryBuilder()
+        .insert()
+        .values({ mentorId: body.mentor_id, coordinatorId: body.coordinator_id, reason: body.reason, suppressedAt: () => NOW_TO_THE_MILLISECOND })
+        .execute();
+      id = identifiers[0].id as string;
+    } catch (error) {
+      const cause = postgresError(error);
+      if (cause?.code === FOREIGN_KEY_VIOLATION) throw new UnknownMentorProblem(body.mentor_id);
+      if (cause?.code !== UNIQUE_VIOLATION || cause.constraint !== ONE_ACTIVE_INDEX) throw error;
+      const active = await this.suppressions.findOneBy({ mentorId: body.mentor_id, isActive: true });
+      // The winner was restored between our failed insert and this read: the way is free again.
+      if (!active) return this.create(body);
+      throw new ProblemException(409, `Mentor '${body.mentor_id}' already has an active suppression: ${active.id}. Restore it with PUT before suppressing again.`, {
+        type: '/problems/active-suppression-exists',
+        extensions: { suppression_id: active.id },
+      });
+    }
+    return toDto(await this.suppressions.findOneByOrFail({ id }));
+  }
+
+  async getCurrent(mentorId: string): Promise<MentorSuppressionDto> {
+    const current = await this.currentQuery(this.suppressions.manager, mentorId).getOne();
+    if (!current) throw neverSuppressed(mentorId);
+    return toDto(current);
+  }
+
+  async update(mentorId: string, body: UpdateMentorSuppressionDto): Promise<MentorSuppressionDto> {
+    assertChangesSomething(body);
+    return this.suppressions.manager.transaction(async (manager) => {
+      const current = await this.currentQuery(manager, mentorId).setLock('pessimistic_write').getOne();
+      if (!current) throw neverSuppressed(mentorId);
+      const [{ now }]: { now: Date }[] = await manager.query(`SELECT ${NOW_TO_THE_MILLISECOND} AS now`);
+      applyChanges(current, body, now);
+      return toDto(await manager.save(current));
+    });
+  }
+
+  async remove(mentorId: string): Promise<MentorSuppressionDeletedDto> {
+    const { affected } = await this.suppressions.delete({ mentorId });
+    if (!affected) throw neverSuppressed(mentorId);
+    return { deleted: true, mentor_id: mentorId };
+  }
+
+  async list(query: ListMentorSuppressionsQueryDto): Promise<MentorSuppressionListDto> {
+    const [rows, total] = await this.suppressions.findAndCount({
+      where: {
+        ...(query.coordinator_id !== undefined && { coordinatorId: query.coordinator_id }),
+        ...(query.is_active !== undefined && { isActive: query.is_active }),
+        ...(query.mentor_id !== undefined && { mentorId: query.mentor_id }),
+        ...(query.reason !== undefined && { reason: query.reason }),
+      },
+      order: { suppressedAt: 'DESC', id: 'DESC' },
+      skip: query.offset,
+      take: query.limit,
+    });
+    return { data: rows.map(toDto), pagination: paginationOf(query, total) };
+  }
+
+  /**
+   * The SQL condition "this mentor has an active suppression", for queries of other modules
+   * (the chapter views) to embed without knowing this module's table.
+   */
+  activeSuppressionCondition(mentorIdColumn: string): string {
+    if (!COLUMN_REFERENCE.test(mentorIdColumn)) throw new Error(`not a column reference: ${mentorIdColumn}`);
+    return `EXISTS (SELECT 1 FROM mentor_suppressions active_suppression WHERE active_suppression.mentor_id = ${mentorIdColumn} AND active_suppression.is_active)`;
+  }
+
+  /** The active suppression, else the most recently made restored one. */
+  private currentQuery(manager: EntityManager, mentorId: string) {
+    return manager
+      .createQueryBuilder(MentorSuppression, 'suppression')
+      .where('suppression.mentorId = :mentorId', { mentorId })
+      .orderBy('suppression.isActive', 'DESC')
+      .addOrderBy('suppression.suppressedAt', 'DESC')
+      .addOrderBy('suppression.id', 'DESC')
+      .limit(1);
+  }
+}
