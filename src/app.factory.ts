@@ -1,35 +1,54 @@
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { AppModule } from './app.module.js';
+import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
+import { ETagInterceptor } from './common/http/etag.interceptor.js';
+import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
+import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
+import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
 import { appLogger, requestId } from './common/logging/loggers.js';
 import { setupSwagger } from './common/openapi/openapi.js';
+import { registerSecurity } from './common/security/security.setup.js';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe.js';
+
+/** Where the routes live; shared with the OpenAPI script, so its document lists the same paths. */
+export function configureRoutes(app: INestApplication): void {
+  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+}
 
 /**
  * Builds the application exactly as production runs it: adapter, pipes, filter, prefix,
  * request ids and logs, Swagger. `main.ts` and every e2e test start from here.
  */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     rewriteUrl: (request: IncomingMessage) => canonicalContractPath(request.url ?? '/'),
     genReqId: requestId,
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     logger: { level: config.logLevel },
+    // Replaced by refuseRequestsWhileClosing, which answers with problem+json.
+    return503OnClosing: false,
+    frameworkErrors: frameworkErrorAsProblem,
+    clientErrorHandler: clientErrorAsProblem,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     logger: appLogger(config.logLevel),
     bodyParser: false,
   });
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  configureRoutes(app);
   app.useGlobalPipes(new StrictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalInterceptors(new ETagInterceptor());
   const fastify = app.getHttpAdapter().getInstance();
+  refuseRequestsWhileClosing(fastify);
+  await registerSecurity(app, config);
+  installIdempotency(app);
   // A JSON API: Fastify's own JSON parser (with the body limit) stays, anything else is 415.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onSend', async (request, reply) => {

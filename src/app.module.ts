@@ -1,19 +1,43 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { CertificationModule } from './certification/certification.module.js';
 import { ChapterMentorsModule } from './chapter-mentors/chapter-mentors.module.js';
+import { AuthModule } from './common/auth/auth.module.js';
+import { Clock } from './common/clock/clock.js';
+import { ClockModule } from './common/clock/clock.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
+import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
+import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
 import { StatusModule } from './status/status.module.js';
 import { SuppressionModule } from './suppression/suppression.module.js';
 
+/** Replacements for providers that tests need to control. */
+export interface AppOverrides {
+  clock?: Clock;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, HealthModule, MentorsModule, SuppressionModule, StatusModule, ChapterMentorsModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        ClockModule.forRoot(overrides.clock),
+        DatabaseModule,
+        SecurityModule,
+        AuthModule,
+        IdempotencyModule,
+        HealthModule,
+        MentorsModule,
+        SuppressionModule,
+        StatusModule,
+        ChapterMentorsModule,
+        CertificationModule,
+      ],
     };
   }
 }

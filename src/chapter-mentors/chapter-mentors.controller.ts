@@ -1,11 +1,15 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { PageQueryDto } from '../common/pagination/pagination.dto.js';
+import { ACTIVE_LIST_EXAMPLE, PAUSED_LIST_EXAMPLE } from './chapter-mentors.examples.js';
 import { ChapterMentorsService } from './chapter-mentors.service.js';
 import { ChapterIdParams } from './dto/chapter-id.params.js';
 import { ActiveChapterMentorListDto, PausedChapterMentorListDto } from './dto/chapter-mentor.dto.js';
+import { ExpiringChapterMentorListDto } from './dto/expiring-chapter-mentor.dto.js';
 import { ListActiveChapterMentorsQueryDto } from './dto/list-active-chapter-mentors.query.js';
+import { ListExpiringChapterMentorsQueryDto } from './dto/list-expiring-chapter-mentors.query.js';
 
 const MEMBERSHIP_RULES =
   'A mentor\'s current status is the status of their latest non-deleted status record; mentors with no status record appear in neither list. ' +
@@ -24,7 +28,7 @@ export class ChapterMentorsController {
       'Mentors of the chapter whose current status is `active` and who are eligible for assignment: a mentor with an active suppression is not. ' +
       `\`include_ineligible=true\` lists those too, with \`is_eligible_for_assignment: false\`. ${MEMBERSHIP_RULES}`,
   })
-  @ApiOkResponse({ type: ActiveChapterMentorListDto })
+  @ApiOkResponse({ type: ActiveChapterMentorListDto, examples: contractExamples(ACTIVE_LIST_EXAMPLE) })
   @ApiProblemResponses(400)
   listActiveChapterMentors(@Param() params: ChapterIdParams, @Query() query: ListActiveChapterMentorsQueryDto): Promise<ActiveChapterMentorListDto> {
     return this.chapterMentors.listActive(params.chapter_id, query);
@@ -36,9 +40,26 @@ export class ChapterMentorsController {
     summary: 'List paused mentors in a chapter',
     description: `Mentors of the chapter whose current status is \`paused\`, with \`paused_at\` and \`pause_reason\` from the pausing record; never eligible for assignment. ${MEMBERSHIP_RULES}`,
   })
-  @ApiOkResponse({ type: PausedChapterMentorListDto })
+  @ApiOkResponse({ type: PausedChapterMentorListDto, examples: contractExamples(PAUSED_LIST_EXAMPLE) })
   @ApiProblemResponses(400)
   listPausedChapterMentors(@Param() params: ChapterIdParams, @Query() query: PageQueryDto): Promise<PausedChapterMentorListDto> {
     return this.chapterMentors.listPaused(params.chapter_id, query);
+  }
+
+  @Get(':chapter_id/mentors/expiring')
+  @ApiOperation({
+    operationId: 'listExpiringChapterMentors',
+    summary: 'List mentors whose certification lapses soon',
+    description:
+      'Mentors of the chapter whose `certification_expires_at` is later than now and no later than now + `within_days` days of 24 hours ' +
+      '(start exclusive, end inclusive). A certification at or before now has already lapsed: the certification sweep pauses and hides those mentors, ' +
+      'and they are not listed here. Mentors without `certification_expires_at` never appear. Every mentor is listed whatever their status ' +
+      '(`status` is `null` without a status record). Soonest first: ordered by `certification_expires_at`, then `full_name`, then `mentor_id`. ' +
+      'An unknown chapter gives an empty list.',
+  })
+  @ApiOkResponse({ type: ExpiringChapterMentorListDto })
+  @ApiProblemResponses(400)
+  listExpiringChapterMentors(@Param() params: ChapterIdParams, @Query() query: ListExpiringChapterMentorsQueryDto): Promise<ExpiringChapterMentorListDto> {
+    return this.chapterMentors.listExpiring(params.chapter_id, query);
   }
 }

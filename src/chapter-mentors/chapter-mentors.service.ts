@@ -1,9 +1,20 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Clock } from '../common/clock/clock.js';
 import { PageQueryDto, paginationOf } from '../common/pagination/pagination.dto.js';
+import type { MentorStatus } from '../status/mentor-status-record.entity.js';
 import { SuppressionService } from '../suppression/suppression.service.js';
 import { ActiveChapterMentorListDto, PausedChapterMentorListDto } from './dto/chapter-mentor.dto.js';
+import { ExpiringChapterMentorListDto } from './dto/expiring-chapter-mentor.dto.js';
 import { ListActiveChapterMentorsQueryDto } from './dto/list-active-chapter-mentors.query.js';
+import { ListExpiringChapterMentorsQueryDto } from './dto/list-expiring-chapter-mentors.query.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Whole days until `expiresAt`, rounded up: anything within the next 24 hours is 1. */
+export function daysRemaining(expiresAt: Date, now: Date): number {
+  return Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS);
+}
 
 /** Mentors of chapter $1, each with their current status: the latest non-deleted record. */
 const CHAPTER_MENTORS_WITH_CURRENT_STATUS = `
@@ -24,6 +35,14 @@ interface ActiveRow {
   is_eligible_for_assignment: boolean;
 }
 
+interface ExpiringRow {
+  mentor_id: string;
+  full_name: string;
+  chapter_id: string;
+  certification_expires_at: Date;
+  status: MentorStatus | null;
+}
+
 interface PausedRow {
   mentor_id: string;
   full_name: string;
@@ -39,6 +58,7 @@ export class ChapterMentorsService {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly clock: Clock,
     suppressions: SuppressionService,
   ) {
     this.isEligibleForAssignment = `NOT ${suppressions.activeSuppressionCondition('c.mentor_id')}`;
@@ -89,21 +109,57 @@ export class ChapterMentorsService {
   }
 
   /**
-   * One page of a listing ordered by full_name, then mentor_id, and its total, in one statement:
-   * the count row is always there, so a page past the end still tells the true total.
+   * Mentors of the chapter whose certification lapses in (now, now + within_days × 24 h]: the
+   * window starts where the sweep's "expired" (at or before now) ends, so no mentor is in both.
+   */
+  async listExpiring(chapterId: string, query: ListExpiringChapterMentorsQueryDto): Promise<ExpiringChapterMentorListDto> {
+    const now = this.clock.now();
+    const until = new Date(now.getTime() + query.within_days * DAY_MS);
+    const { rows, total } = await this.page<ExpiringRow>(
+      `SELECT m.mentor_id, m.full_name, m.chapter_id, m.certification_expires_at, current.status
+       FROM mentors m
+       LEFT JOIN LATERAL (
+         SELECT r.status FROM mentor_status_records r
+         WHERE r.mentor_id = m.mentor_id AND r.deleted_at IS NULL
+         ORDER BY r.changed_at DESC, r.id DESC
+         LIMIT 1
+       ) current ON true
+       WHERE m.chapter_id = $1 AND m.certification_expires_at > $4 AND m.certification_expires_at <= $5`,
+      chapterId,
+      query,
+      { orderBy: ['certification_expires_at', 'full_name', 'mentor_id'], params: [now, until] },
+    );
+    return {
+      data: rows.map((row) => ({
+        mentor_id: row.mentor_id,
+        full_name: row.full_name,
+        chapter_id: row.chapter_id,
+        certification_expires_at: row.certification_expires_at.toISOString(),
+        days_remaining: daysRemaining(row.certification_expires_at, now),
+        status: row.status,
+      })),
+      pagination: paginationOf(query, total),
+    };
+  }
+
+  /**
+   * One page of a listing, ordered by full_name, then mentor_id unless `orderBy` says otherwise,
+   * and its total, in one statement: the count row is always there, so a page past the end still
+   * tells the true total. The listing's own `params` follow the chapter, limit and offset ($4, …).
    */
   private async page<Row extends { mentor_id: string }>(
     listing: string,
     chapterId: string,
     query: PageQueryDto,
+    { orderBy = ['full_name', 'mentor_id'], params = [] }: { orderBy?: string[]; params?: unknown[] } = {},
   ): Promise<{ rows: Row[]; total: number }> {
     const found: (Row & { total: number })[] = await this.dataSource.query(
       `WITH listing AS (${listing})
        SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM listing) counted
-       LEFT JOIN LATERAL (SELECT * FROM listing ORDER BY full_name, mentor_id LIMIT $2 OFFSET $3) page ON true
-       ORDER BY page.full_name, page.mentor_id`,
-      [chapterId, query.limit, query.offset],
+       LEFT JOIN LATERAL (SELECT * FROM listing ORDER BY ${orderBy.join(', ')} LIMIT $2 OFFSET $3) page ON true
+       ORDER BY ${orderBy.map((column) => `page.${column}`).join(', ')}`,
+      [chapterId, query.limit, query.offset, ...params],
     );
     return { rows: found.filter((row) => row.mentor_id !== null), total: found[0].total };
   }

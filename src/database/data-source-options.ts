@@ -16,6 +16,9 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     migrationsRun: false,
     synchronize: false,
     poolSize: config.dbPoolSize,
+    // A request waits this long for a pool connection, then fails with 503 instead of hanging.
+    connectTimeoutMS: config.dbConnectTimeoutMs,
+    extra: { statement_timeout: config.dbStatementTimeoutMs },
     applicationName: 'mentor-status-service',
     logging: false,
   };

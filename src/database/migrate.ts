@@ -1,25 +1,29 @@
-import type { DataSource, Migration } from 'typeorm';
+import { type DataSource, type Migration, MigrationExecutor } from 'typeorm';
 
 /** Any fixed number: every instance of this service takes the same advisory lock before migrating. */
 const MIGRATION_LOCK_KEY = 802_114_007;
 
 /**
  * Applies pending migrations while holding a PostgreSQL advisory lock, so that instances
- * starting together migrate one after another instead of racing on the same DDL.
+ * starting together migrate one after another instead of racing on the same DDL. Lock and
+ * migrations share one session without the requests' statement_timeout: waiting for another
+ * instance, or building an index on a large table, may rightly take longer than any request.
  */
 export async function runMigrations(dataSource: DataSource): Promise<Migration[]> {
-  const lockHolder = dataSource.createQueryRunner();
-  await lockHolder.connect();
+  const session = dataSource.createQueryRunner();
+  await session.connect();
   try {
-    await lockHolder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-  } catch (error) {
-    await lockHolder.release();
-    throw error;
-  }
-  try {
-    return await dataSource.runMigrations({ transaction: 'each' });
+    await session.query('SET statement_timeout = 0');
+    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const executor = new MigrationExecutor(dataSource, session);
+      executor.transaction = 'each';
+      return await executor.executePendingMigrations();
+    } finally {
+      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
   } finally {
-    await lockHolder.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
-    await lockHolder.release();
+    await session.query('RESET statement_timeout').catch(() => undefined);
+    await session.release();
   }
 }

@@ -7,3 +7,23 @@ export const FOREIGN_KEY_VIOLATION = '23503';
 export function postgresError(error: unknown): { code?: string; constraint?: string } | undefined {
   return error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
 }
+
+/**
+ * SQLSTATEs of a server that cannot serve right now: statement_timeout (57014), shutting down
+ * or starting up (57P01-57P03), too many connections (53300), any connection exception (08…).
+ */
+const UNAVAILABLE_STATES = /^(57014|57P0[123]|53300|08...)$/;
+const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+/** What pg and pg-pool say, without a code, when a connection cannot be had or was lost. */
+const CONNECTION_LOST = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Client was closed)/;
+
+/** True when the database, not the request, is at fault: the answer is 503 and a retry may succeed. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const causes = [error, error instanceof QueryFailedError ? error.driverError : undefined];
+  return causes.some((cause) => {
+    if (!(cause instanceof Error)) return false;
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_FAILURES.has(code))) return true;
+    return CONNECTION_LOST.test(cause.message);
+  });
+}

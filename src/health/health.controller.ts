@@ -1,10 +1,13 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { SkipThrottle } from '@nestjs/throttler';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { ProblemException } from '../common/errors/problem.exception.js';
+import { HealthCheckDto } from './dto/health-check.dto.js';
 
 @ApiTags('health')
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -15,8 +18,8 @@ export class HealthController {
   @Get()
   @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ operationId: 'getHealth', summary: 'Liveness and readiness', description: '200 when the database answers within 2 seconds, 503 (problem+json, with the checks) when it does not.' })
-  @ApiOkResponse({ description: 'The service and its database are up.' })
-  @ApiProblemResponses(503)
+  @ApiOkResponse({ type: HealthCheckDto, description: 'The service and its database are up.' })
+  @ApiProblemResponses()
   async getHealth(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);

@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 
 @Entity({ name: 'mentors' })
 @Index('mentors_chapter_name_idx', ['chapterId', 'fullName', 'mentorId'])
+@Index('mentors_certification_expiry_idx', ['certificationExpiresAt', 'mentorId'], { where: '"certification_expires_at" IS NOT NULL' })
+@Index('mentors_chapter_certification_expiry_idx', ['chapterId', 'certificationExpiresAt'], { where: '"certification_expires_at" IS NOT NULL' })
 export class MentorProfile {
   @PrimaryColumn({ name: 'mentor_id', type: 'varchar', length: 64 })
   mentorId: string;
@@ -11,6 +13,9 @@ export class MentorProfile {
 
   @Column({ name: 'chapter_id', type: 'varchar', length: 64 })
   chapterId: string;
+
+  @Column({ name: 'certification_expires_at', type: 'timestamptz', precision: 3, nullable: true })
+  certificationExpiresAt: Date | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

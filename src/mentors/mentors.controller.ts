@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { IfMatch } from '../common/http/if-match.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { ListMentorsQueryDto } from './dto/list-mentors.query.js';
 import { MentorIdParams } from './dto/mentor-id.params.js';
@@ -25,15 +26,16 @@ export class MentorsController {
   async upsertMentorProfile(
     @Param() params: MentorIdParams,
     @Body() body: UpsertMentorProfileDto,
+    @IfMatch() ifMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<MentorProfileDto> {
-    const { profile, created } = await this.mentors.upsert(params.mentor_id, body);
+    const { profile, created } = await this.mentors.upsert(params.mentor_id, body, ifMatch);
     void reply.status(created ? 201 : 200);
     return profile;
   }
 
   @Get(':mentor_id')
-  @ApiOperation({ operationId: 'getMentorProfile', summary: 'Get a mentor profile' })
+  @ApiOperation({ operationId: 'getMentorProfile', summary: 'Get a mentor profile', description: 'The profile as last written by `upsertMentorProfile`; 404 when there is none.' })
   @ApiOkResponse({ type: MentorProfileDto })
   @ApiProblemResponses(400, 404)
   getMentorProfile(@Param() params: MentorIdParams): Promise<MentorProfileDto> {

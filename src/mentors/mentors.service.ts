@@ -1,6 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { assertIfMatch } from '../common/http/etag.js';
 import { paginationOf } from '../common/pagination/pagination.dto.js';
 import { ListMentorsQueryDto } from './dto/list-mentors.query.js';
 import { MentorProfileDto, MentorProfileListDto } from './dto/mentor-profile.dto.js';
@@ -13,6 +14,7 @@ function toDto(profile: MentorProfile): MentorProfileDto {
     mentor_id: profile.mentorId,
     full_name: profile.fullName,
     chapter_id: profile.chapterId,
+    certification_expires_at: profile.certificationExpiresAt?.toISOString() ?? null,
     created_at: profile.createdAt.toISOString(),
     updated_at: profile.updatedAt.toISOString(),
   };
@@ -22,14 +24,29 @@ function toDto(profile: MentorProfile): MentorProfileDto {
 export class MentorsService {
   constructor(@InjectRepository(MentorProfile) private readonly profiles: Repository<MentorProfile>) {}
 
-  /** Creates or replaces a profile in one statement, so concurrent PUTs cannot collide. */
-  async upsert(mentorId: string, body: UpsertMentorProfileDto): Promise<{ profile: MentorProfileDto; created: boolean }> {
-    const [row]: (MentorProfile & { created: boolean })[] = await this.profiles.query(
-      `INSERT INTO mentors (mentor_id, full_name, chapter_id) VALUES ($1, $2, $3)
-       ON CONFLICT (mentor_id) DO UPDATE SET full_name = EXCLUDED.full_name, chapter_id = EXCLUDED.chapter_id, updated_at = now()
-       RETURNING mentor_id AS "mentorId", full_name AS "fullName", chapter_id AS "chapterId",
+  /**
+   * Creates or replaces a profile in one statement, so concurrent PUTs cannot collide. An omitted
+   * `certification_expires_at` leaves an existing profile's expiry as it is. With If-Match, the
+   * profile is locked first and the write happens only if it is still the one the caller saw.
+   */
+  async upsert(mentorId: string, body: UpsertMentorProfileDto, ifMatch?: string): Promise<{ profile: MentorProfileDto; created: boolean }> {
+    if (ifMatch === undefined) return this.write(this.profiles.manager, mentorId, body);
+    return this.profiles.manager.transaction(async (manager) => {
+      const current = await manager.findOne(MentorProfile, { where: { mentorId }, lock: { mode: 'pessimistic_write' } });
+      assertIfMatch(ifMatch, current ? toDto(current) : undefined);
+      return this.write(manager, mentorId, body);
+    });
+  }
+
+  private async write(manager: EntityManager, mentorId: string, body: UpsertMentorProfileDto): Promise<{ profile: MentorProfileDto; created: boolean }> {
+    const [row]: (MentorProfile & { created: boolean })[] = await manager.query(
+      `INSERT INTO mentors (mentor_id, full_name, chapter_id, certification_expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (mentor_id) DO UPDATE SET full_name = EXCLUDED.full_name, chapter_id = EXCLUDED.chapter_id,
+         certification_expires_at = CASE WHEN $5 THEN EXCLUDED.certification_expires_at ELSE mentors.certification_expires_at END,
+         updated_at = now()
+       RETURNING mentor_id AS "mentorId", full_name AS "fullName", chapter_id AS "chapterId", certification_expires_at AS "certificationExpiresAt",
                  created_at AS "createdAt", updated_at AS "updatedAt", (xmax = 0) AS created`,
-      [mentorId, body.full_name, body.chapter_id],
+      [mentorId, body.full_name, body.chapter_id, body.certification_expires_at ?? null, body.certification_expires_at !== undefined],
     );
     return { profile: toDto(row), created: row.created };
   }

@@ -1,5 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
+import { IfMatch } from '../common/http/if-match.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
 import { ListMentorStatusesQueryDto } from './dto/list-mentor-statuses.query.js';
@@ -12,6 +14,7 @@ import {
   UpdatedMentorStatusDto,
 } from './dto/mentor-status-record.dto.js';
 import { UpdateMentorStatusDto } from './dto/update-mentor-status.dto.js';
+import { CREATE_EXAMPLE, CREATED_EXAMPLE, DELETED_EXAMPLE, DETAIL_EXAMPLE, LIST_EXAMPLE, UPDATE_EXAMPLE, UPDATED_EXAMPLE } from './status.examples.js';
 import { StatusService } from './status.service.js';
 
 @ApiTags('mentor-statuses')
@@ -27,7 +30,7 @@ export class StatusController {
       'Non-deleted records, newest first: ordered by `changed_at` descending, then `mentor_status_id` descending. ' +
       'Filters combine with AND; `changed_from` is inclusive, `changed_to` exclusive, and `changed_from` later than `changed_to` is 400.',
   })
-  @ApiOkResponse({ type: MentorStatusListDto })
+  @ApiOkResponse({ type: MentorStatusListDto, examples: contractExamples(LIST_EXAMPLE) })
   @ApiProblemResponses(400)
   listMentorStatuses(@Query() query: ListMentorStatusesQueryDto): Promise<MentorStatusListDto> {
     return this.statuses.list(query);
@@ -39,7 +42,7 @@ export class StatusController {
     summary: 'Get a single mentor status record',
     description: '`previous_status` is the status of the mentor\'s preceding non-deleted record (by `changed_at`, then id), null for the first. A deleted record is 404.',
   })
-  @ApiOkResponse({ type: MentorStatusDetailDto })
+  @ApiOkResponse({ type: MentorStatusDetailDto, examples: contractExamples(DETAIL_EXAMPLE) })
   @ApiProblemResponses(400, 404)
   getMentorStatus(@Param() params: MentorStatusIdParams): Promise<MentorStatusDetailDto> {
     return this.statuses.get(params.id);
@@ -55,7 +58,8 @@ export class StatusController {
       'for `paused`. `changed_at` and `created_at` are set by the server and strictly increase within one mentor\'s history; concurrent changes ' +
       'for one mentor are serialised, so each sees the one before it. A `mentor_id` without a mentor profile is 422.',
   })
-  @ApiCreatedResponse({ type: CreatedMentorStatusDto })
+  @ApiContractBody(CreateMentorStatusDto, CREATE_EXAMPLE)
+  @ApiCreatedResponse({ type: CreatedMentorStatusDto, description: 'The status change is recorded.', examples: contractExamples(CREATED_EXAMPLE) })
   @ApiProblemResponses(400, 409, 413, 415, 422)
   createMentorStatus(@Body() body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
     return this.statuses.create(body);
@@ -69,10 +73,15 @@ export class StatusController {
       'Corrects `reason` only: the status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. ' +
       '`reason: null` is allowed on an `active` record only. A deleted record is 404.',
   })
-  @ApiOkResponse({ type: UpdatedMentorStatusDto })
+  @ApiContractBody(UpdateMentorStatusDto, UPDATE_EXAMPLE)
+  @ApiOkResponse({ type: UpdatedMentorStatusDto, examples: contractExamples(UPDATED_EXAMPLE) })
   @ApiProblemResponses(400, 404, 413, 415)
-  updateMentorStatus(@Param() params: MentorStatusIdParams, @Body() body: UpdateMentorStatusDto): Promise<UpdatedMentorStatusDto> {
-    return this.statuses.updateReason(params.id, body);
+  updateMentorStatus(
+    @Param() params: MentorStatusIdParams,
+    @Body() body: UpdateMentorStatusDto,
+    @IfMatch() ifMatch: string | undefined,
+  ): Promise<UpdatedMentorStatusDto> {
+    return this.statuses.updateReason(params.id, body, ifMatch);
   }
 
   @Delete(':id')
@@ -83,7 +92,7 @@ export class StatusController {
       'A soft delete: the record gets `deleted_at` and disappears from every read (GET, lists, the current status and `previous_status` of other records), ' +
       'so the mentor\'s current status falls back to their previous record. Deleting it again is 404.',
   })
-  @ApiOkResponse({ type: DeletedMentorStatusDto })
+  @ApiOkResponse({ type: DeletedMentorStatusDto, examples: contractExamples(DELETED_EXAMPLE) })
   @ApiProblemResponses(400, 404)
   deleteMentorStatus(@Param() params: MentorStatusIdParams): Promise<DeletedMentorStatusDto> {
     return this.statuses.softDelete(params.id);

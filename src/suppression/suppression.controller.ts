@@ -1,11 +1,14 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
+import { IfMatch } from '../common/http/if-match.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { MentorIdParams } from '../mentors/dto/mentor-id.params.js';
 import { CreateMentorSuppressionDto } from './dto/create-mentor-suppression.dto.js';
 import { ListMentorSuppressionsQueryDto } from './dto/list-mentor-suppressions.query.js';
 import { MentorSuppressionDeletedDto, MentorSuppressionDto, MentorSuppressionListDto } from './dto/mentor-suppression.dto.js';
 import { UpdateMentorSuppressionDto } from './dto/update-mentor-suppression.dto.js';
+import { CREATE_EXAMPLE, DELETED_EXAMPLE, LIST_EXAMPLE, RESTORED_EXAMPLE, SUPPRESSION_EXAMPLE, UPDATE_EXAMPLE } from './suppression.examples.js';
 import { SuppressionService } from './suppression.service.js';
 
 @ApiTags('mentor-suppressions')
@@ -23,7 +26,7 @@ export class SuppressionController {
       'Filters combine with AND. Ordered by `suppressed_at` descending, then `suppression_id` descending.',
     ].join(' '),
   })
-  @ApiOkResponse({ type: MentorSuppressionListDto })
+  @ApiOkResponse({ type: MentorSuppressionListDto, examples: contractExamples(LIST_EXAMPLE) })
   @ApiProblemResponses(400)
   listMentorSuppressions(@Query() query: ListMentorSuppressionsQueryDto): Promise<MentorSuppressionListDto> {
     return this.suppressions.list(query);
@@ -35,7 +38,7 @@ export class SuppressionController {
     summary: 'Get the current suppression status for a specific mentor',
     description: 'The current suppression is the active one if there is one, else the most recently made restored one. 404 when the mentor has never been suppressed (or all records were deleted).',
   })
-  @ApiOkResponse({ type: MentorSuppressionDto })
+  @ApiOkResponse({ type: MentorSuppressionDto, examples: contractExamples(SUPPRESSION_EXAMPLE) })
   @ApiProblemResponses(400, 404)
   getMentorSuppression(@Param() params: MentorIdParams): Promise<MentorSuppressionDto> {
     return this.suppressions.getCurrent(params.mentor_id);
@@ -52,7 +55,8 @@ export class SuppressionController {
       'of concurrent requests for one mentor exactly one succeeds. 422 when the mentor has no profile.',
     ].join(' '),
   })
-  @ApiCreatedResponse({ type: MentorSuppressionDto, description: 'The mentor is now suppressed.' })
+  @ApiContractBody(CreateMentorSuppressionDto, CREATE_EXAMPLE)
+  @ApiCreatedResponse({ type: MentorSuppressionDto, description: 'The mentor is now suppressed.', examples: contractExamples(SUPPRESSION_EXAMPLE) })
   @ApiProblemResponses(400, 409, 413, 415, 422)
   createMentorSuppression(@Body() body: CreateMentorSuppressionDto): Promise<MentorSuppressionDto> {
     return this.suppressions.create(body);
@@ -72,10 +76,15 @@ export class SuppressionController {
       '\n\nConcurrent updates of one mentor are applied one after the other. Answers with the full suppression.',
     ].join(''),
   })
-  @ApiOkResponse({ type: MentorSuppressionDto })
+  @ApiContractBody(UpdateMentorSuppressionDto, UPDATE_EXAMPLE)
+  @ApiOkResponse({ type: MentorSuppressionDto, examples: contractExamples(RESTORED_EXAMPLE) })
   @ApiProblemResponses(400, 404, 409, 413, 415)
-  updateMentorSuppression(@Param() params: MentorIdParams, @Body() body: UpdateMentorSuppressionDto): Promise<MentorSuppressionDto> {
-    return this.suppressions.update(params.mentor_id, body);
+  updateMentorSuppression(
+    @Param() params: MentorIdParams,
+    @Body() body: UpdateMentorSuppressionDto,
+    @IfMatch() ifMatch: string | undefined,
+  ): Promise<MentorSuppressionDto> {
+    return this.suppressions.update(params.mentor_id, body, ifMatch);
   }
 
   @Delete(':mentor_id')
@@ -84,7 +93,7 @@ export class SuppressionController {
     summary: 'Permanently remove suppression records (hard restore)',
     description: "Deletes all of the mentor's suppression records, active and restored, for good: the mentor is visible again and has no suppression history. 404 when there are none.",
   })
-  @ApiOkResponse({ type: MentorSuppressionDeletedDto })
+  @ApiOkResponse({ type: MentorSuppressionDeletedDto, examples: contractExamples(DELETED_EXAMPLE) })
   @ApiProblemResponses(400, 404)
   deleteMentorSuppression(@Param() params: MentorIdParams): Promise<MentorSuppressionDeletedDto> {
     return this.suppressions.remove(params.mentor_id);

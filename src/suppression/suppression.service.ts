@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
+import { assertIfMatch } from '../common/http/etag.js';
 import { paginationOf } from '../common/pagination/pagination.dto.js';
 import { FOREIGN_KEY_VIOLATION, postgresError, UNIQUE_VIOLATION } from '../database/postgres-error.js';
 import { MentorsService } from '../mentors/mentors.service.js';
@@ -117,17 +118,54 @@ export class SuppressionService {
     return toDto(await this.suppressions.findOneByOrFail({ id }));
   }
 
+  /**
+   * The set-based form of {@link create} for system actors: suppresses each given mentor that has
+   * no active suppression, in one statement. The one-active index settles races, so a repeated or
+   * concurrent call suppresses nobody twice. Returns the mentors suppressed.
+   */
+  async suppressWhereNoneActive(mentorIds: string[], suppression: { coordinatorId: string; reason: string }): Promise<string[]> {
+    const distinct = [...new Set(mentorIds)];
+    if (distinct.length === 0) return [];
+    const rows: { mentor_id: string }[] = await this.suppressions.query(
+      `INSERT INTO mentor_suppressions (mentor_id, coordinator_id, reason, suppressed_at)
+       SELECT given.mentor_id, $2, $3, ${NOW_TO_THE_MILLISECOND} FROM unnest($1::varchar[]) AS given(mentor_id)
+       ON CONFLICT (mentor_id) WHERE is_active DO NOTHING
+       RETURNING mentor_id`,
+      [distinct, suppression.coordinatorId, suppression.reason],
+    );
+    return rows.map((row) => row.mentor_id);
+  }
+
+  /**
+   * Restores the given mentors' active suppressions that `coordinatorId` made for `reason`, and no
+   * others, in one statement (its row locks queue it behind a concurrent PUT). Returns the mentors restored.
+   */
+  async restoreActiveMadeBy(mentorIds: string[], made: { coordinatorId: string; reason: string }, restoreReason: string): Promise<string[]> {
+    const distinct = [...new Set(mentorIds)];
+    if (distinct.length === 0) return [];
+    const [rows]: [{ mentor_id: string }[], number] = await this.suppressions.query(
+      `UPDATE mentor_suppressions
+       SET is_active = false, restored_at = greatest(${NOW_TO_THE_MILLISECOND}, suppressed_at), restore_reason = $4, updated_at = now()
+       WHERE mentor_id = ANY($1::varchar[]) AND is_active AND coordinator_id = $2 AND reason = $3
+       RETURNING mentor_id`,
+      [distinct, made.coordinatorId, made.reason, restoreReason],
+    );
+    return rows.map((row) => row.mentor_id);
+  }
+
   async getCurrent(mentorId: string): Promise<MentorSuppressionDto> {
     const current = await this.currentQuery(this.suppressions.manager, mentorId).getOne();
     if (!current) throw neverSuppressed(mentorId);
     return toDto(current);
   }
 
-  async update(mentorId: string, body: UpdateMentorSuppressionDto): Promise<MentorSuppressionDto> {
+  /** With If-Match, the locked current suppression must still be the one the caller saw. */
+  async update(mentorId: string, body: UpdateMentorSuppressionDto, ifMatch?: string): Promise<MentorSuppressionDto> {
     assertChangesSomething(body);
     return this.suppressions.manager.transaction(async (manager) => {
       const current = await this.currentQuery(manager, mentorId).setLock('pessimistic_write').getOne();
       if (!current) throw neverSuppressed(mentorId);
+      assertIfMatch(ifMatch, toDto(current));
       const [{ now }]: { now: Date }[] = await manager.query(`SELECT ${NOW_TO_THE_MILLISECOND} AS now`);
       applyChanges(current, body, now);
       return toDto(await manager.save(current));

@@ -29,8 +29,46 @@ describe('mentor profiles /api/v1/mentors', () => {
 
     const read = await request(t.http).get('/api/v1/mentors/mntr_new');
     assert.equal(read.status, 200);
-    assert.deepEqual(Object.keys(read.body).sort(), ['chapter_id', 'created_at', 'full_name', 'mentor_id', 'updated_at']);
+    assert.deepEqual(Object.keys(read.body).sort(), ['certification_expires_at', 'chapter_id', 'created_at', 'full_name', 'mentor_id', 'updated_at']);
+    assert.equal(read.body.certification_expires_at, null);
     assert.equal(read.body.chapter_id, 'chpt_B');
+  });
+
+  describe('certification_expires_at', () => {
+    const expiry = async (mentorId: string) => (await request(t.http).get(`/api/v1/mentors/${mentorId}`)).body.certification_expires_at;
+
+    it('is set by PUT, normalised to UTC milliseconds, and shown by GET', async () => {
+      const created = await put('mntr_cert', { full_name: 'Cert Holder', chapter_id: 'chpt_C', certification_expires_at: '2027-03-01T02:00:00+02:00' });
+      assert.equal(created.status, 201);
+      assert.equal(created.body.certification_expires_at, '2027-03-01T00:00:00.000Z');
+      assert.equal(await expiry('mntr_cert'), '2027-03-01T00:00:00.000Z');
+    });
+
+    it('omitted on update leaves it unchanged; null clears it; a new value replaces it', async () => {
+      await put('mntr_keep', { full_name: 'Keep', chapter_id: 'chpt_C', certification_expires_at: '2027-01-01T00:00:00.123Z' });
+      assert.equal((await put('mntr_keep', { full_name: 'Keep Renamed', chapter_id: 'chpt_C' })).body.certification_expires_at, '2027-01-01T00:00:00.123Z');
+      assert.equal((await put('mntr_keep', { full_name: 'Keep', chapter_id: 'chpt_C', certification_expires_at: '2028-06-30T12:00:00Z' })).body.certification_expires_at, '2028-06-30T12:00:00.000Z');
+      assert.equal((await put('mntr_keep', { full_name: 'Keep', chapter_id: 'chpt_C', certification_expires_at: null })).body.certification_expires_at, null);
+      assert.equal(await expiry('mntr_keep'), null);
+    });
+
+    it('omitted or null on create means no expiry', async () => {
+      assert.equal((await put('mntr_nocert', { full_name: 'No Cert', chapter_id: 'chpt_C' })).body.certification_expires_at, null);
+      assert.equal((await put('mntr_nullcert', { full_name: 'Null Cert', chapter_id: 'chpt_C', certification_expires_at: null })).body.certification_expires_at, null);
+    });
+
+    for (const [what, value] of [
+      ['a date without a time', '2027-03-01'],
+      ['a time without a zone', '2027-03-01T00:00:00'],
+      ['an impossible date', '2027-02-30T00:00:00Z'],
+      ['a number', 1_800_000_000_000],
+      ['more than millisecond precision', '2027-03-01T00:00:00.1234Z'],
+    ] as const) {
+      it(`${what} is 400 naming certification_expires_at, and changes nothing`, async () => {
+        assertProblem(await put('mntr_cert', { full_name: 'Cert Holder', chapter_id: 'chpt_C', certification_expires_at: value }), 400, ['certification_expires_at']);
+        assert.equal(await expiry('mntr_cert'), '2027-03-01T00:00:00.000Z');
+      });
+    }
   });
 
   it('concurrent PUTs of a new profile create it once and all succeed', async () => {

@@ -14,6 +14,37 @@ describe('loadConfig', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.demoData, true);
     assert.equal(config.bodyLimitBytes, 102400);
+    assert.equal(config.certSweepIntervalSeconds, 300);
+    assert.deepEqual(config.apiKeys, []);
+    assert.deepEqual(config.corsOrigins, []);
+    assert.equal(config.rateLimitPerMinute, 1000);
+    assert.equal(config.dbStatementTimeoutMs, 10_000);
+    assert.equal(config.dbConnectTimeoutMs, 3_000);
+  });
+
+  it('takes CERT_SWEEP_INTERVAL_SECONDS, where 0 turns the scheduled sweep off', () => {
+    assert.equal(loadConfig({ CERT_SWEEP_INTERVAL_SECONDS: '0' }).certSweepIntervalSeconds, 0);
+    assert.equal(loadConfig({ CERT_SWEEP_INTERVAL_SECONDS: '3600' }).certSweepIntervalSeconds, 3600);
+  });
+
+  it('takes the write-safety settings: named API keys, CORS origins, rate limit and database timeouts', () => {
+    const config = loadConfig({
+      API_KEYS: 'frontend:frontend-key-0123456789',
+      CORS_ORIGINS: 'https://app.example.org, http://localhost:5173',
+      RATE_LIMIT_PER_MINUTE: '0',
+      DB_STATEMENT_TIMEOUT_MS: '2500',
+      DB_CONNECT_TIMEOUT_MS: '750',
+    });
+    assert.deepEqual(config.apiKeys.map((key) => key.name), ['frontend']);
+    assert.deepEqual(config.corsOrigins, ['https://app.example.org', 'http://localhost:5173']);
+    assert.deepEqual([config.rateLimitPerMinute, config.dbStatementTimeoutMs, config.dbConnectTimeoutMs], [0, 2500, 750]);
+  });
+
+  it('refuses bad API_KEYS naming the variable but never the key', () => {
+    assert.throws(
+      () => loadConfig({ API_KEYS: 'frontend:too-short' }),
+      (error: unknown) => error instanceof ConfigError && error.message.includes('API_KEYS') && !error.message.includes('too-short'),
+    );
   });
 
   it('converts the values it is given', () => {
@@ -39,6 +70,15 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://localhost/db'],
     ['EMBEDDED_PG_PORT', '1.5'],
     ['BODY_LIMIT_BYTES', '-1'],
+    ['CERT_SWEEP_INTERVAL_SECONDS', '-5'],
+    ['CERT_SWEEP_INTERVAL_SECONDS', '86401'],
+    ['CERT_SWEEP_INTERVAL_SECONDS', '1.5'],
+    ['API_KEYS', 'no-colon-here-0123456789'],
+    ['CORS_ORIGINS', '*'],
+    ['CORS_ORIGINS', 'https://app.example.org/path'],
+    ['RATE_LIMIT_PER_MINUTE', '-1'],
+    ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
+    ['DB_CONNECT_TIMEOUT_MS', '0'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && error.message.includes(name));

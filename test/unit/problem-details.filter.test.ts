@@ -57,6 +57,15 @@ describe('ProblemDetailsFilter', () => {
     assert.equal(body.status, 409, 'an extension cannot overwrite a standard member');
   });
 
+  it('writes standard members first, then extensions, and Retry-After when the problem asks for a later retry', () => {
+    filter.catch(new ProblemException(409, 'busy', { extensions: { suppression_id: 'abc' }, retryAfterSeconds: 5 }), host);
+    assert.deepEqual(Object.keys(reply.body as object), ['type', 'title', 'status', 'detail', 'instance', 'suppression_id']);
+    assert.equal(reply.headers['retry-after'], '5');
+    reply = new RecordingReply();
+    filter.catch(new ProblemException(409, 'final'), host);
+    assert.equal(reply.headers['retry-after'], undefined);
+  });
+
   it("keeps the status and message of Fastify's own client errors", () => {
     const tooLarge = Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
     filter.catch(tooLarge, host);

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PaginationDto } from '../../common/pagination/pagination.dto.js';
+import { PaginatedList } from '../../common/pagination/pagination.dto.js';
 
 export class ActiveChapterMentorDto {
   @ApiProperty({ example: 'mntr_01HX4V2K8P' })
@@ -41,18 +41,6 @@ export class PausedChapterMentorDto {
   is_eligible_for_assignment: false;
 }
 
-export class ActiveChapterMentorListDto {
-  @ApiProperty({ type: [ActiveChapterMentorDto] })
-  data: ActiveChapterMentorDto[];
+export class ActiveChapterMentorListDto extends PaginatedList(ActiveChapterMentorDto) {}
 
-  @ApiProperty({ type: PaginationDto })
-  pagination: PaginationDto;
-}
-
-export class PausedChapterMentorListDto {
-  @ApiProperty({ type: [PausedChapterMentorDto] })
-  data: PausedChapterMentorDto[];
-
-  @ApiProperty({ type: PaginationDto })
-  pagination: PaginationDto;
-}
+export class PausedChapterMentorListDto extends PaginatedList(PausedChapterMentorDto) {}

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { isDatabaseUnavailable } from '../../database/postgres-error.js';
 import { ProblemException } from './problem.exception.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -56,19 +57,27 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500) {
       this.logger.error({ message: 'request failed', request_id: request.id, error: String(exception), stack: (exception as Error)?.stack });
     }
+    if (exception instanceof ProblemException && exception.problem.retryAfterSeconds !== undefined) {
+      void reply.header('retry-after', String(exception.problem.retryAfterSeconds));
+    }
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 
   private toProblem(exception: unknown, instance: string): ProblemBody {
     if (exception instanceof ProblemException) {
       const { type = 'about:blank', errors, extensions } = exception.problem;
-      return { ...extensions, ...this.base(exception.getStatus(), exception.detail, instance, type), ...(errors && { errors }) };
+      const standard = this.base(exception.getStatus(), exception.detail, instance, type);
+      // Standard members come first and an extension cannot overwrite one.
+      return { ...standard, ...extensions, ...standard, ...(errors && { errors }) };
     }
     if (exception instanceof HttpException) {
       return this.base(exception.getStatus(), httpExceptionDetail(exception), instance);
     }
     if (isFastifyClientError(exception)) {
       return this.base(exception.statusCode, exception.message, instance);
+    }
+    if (isDatabaseUnavailable(exception)) {
+      return this.base(503, 'The database is not answering; try again shortly.', instance);
     }
     return this.base(500, 'An unexpected error occurred. It has been logged.', instance);
   }

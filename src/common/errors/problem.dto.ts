@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema, ApiSchemaOptions, SchemaObject } from '@nestjs/swagger';
 
 export class FieldErrorDto {
   @ApiProperty({ description: 'The request field at fault: a body property, query parameter or path parameter.', example: 'limit' })
@@ -8,7 +8,15 @@ export class FieldErrorDto {
   message: string;
 }
 
+// Problem types may add extension members (RFC 9457 §3.2), such as `suppression_id` on a 409;
+// Nest copies any schema keyword given here, though its typing names only a few.
+const OPEN_TO_EXTENSIONS: ApiSchemaOptions & Pick<SchemaObject, 'additionalProperties'> = {
+  description: 'RFC 9457 problem details. Extension members that a problem type adds are named in the operation that gives it.',
+  additionalProperties: true,
+};
+
 /** RFC 9457 problem details: the body of every 4xx and 5xx answer. */
+@ApiSchema(OPEN_TO_EXTENSIONS)
 export class ProblemDto {
   @ApiProperty({
     description: 'A URI reference naming the kind of problem; `about:blank` when the HTTP status says it all.',
@@ -19,7 +27,7 @@ export class ProblemDto {
   @ApiProperty({ description: 'Short summary of the kind of problem.', example: 'Bad Request' })
   title: string;
 
-  @ApiProperty({ description: 'The HTTP status code.', example: 400, minimum: 400, maximum: 599 })
+  @ApiProperty({ type: 'integer', description: 'The HTTP status code.', example: 400, minimum: 400, maximum: 599 })
   status: number;
 
   @ApiProperty({ description: 'What went wrong with this request, in words.', example: 'limit must not be greater than 100' })

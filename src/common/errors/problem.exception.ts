@@ -11,6 +11,8 @@ export interface ProblemOptions {
   errors?: FieldError[];
   /** Extra members, written next to the standard ones (RFC 9457 §3.2). */
   extensions?: Record<string, unknown>;
+  /** For a refusal that will pass if repeated later: sent as `Retry-After`, and such answers are never replayed. */
+  retryAfterSeconds?: number;
 }
 
 /** An error that knows exactly which problem+json answer it becomes. */

@@ -15,10 +15,14 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'The database is not answering.',
 };
 
-/** Documents the problem+json answers an operation can give, all with the one shared schema. */
+/**
+ * Documents the problem+json answers an operation can give, all with the one shared schema.
+ * 500 is always among them: any operation can fail unexpectedly. (503, which every operation
+ * can give too, is added with the other answers of the write-safety layer: write-safety.openapi.ts.)
+ */
 export function ApiProblemResponses(...statuses: number[]) {
   return applyDecorators(
-    ...statuses.map((status) =>
+    ...[...new Set([...statuses, 500])].map((status) =>
       ApiResponse({
         status,
         description: DESCRIPTIONS[status] ?? STATUS_CODES[status],

@@ -1,6 +1,49 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDto } from '../errors/problem.dto.js';
+import { documentWriteSafety } from './write-safety.openapi.js';
+
+/** One tag per module, in the order a reader meets them. */
+const TAGS: [name: string, description: string][] = [
+  ['mentor-statuses', "The status audit log: every change of a mentor's status between `active` and `paused`, and why."],
+  ['chapter-mentors', "A chapter's active, paused and soon-expiring mentors: profiles joined with each mentor's current status, suppressions and certification."],
+  ['mentor-suppressions', 'Visibility suppressions: a suppressed mentor is hidden from public listings and not eligible for assignment.'],
+  ['mentors', 'Mentor profiles: the reference data (name, chapter) that the chapter views join with.'],
+  ['certification', 'Certification expiry: mentors whose certification has expired are paused and suppressed, and restored once it is renewed.'],
+  ['health', 'Liveness and readiness for load balancers and orchestrators.'],
+];
+
+/**
+ * The validation pipe rejects any body property a DTO does not declare; the schemas of
+ * request bodies say so, so that a generated client cannot send one.
+ */
+function closeRequestBodySchemas(document: OpenAPIObject): void {
+  const schemas = document.components?.schemas ?? {};
+  for (const pathItem of Object.values(document.paths)) {
+    for (const operation of [pathItem.post, pathItem.put, pathItem.patch]) {
+      const requestBody = operation?.requestBody;
+      if (!requestBody || '$ref' in requestBody) continue;
+      for (const media of Object.values(requestBody.content)) {
+        const ref = media.schema && '$ref' in media.schema ? media.schema.$ref : undefined;
+        const schema = ref ? schemas[ref.replace('#/components/schemas/', '')] : undefined;
+        if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+      }
+    }
+  }
+}
+
+/**
+ * Without a document-wide requirement, an operation that names no security scheme is public
+ * (the reads, as the contracts have them); each says so, so that no reader has to infer it.
+ */
+function declarePublicOperations(document: OpenAPIObject): void {
+  if (document.security?.length) return;
+  for (const pathItem of Object.values(document.paths)) {
+    for (const operation of [pathItem.get, pathItem.put, pathItem.post, pathItem.delete, pathItem.patch]) {
+      if (operation && !operation.security) operation.security = [];
+    }
+  }
+}
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -17,8 +60,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ].join('\n'),
     )
     .setVersion('1.0.0')
+    // Relative: the API is where the document is served from, whatever host that is.
+    .addServer('/')
     .build();
-  return SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+  config.tags = TAGS.map(([name, description]) => ({ name, description }));
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
+  closeRequestBodySchemas(document);
+  documentWriteSafety(document);
+  declarePublicOperations(document);
+  return document;
 }
 
 export function setupSwagger(app: INestApplication): void {

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { IsBoolean, IsISO8601, IsString, Matches, ValidateIf } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Opaque external identifiers (`mentor_id`, `chapter_id`, `coordinator_id`, `changed_by`). */
 export const OPAQUE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -46,11 +46,12 @@ export function ReasonCode(docs: { description: string; examples: string[]; requ
   );
 }
 
-/** An ISO 8601 date-time with a time zone, such as `2026-03-01T00:00:00Z`. */
-export function ZonedDateTime(docs: PropertyDocs) {
+/** An ISO 8601 date-time with a time zone, such as `2026-03-01T00:00:00Z`; with `nullable`, `null` is accepted too. */
+export function ZonedDateTime({ nullable = false, ...docs }: PropertyDocs & { nullable?: boolean }) {
   return documented(
     docs,
-    { type: String, format: 'date-time' },
+    { type: String, format: 'date-time', pattern: ZONED_DATE_TIME.source, nullable },
+    ...(nullable ? [ValidateIf((_object: object, value: unknown) => value !== null)] : []),
     Matches(ZONED_DATE_TIME, { message: '$property must be an ISO 8601 date-time with a time zone, such as 2026-03-01T00:00:00Z' }),
     IsISO8601({ strict: true }, { message: '$property must be a valid ISO 8601 date-time' }),
   );
@@ -64,4 +65,42 @@ export function QueryBoolean(docs: PropertyDocs & { default?: boolean }) {
     Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)),
     IsBoolean({ message: '$property must be true or false' }),
   );
+}
+
+/** A JSON boolean in a body: exactly `true` or `false`. */
+export function BodyBoolean(docs: PropertyDocs) {
+  return documented(docs, { type: Boolean }, IsBoolean({ message: '$property must be true or false' }));
+}
+
+/** A query-string integer within bounds, such as `?limit=`. */
+export function QueryInteger(docs: PropertyDocs & { minimum: number; maximum: number; default?: number }) {
+  return documented(
+    { description: docs.description, example: docs.example, required: false },
+    { type: 'integer', minimum: docs.minimum, maximum: docs.maximum, default: docs.default },
+    Type(() => Number),
+    IsInt(),
+    Min(docs.minimum),
+    Max(docs.maximum),
+  );
+}
+
+/** One of a fixed list of string values; the list is the OpenAPI enum too. */
+export function OneOf(values: readonly string[], docs: PropertyDocs) {
+  return documented(docs, { type: String, enum: [...values] }, IsIn(values));
+}
+
+/** Free text of 1 to `maxLength` characters that is not only white space. */
+export function NonBlankText(docs: PropertyDocs & { maxLength: number }) {
+  return documented(
+    { description: docs.description, example: docs.example, required: docs.required },
+    { type: String, minLength: 1, maxLength: docs.maxLength, pattern: '\\S' },
+    IsString(),
+    Length(1, docs.maxLength),
+    Matches(/\S/, { message: '$property must not be blank' }),
+  );
+}
+
+/** A string of a fixed shape, such as an id with a prefix. */
+export function PatternString(pattern: RegExp, message: string, docs: PropertyDocs) {
+  return documented(docs, { type: String, pattern: pattern.source }, IsString(), Matches(pattern, { message }));
 }

@@ -1,6 +1,9 @@
 import { CreateMentors1763800000000 } from './1763800000000-CreateMentors.js';
 import { CreateMentorStatusRecords1763800001000 } from './1763800001000-CreateMentorStatusRecords.js';
 import { CreateMentorSuppressions1763800002000 } from './1763800002000-CreateMentorSuppressions.js';
+import { CountLiveStatusRecords1763800003000 } from './1763800003000-CountLiveStatusRecords.js';
+import { CreateIdempotencyKeys1763800004000 } from './1763800004000-CreateIdempotencyKeys.js';
+import { AddCertificationExpiry1763800005000 } from './1763800005000-AddCertificationExpiry.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
-export const migrations = [CreateMentors1763800000000, CreateMentorStatusRecords1763800001000, CreateMentorSuppressions1763800002000];
+export const migrations = [CreateMentors1763800000000, CreateMentorStatusRecords1763800001000, CreateMentorSuppressions1763800002000, CountLiveStatusRecords1763800003000, CreateIdempotencyKeys1763800004000, AddCertificationExpiry1763800005000];

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PaginationDto } from '../../common/pagination/pagination.dto.js';
+import { PaginatedList } from '../../common/pagination/pagination.dto.js';
 
 export class MentorProfileDto {
   @ApiProperty({ example: 'mntr_01HX4V2K8P' })
@@ -11,6 +11,9 @@ export class MentorProfileDto {
   @ApiProperty({ example: 'chpt_03AZ' })
   chapter_id: string;
 
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the certification lapses; `null` when no expiry is tracked.', example: '2027-03-01T00:00:00.000Z' })
+  certification_expires_at: string | null;
+
   @ApiProperty({ format: 'date-time', example: '2026-03-01T09:00:00.000Z' })
   created_at: string;
 
@@ -18,10 +21,4 @@ export class MentorProfileDto {
   updated_at: string;
 }
 
-export class MentorProfileListDto {
-  @ApiProperty({ type: [MentorProfileDto] })
-  data: MentorProfileDto[];
-
-  @ApiProperty({ type: PaginationDto })
-  pagination: PaginationDto;
-}
+export class MentorProfileListDto extends PaginatedList(MentorProfileDto) {}

@@ -1,6 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn } from 'class-validator';
-import { OpaqueId } from '../../common/validation/property.decorators.js';
+import { OneOf, OpaqueId } from '../../common/validation/property.decorators.js';
 import { MENTOR_STATUSES, type MentorStatus } from '../mentor-status-record.entity.js';
 import { StatusReason } from './status-reason.decorator.js';
 
@@ -8,8 +6,7 @@ export class CreateMentorStatusDto {
   @OpaqueId({ description: 'The mentor whose status changes. The mentor must have a profile (else 422).', example: 'mntr_01HX4V2K8P' })
   mentor_id: string;
 
-  @ApiProperty({ enum: MENTOR_STATUSES, description: 'The new status. Must differ from the current one (else 409).', example: 'paused' })
-  @IsIn(MENTOR_STATUSES)
+  @OneOf(MENTOR_STATUSES, { description: 'The new status. Must differ from the current one (else 409).', example: 'paused' })
   status: MentorStatus;
 
   @StatusReason({

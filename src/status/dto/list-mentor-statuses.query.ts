@@ -1,16 +1,12 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/pagination.dto.js';
-import { OpaqueId, ZonedDateTime } from '../../common/validation/property.decorators.js';
+import { OneOf, OpaqueId, ZonedDateTime } from '../../common/validation/property.decorators.js';
 import { MENTOR_STATUSES, type MentorStatus } from '../mentor-status-record.entity.js';
 
 export class ListMentorStatusesQueryDto extends PageQueryDto {
   @OpaqueId({ required: false, description: 'Only records of this mentor.', example: 'mntr_01HX4V2K8P' })
   mentor_id?: string;
 
-  @ApiPropertyOptional({ enum: MENTOR_STATUSES, description: 'Only records setting this status.' })
-  @IsOptional()
-  @IsIn(MENTOR_STATUSES)
+  @OneOf(MENTOR_STATUSES, { required: false, description: 'Only records setting this status.', example: 'paused' })
   status?: MentorStatus;
 
   @OpaqueId({ required: false, description: 'Only records written by this actor.', example: 'user_coord_99XZ' })

@@ -1,10 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { PaginationDto } from '../../common/pagination/pagination.dto.js';
+import { PaginatedList } from '../../common/pagination/pagination.dto.js';
 import { MENTOR_STATUSES, type MentorStatus } from '../mentor-status-record.entity.js';
+import { MENTOR_STATUS_ID_PATTERN } from './mentor-status-id.params.js';
+
+const MENTOR_STATUS_ID = { pattern: MENTOR_STATUS_ID_PATTERN.source, example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' };
 
 /** One record of the audit log, as lists show it. */
 export class MentorStatusRecordDto {
-  @ApiProperty({ description: '`msr_` and a ULID.', example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' })
+  @ApiProperty({ ...MENTOR_STATUS_ID, description: '`msr_` and a ULID.' })
   mentor_status_id: string;
 
   @ApiProperty({ example: 'mntr_01HX4V2K8P' })
@@ -40,16 +43,10 @@ export class MentorStatusDetailDto extends CreatedMentorStatusDto {
   previous_status: MentorStatus | null;
 }
 
-export class MentorStatusListDto {
-  @ApiProperty({ type: [MentorStatusRecordDto] })
-  data: MentorStatusRecordDto[];
-
-  @ApiProperty({ type: PaginationDto })
-  pagination: PaginationDto;
-}
+export class MentorStatusListDto extends PaginatedList(MentorStatusRecordDto) {}
 
 export class UpdatedMentorStatusDto {
-  @ApiProperty({ example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' })
+  @ApiProperty(MENTOR_STATUS_ID)
   mentor_status_id: string;
 
   @ApiProperty({ type: String, nullable: true, example: 'Personal leave — extended by 2 weeks' })
@@ -60,7 +57,7 @@ export class UpdatedMentorStatusDto {
 }
 
 export class DeletedMentorStatusDto {
-  @ApiProperty({ example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' })
+  @ApiProperty(MENTOR_STATUS_ID)
   mentor_status_id: string;
 
   @ApiProperty({ type: Boolean, enum: [true], description: 'Always true.', example: true })

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { PaginationDto } from '../../common/pagination/pagination.dto.js';
+import { PaginatedList } from '../../common/pagination/pagination.dto.js';
 import { REASON_CODE_PATTERN } from '../../common/validation/property.decorators.js';
 
 export class MentorSuppressionDto {
@@ -32,13 +32,7 @@ export class MentorSuppressionDto {
   restore_reason?: string;
 }
 
-export class MentorSuppressionListDto {
-  @ApiProperty({ type: [MentorSuppressionDto] })
-  data: MentorSuppressionDto[];
-
-  @ApiProperty({ type: PaginationDto })
-  pagination: PaginationDto;
-}
+export class MentorSuppressionListDto extends PaginatedList(MentorSuppressionDto) {}
 
 export class MentorSuppressionDeletedDto {
   @ApiProperty({ enum: [true], example: true })

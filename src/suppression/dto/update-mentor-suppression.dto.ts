@@ -1,11 +1,11 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean } from 'class-validator';
-import { IsOmittable, OpaqueId, ReasonCode, ZonedDateTime } from '../../common/validation/property.decorators.js';
+import { BodyBoolean, OpaqueId, ReasonCode, ZonedDateTime } from '../../common/validation/property.decorators.js';
 
 export class UpdateMentorSuppressionDto {
-  @ApiPropertyOptional({ type: Boolean, description: '`false` restores an active suppression (repeating it on a restored one is accepted). `true` on a restored suppression is 409.', example: false })
-  @IsOmittable()
-  @IsBoolean()
+  @BodyBoolean({
+    required: false,
+    description: '`false` restores an active suppression (repeating it on a restored one is accepted). `true` on a restored suppression is 409.',
+    example: false,
+  })
   is_active?: boolean;
 
   @ZonedDateTime({

@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+export type BenchMode = 'compare' | 'scale' | 'adapters';
+
+export interface BenchOptions {
+  mode: BenchMode;
+  mentors: number;
+  chapters: number;
+  records: number;
+  /** Seconds of each measured run. */
+  duration: number;
+  /** Seconds of the unmeasured warm-up before an endpoint's runs. */
+  warmup: number;
+  /** Measured runs per endpoint and server; the report shows their medians. */
+  runs: number;
+  connections: number;
+  poolSize: number;
+  /** Where the results go: `bench/results.json` by default, `bench/results-<mode>.json` for the other modes. */
+  output: string;
+}
+
+const USAGE = `npm run bench -- [--scale | --adapters] [--mentors N] [--chapters N] [--records N]
+                 [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--output FILE]
+
+  (default)   the app and the raw baseline side by side on every measured endpoint
+  --scale     chapter and list endpoints at 10,000 and at --records status records
+  --adapters  the same app module on Fastify and on Express, on two GET endpoints`;
+
+function positiveInteger(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive integer, got '${value}'\n\n${USAGE}`);
+  return parsed;
+}
+
+export function parseOptions(argv: string[], benchDir: string): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      scale: { type: 'boolean', default: false },
+      adapters: { type: 'boolean', default: false },
+      mentors: { type: 'string' },
+      chapters: { type: 'string' },
+      records: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      runs: { type: 'string' },
+      connections: { type: 'string' },
+      pool: { type: 'string' },
+      output: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  if (values.scale && values.adapters) throw new Error(`--scale and --adapters are separate runs\n\n${USAGE}`);
+  const mode: BenchMode = values.scale ? 'scale' : values.adapters ? 'adapters' : 'compare';
+  // The scaling run keeps the chapters of the main run (500 mentors each) and varies only how
+  // long each mentor's history is: 2 records each at 10,000, 200 each at 1,000,000.
+  const mentors = positiveInteger('mentors', values.mentors, mode === 'scale' ? 5_000 : 50_000);
+  const options: BenchOptions = {
+    mode,
+    mentors,
+    chapters: positiveInteger('chapters', values.chapters, Math.max(1, Math.round(mentors / 500))),
+    records: positiveInteger('records', values.records, 1_000_000),
+    duration: positiveInteger('duration', values.duration, 8),
+    warmup: positiveInteger('warmup', values.warmup, 3),
+    runs: positiveInteger('runs', values.runs, 3),
+    connections: positiveInteger('connections', values.connections, 50),
+    poolSize: positiveInteger('pool', values.pool, 10),
+    output: values.output ?? join(benchDir, mode === 'compare' ? 'results.json' : `results-${mode}.json`),
+  };
+  if (options.chapters > options.mentors) throw new Error('--chapters cannot exceed --mentors');
+  return options;
+}

@@ -1,0 +1,177 @@
+/**
+ * `npm run bench`: builds a scale dataset in a fresh database and loads the app's endpoints
+ * with autocannon, side by side with a raw node:http + pg baseline. See bench/options.ts for
+ * the modes and flags, and the README's Performance section for what the figures mean.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startBenchServer, type BenchServer } from './database.js';
+import { DatasetShape, loadDataset, suppressedMentorIndexes } from './dataset.js';
+import { Endpoint, endpoints } from './endpoints.js';
+import { measure, MeasuredFigures } from './load.js';
+import { BenchOptions, parseOptions } from './options.js';
+import {
+  compareEndpoint,
+  ComparedEndpoint,
+  comparisonTable,
+  describeMachine,
+  formatMs,
+  formatRatio,
+  machineLine,
+  ScaledEndpoint,
+  scalingTable,
+  TargetCheck,
+  targetsTable,
+} from './report.js';
+import { ServerProcess, ServerSpec } from './servers.js';
+
+const benchDir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
+const log = (line: string) => console.log(line);
+
+const running = new Set<ServerProcess>();
+
+async function startServer(spec: ServerSpec, databaseUrl: string, options: BenchOptions): Promise<ServerProcess> {
+  const server = await ServerProcess.start(spec, databaseUrl, options.poolSize);
+  running.add(server);
+  return server;
+}
+
+async function stopServer(server: ServerProcess): Promise<void> {
+  await server.stop();
+  running.delete(server);
+}
+
+async function freshDataset(bench: BenchServer, shape: DatasetShape): Promise<{ url: string; loadSeconds: number }> {
+  const url = await bench.createDatabase();
+  log(`loading ${shape.mentors.toLocaleString('en')} mentors in ${shape.chapters} chapters, ${shape.records.toLocaleString('en')} status records…`);
+  const loadSeconds = await loadDataset(url, shape);
+  log(`loaded in ${loadSeconds.toFixed(1)} s (schema by the migrations, rows by INSERT … SELECT generate_series, then VACUUM ANALYZE)`);
+  return { url, loadSeconds };
+}
+
+function datasetSummary(shape: DatasetShape, loadSeconds: number) {
+  const suppressed = suppressedMentorIndexes(shape).length;
+  return { ...shape, activeSuppressions: suppressed / 2, restoredSuppressions: suppressed / 2, loadSeconds: Number(loadSeconds.toFixed(1)) };
+}
+
+const settingsOf = (options: BenchOptions) => ({
+  connections: options.connections,
+  warmupSeconds: options.warmup,
+  durationSeconds: options.duration,
+  runs: options.runs,
+  poolSize: options.poolSize,
+});
+
+const named = (all: Endpoint[], names: string[]) => all.filter((endpoint) => names.includes(endpoint.name));
+
+async function measurePair(subject: ServerProcess, reference: ServerProcess, list: Endpoint[], options: BenchOptions): Promise<ComparedEndpoint[]> {
+  const rows: ComparedEndpoint[] = [];
+  for (const endpoint of list) {
+    const figures = await measure([subject, reference], endpoint, settingsOf(options), log);
+    rows.push(compareEndpoint(endpoint.name, figures.get(subject.name)!, figures.get(reference.name)!));
+  }
+  return rows;
+}
+
+async function compare(bench: BenchServer, options: BenchOptions) {
+  const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records: options.records };
+  const { url, loadSeconds } = await freshDataset(bench, shape);
+  const app = await startServer({ name: 'app', script: 'app' }, url, options);
+  const baseline = await startServer({ name: 'baseline', script: 'baseline' }, url, options);
+  const rows = await measurePair(app, baseline, endpoints(shape, url), options);
+  const unfiltered = rows.find((row) => row.name === 'GET /mentor-statuses')!;
+  const checks: TargetCheck[] = [
+    ...rows.map((row) => ({
+      target: `\`${row.name}\`: throughput ≥ 0.75× baseline (stretch 0.9×), p99 ≤ 1.5× baseline, no errors`,
+      met: row.throughputRatio >= 0.75 && row.p99Ratio <= 1.5 && row.subject.errors === 0,
+      measured: `${formatRatio(row.throughputRatio)}, p99 ${formatRatio(row.p99Ratio)}, ${row.subject.errors} errors`,
+    })),
+    { target: 'unfiltered list p99 < 50 ms', met: unfiltered.subject.p99Ms < 50, measured: `${formatMs(unfiltered.subject.p99Ms)} ms` },
+    { target: 'app RSS under load < 300 MB', met: app.peakRssMb < 300, measured: `${app.peakRssMb} MB peak (baseline ${baseline.peakRssMb} MB)` },
+  ];
+  return {
+    tables: [comparisonTable(rows, 'app', 'baseline'), targetsTable(checks)],
+    results: { dataset: datasetSummary(shape, loadSeconds), endpoints: rows, peakRssMb: { app: app.peakRssMb, baseline: baseline.peakRssMb }, targets: checks },
+  };
+}
+
+const SCALED = ['GET /chapters/:id/mentors/active', 'GET /chapters/:id/mentors/paused', 'GET /mentor-statuses?mentor_id=', 'GET /mentor-statuses'];
+const SMALL_HISTORY = 10_000;
+
+async function scale(bench: BenchServer, options: BenchOptions) {
+  const figures: Map<string, MeasuredFigures>[] = [];
+  const datasets = [];
+  for (const records of [SMALL_HISTORY, options.records]) {
+    const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records };
+    const { url, loadSeconds } = await freshDataset(bench, shape);
+    datasets.push(datasetSummary(shape, loadSeconds));
+    const app = await startServer({ name: `app@${records}`, script: 'app' }, url, options);
+    const measured = new Map<string, MeasuredFigures>();
+    for (const endpoint of named(endpoints(shape, url), SCALED)) {
+      measured.set(endpoint.name, (await measure([app], endpoint, settingsOf(options), log)).get(app.name)!);
+    }
+    await stopServer(app);
+    figures.push(measured);
+  }
+  const rows: ScaledEndpoint[] = SCALED.map((name) => {
+    const [small, large] = figures.map((measured) => measured.get(name)!);
+    return { name, small, large, p50Ratio: large.p50Ms / Math.max(small.p50Ms, 1) };
+  });
+  const checks: TargetCheck[] = rows
+    .filter((row) => row.name !== 'GET /mentor-statuses')
+    .map((row) => ({
+      target: `\`${row.name}\`: p50 at ${options.records.toLocaleString('en')} records ≤ 1.5× p50 at ${SMALL_HISTORY.toLocaleString('en')}`,
+      met: row.p50Ratio <= 1.5,
+      measured: formatRatio(row.p50Ratio),
+    }));
+  const labels = [SMALL_HISTORY, options.records].map((records) => `${records.toLocaleString('en')} records`);
+  return { tables: [scalingTable(rows, labels[0], labels[1]), targetsTable(checks)], results: { datasets, endpoints: rows, targets: checks } };
+}
+
+const ADAPTER_ENDPOINTS = ['GET /mentor-statuses/:id', 'GET /chapters/:id/mentors/active'];
+
+async function adapters(bench: BenchServer, options: BenchOptions) {
+  const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records: options.records };
+  const { url, loadSeconds } = await freshDataset(bench, shape);
+  const fastify = await startServer({ name: 'fastify', script: 'app' }, url, options);
+  const express = await startServer({ name: 'express', script: 'express' }, url, options);
+  const rows = await measurePair(fastify, express, named(endpoints(shape, url), ADAPTER_ENDPOINTS), options);
+  return {
+    tables: [comparisonTable(rows, 'fastify', 'express')],
+    results: { dataset: datasetSummary(shape, loadSeconds), endpoints: rows, peakRssMb: { fastify: fastify.peakRssMb, express: express.peakRssMb } },
+  };
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2), benchDir);
+  const started = Date.now();
+  const bench = await startBenchServer(process.env.DATABASE_URL);
+  const stopEverything = async () => {
+    for (const server of running) await stopServer(server);
+    await bench.close();
+  };
+  process.once('SIGINT', () => void stopEverything().finally(() => process.exit(130)));
+  try {
+    const machine = describeMachine(bench.description);
+    log(`${options.mode} run on ${machineLine(machine)}`);
+    const run = options.mode === 'scale' ? scale : options.mode === 'adapters' ? adapters : compare;
+    const { tables, results } = await run(bench, options);
+    const seconds = Math.round((Date.now() - started) / 1000);
+    console.log(`\n${machineLine(machine)}\n${options.connections} connections, ${options.runs} × ${options.duration} s per endpoint and server after ${options.warmup} s of warm-up (medians); ${seconds} s in all\n`);
+    for (const table of tables) console.log(`${table}\n`);
+    await mkdir(dirname(options.output), { recursive: true });
+    await writeFile(
+      options.output,
+      `${JSON.stringify({ mode: options.mode, date: new Date().toISOString(), machine, settings: settingsOf(options), ...results }, null, 2)}\n`,
+    );
+    log(`written to ${options.output}`);
+  } finally {
+    await stopEverything();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

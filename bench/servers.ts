@@ -1,0 +1,101 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/free-port.js';
+
+const distRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The compiled entry points the benchmark runs, relative to dist/. */
+export const SCRIPTS = {
+  app: 'src/main.js',
+  baseline: 'bench/baseline-server.js',
+  express: 'bench/express-server.js',
+} as const;
+
+export interface ServerSpec {
+  name: string;
+  script: keyof typeof SCRIPTS;
+}
+
+/** A server under test, running as a child process of its own. */
+export class ServerProcess {
+  private peakRssKb = 0;
+  private sampler: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static async start(spec: ServerSpec, databaseUrl: string, poolSize: number): Promise<ServerProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(distRoot, SCRIPTS[spec.script])], {
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DB_POOL_SIZE: String(poolSize),
+        LOG_LEVEL: 'warn',
+        DEMO_DATA: 'false',
+        RATE_LIMIT_PER_MINUTE: '0',
+        CERT_SWEEP_INTERVAL_SECONDS: '0',
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const server = new ServerProcess(spec.name, `http://127.0.0.1:${port}`, child);
+    await server.waitUntilHealthy();
+    return server;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? 0;
+  }
+
+  private async waitUntilHealthy(): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`${this.name} exited with code ${this.child.exitCode} before answering /health`);
+      const healthy = await fetch(`${this.url}/health`).then((response) => response.ok, () => false);
+      if (healthy) return;
+      await sleep(200);
+    }
+    throw new Error(`${this.name} did not answer /health within 60 s`);
+  }
+
+  /** Resident memory right now, from /proc (Linux). */
+  rssKb(): number {
+    try {
+      const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return match ? Number(match[1]) : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Samples the resident memory while `work` runs; the peak is kept across calls. */
+  async sampled<T>(work: () => Promise<T>): Promise<T> {
+    this.sampler = setInterval(() => (this.peakRssKb = Math.max(this.peakRssKb, this.rssKb())), 250);
+    try {
+      return await work();
+    } finally {
+      clearInterval(this.sampler);
+      this.peakRssKb = Math.max(this.peakRssKb, this.rssKb());
+    }
+  }
+
+  get peakRssMb(): number {
+    return Math.round(this.peakRssKb / 1024);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000).then(() => this.child.kill('SIGKILL'))]);
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { StatusModule } from '../status/status.module.js';
+import { SuppressionModule } from '../suppression/suppression.module.js';
+import { CertificationSweepController } from './certification-sweep.controller.js';
+import { CertificationSweepScheduler } from './certification-sweep.scheduler.js';
+import { CertificationSweepService } from './certification-sweep.service.js';
+
+@Module({
+  imports: [StatusModule, SuppressionModule],
+  controllers: [CertificationSweepController],
+  providers: [CertificationSweepService, CertificationSweepScheduler],
+})
+export class CertificationModule {}

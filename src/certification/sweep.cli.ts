@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../app.module.js';
+import { loadConfig } from '../common/config/app-config.js';
+import { appLogger } from '../common/logging/loggers.js';
+import { embeddedDatabaseUrl } from '../database/embedded-postgres.js';
+import { CertificationSweepRunningProblem } from './certification-sweep-running.problem.js';
+import { CertificationSweepService } from './certification-sweep.service.js';
+
+/**
+ * `npm run sweep`: one certification sweep against DATABASE_URL (or the running embedded
+ * server), migrating first, then exit. Progress and totals go to the log. When another sweep
+ * is running it does nothing and says so; both end with exit code 0.
+ */
+const config = loadConfig({ ...process.env, CERT_SWEEP_INTERVAL_SECONDS: '0', DEMO_DATA: 'false' });
+const logger = appLogger(config.logLevel);
+Logger.overrideLogger(logger);
+const app = await NestFactory.createApplicationContext(
+  AppModule.forRoot(config.databaseUrl ? config : config.withDatabaseUrl(embeddedDatabaseUrl(config.embeddedPgPort))),
+  { logger },
+);
+try {
+  await app.get(CertificationSweepService).sweep();
+} catch (error) {
+  if (!(error instanceof CertificationSweepRunningProblem)) throw error;
+  logger.log('skipped: another certification sweep is running', 'CertificationSweep');
+} finally {
+  await app.close();
+}

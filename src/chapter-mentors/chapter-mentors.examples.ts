@@ -1,0 +1,26 @@
+import { ActiveChapterMentorListDto, PausedChapterMentorListDto } from './dto/chapter-mentor.dto.js';
+
+// The Mentor Status Repository contract's examples; times carry milliseconds, as the service writes them.
+
+export const ACTIVE_LIST_EXAMPLE: ActiveChapterMentorListDto = {
+  data: [
+    { mentor_id: 'mntr_01HX4V2K8P', full_name: 'Sarah Chen', chapter_id: 'chpt_03AZ', status: 'active', is_eligible_for_assignment: true },
+    { mentor_id: 'mntr_05DF9N2QW', full_name: 'Amara Diallo', chapter_id: 'chpt_03AZ', status: 'active', is_eligible_for_assignment: true },
+  ],
+  pagination: { page: 1, limit: 20, total: 31 },
+};
+
+export const PAUSED_LIST_EXAMPLE: PausedChapterMentorListDto = {
+  data: [
+    {
+      mentor_id: 'mntr_02BY7M3RL',
+      full_name: 'James Okafor',
+      chapter_id: 'chpt_03AZ',
+      status: 'paused',
+      paused_at: '2026-03-02T01:00:03.000Z',
+      pause_reason: 'Certification expired',
+      is_eligible_for_assignment: false,
+    },
+  ],
+  pagination: { page: 1, limit: 20, total: 4 },
+};

@@ -1,0 +1,114 @@
+import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { Observable, of } from 'rxjs';
+import { callerName } from '../auth/write-auth.guard.js';
+import { ProblemException } from '../errors/problem.exception.js';
+import { IdempotencyService, IdempotentRequest } from './idempotency.service.js';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
+/** Printable ASCII without spaces: a UUID, a ULID or any opaque token of the caller's. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/** JSON with object keys sorted, so that the same body always hashes the same however it was written. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? '';
+}
+
+function requestHash(request: FastifyRequest): string {
+  return createHash('sha256').update(`${request.method}\n${request.url}\n${canonicalJson(request.body)}`).digest('hex');
+}
+
+function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const given = request.headers[IDEMPOTENCY_KEY_HEADER];
+  if (given === undefined) return undefined;
+  if (typeof given !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(given)) {
+    throw new ProblemException(400, 'Idempotency-Key must be one value of 1 to 255 printable ASCII characters without spaces.', {
+      type: '/problems/validation-error',
+      errors: [{ field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters without spaces' }],
+    });
+  }
+  return given;
+}
+
+/**
+ * `Idempotency-Key` on POST: the first request with a key runs and its answer (2xx or 4xx) is
+ * kept for 24 hours; a retry with the same key and body gets that answer again without running.
+ * A key's outcome is recorded by {@link IdempotencyInterceptor.recordOutcome}, a Fastify onSend
+ * hook, because only there is the final answer known, whether the handler or the filter wrote it.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('Idempotency');
+  private readonly reservations = new WeakMap<FastifyRequest, { request: IdempotentRequest; reservationId: string }>();
+
+  constructor(private readonly idempotency: IdempotencyService) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (request.method !== 'POST') return next.handle();
+    const key = idempotencyKeyOf(request);
+    if (key === undefined) return next.handle();
+    const idempotent = { scope: callerName(request) ?? '', key, requestHash: requestHash(request) };
+    const reservation = await this.idempotency.reserve(idempotent);
+    switch (reservation.outcome) {
+      case 'reserved':
+        this.reservations.set(request, { request: idempotent, reservationId: reservation.reservationId });
+        return next.handle();
+      case 'mismatch':
+        throw new ProblemException(422, 'This Idempotency-Key was already used with a different request; use a new key for a new request.', {
+          type: '/problems/idempotency-key-reused',
+        });
+      case 'in-progress':
+        throw new ProblemException(409, 'A request with this Idempotency-Key is still being processed; retry once it has finished.', {
+          type: '/problems/idempotency-key-in-progress',
+        });
+      case 'replay': {
+        const reply = context.switchToHttp().getResponse<FastifyReply>();
+        const { status, contentType, body } = reservation.response;
+        void reply.status(status).header('content-type', contentType).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+        return of(body);
+      }
+    }
+  }
+
+  /**
+   * Keeps a 2xx or 4xx answer for replay. An answer that says to try again later (a 5xx, or one with
+   * Retry-After: 429, a sweep already running) frees the key instead, so that the retry really runs.
+   */
+  readonly recordOutcome = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    const reserved = this.reservations.get(request);
+    if (!reserved) return payload;
+    this.reservations.delete(request);
+    const { request: idempotent, reservationId } = reserved;
+    try {
+      const tryAgainLater = reply.statusCode >= 500 || reply.getHeader('retry-after') !== undefined;
+      if (!tryAgainLater && typeof payload === 'string') {
+        const contentType = String(reply.getHeader('content-type') ?? 'application/json');
+        await this.idempotency.complete(idempotent, reservationId, { status: reply.statusCode, contentType, body: payload });
+      } else {
+        await this.idempotency.release(idempotent, reservationId);
+      }
+    } catch (error) {
+      // The answer still goes out; the key stays reserved until it counts as abandoned.
+      this.logger.warn({ message: 'could not record the outcome of an idempotent request', request_id: request.id, error: String(error) });
+    }
+    return payload;
+  };
+}
+
+/** Makes every POST of every controller honour Idempotency-Key. */
+export function installIdempotency(app: NestFastifyApplication): void {
+  const interceptor = app.get(IdempotencyInterceptor);
+  app.useGlobalInterceptors(interceptor);
+  app.getHttpAdapter().getInstance().addHook('onSend', interceptor.recordOutcome);
+}

@@ -1,0 +1,111 @@
+import type { HeaderObject, OpenAPIObject, OperationObject, ParameterObject, ResponseObject } from '@nestjs/swagger';
+import { IDEMPOTENCY_KEY_PATTERN } from '../idempotency/idempotency.interceptor.js';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
+
+export const BEARER_SCHEME = 'apiKey';
+const WRITE_METHODS = ['post', 'put', 'patch', 'delete'] as const;
+const PROBLEM = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDto' } } };
+
+const IDEMPOTENCY_KEY: ParameterObject = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: [
+    'Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours.',
+    'A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing.',
+    'The same key with a different body is 422; a retry while the first request is still running is 409.',
+    'Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key.',
+  ].join(' '),
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN.source, example: '5f0c7a3e-2b1d-4c8e-9a61-0d2f3b4c5d6e' },
+};
+
+const IF_MATCH: ParameterObject = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description:
+    'The `ETag` of a GET of this resource: the write happens only if the resource is still as it was then, else 412. ' +
+    'Checked under the same lock as the write, so of two PUTs sent with the same ETag at most one can succeed. `*` requires only that the resource exists. Without it, the PUT is unconditional.',
+  schema: { type: 'string', example: '"q3Vb1kQ2xXx7f0Lr4c9Jm8Hn2Pz5Tg6W"' },
+};
+
+const ETAG: HeaderObject = { description: 'Strong entity tag of this representation; send it in `If-Match` to update only what you read.', schema: { type: 'string' } };
+const REPLAYED: HeaderObject = { description: '`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } };
+const RETRY_AFTER: HeaderObject = { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } };
+
+function problem(description: string, headers?: Record<string, HeaderObject>): ResponseObject {
+  return { description, content: PROBLEM, ...(headers && { headers }) };
+}
+
+/** Adds a problem answer, or, where the operation documents that status already, the new reason to its description. */
+function addProblem(operation: OperationObject, status: string, answer: ResponseObject): void {
+  const existing = operation.responses[status] as ResponseObject | undefined;
+  if (!existing) {
+    operation.responses[status] = answer;
+    return;
+  }
+  existing.description = `${existing.description} ${answer.description}`;
+  if (answer.headers) existing.headers = { ...existing.headers, ...answer.headers };
+}
+
+/** Sets a header parameter, replacing one of the same name (headers are case-insensitive). */
+function setHeaderParameter(operation: OperationObject, parameter: ParameterObject): void {
+  const others = (operation.parameters ?? []).filter(
+    (other) => !('in' in other && other.in === 'header' && other.name.toLowerCase() === parameter.name.toLowerCase()),
+  );
+  operation.parameters = [...others, parameter];
+}
+
+function addResponseHeader(operation: OperationObject, statuses: (status: number) => boolean, name: string, header: HeaderObject): void {
+  for (const [status, response] of Object.entries(operation.responses)) {
+    if (!response || '$ref' in response || !statuses(Number(status))) continue;
+    response.headers = { ...response.headers, [name]: header };
+  }
+}
+
+/**
+ * Documents, for every operation of every controller, what the global write-safety layer does:
+ * the bearer scheme on writes, Idempotency-Key on POST, ETag on GET and If-Match on PUT, and the
+ * answers they add (401, 409, 412, 422, 429, 503). Done here, on the built document, so that each
+ * controller stays about its own resource.
+ */
+export function documentWriteSafety(document: OpenAPIObject): void {
+  document.components = {
+    ...document.components,
+    securitySchemes: {
+      ...document.components?.securitySchemes,
+      [BEARER_SCHEME]: {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'An API key of the service (`API_KEYS`), as `Authorization: Bearer <key>`. Required on every POST, PUT and DELETE when the service has API keys; reads are public.',
+      },
+    },
+  };
+  for (const pathItem of Object.values(document.paths)) {
+    for (const [method, operation] of Object.entries(pathItem) as [string, OperationObject | undefined][]) {
+      if (!operation?.responses || !['get', ...WRITE_METHODS].includes(method)) continue;
+      if (operation.operationId !== 'getHealth') {
+        addProblem(operation, '429', problem('Too many requests from this client; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }));
+      }
+      addProblem(operation, '503', problem('The database is not answering, or the service is shutting down; retry shortly.'));
+      if (method === 'get') {
+        addResponseHeader(operation, (status) => status === 200, 'ETag', ETAG);
+        continue;
+      }
+      operation.security = [{ [BEARER_SCHEME]: [] }];
+      addProblem(operation, '401', problem('No valid API key: send `Authorization: Bearer <key>`.', { 'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } } }));
+      if (method === 'post') {
+        setHeaderParameter(operation, IDEMPOTENCY_KEY);
+        addResponseHeader(operation, (status) => status < 300 || (status >= 400 && status < 500), 'Idempotent-Replayed', REPLAYED);
+        addProblem(operation, '400', problem('`Idempotency-Key` is not 1 to 255 printable ASCII characters.'));
+        addProblem(operation, '409', problem('Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`).'));
+        addProblem(operation, '422', problem('Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`).'));
+      }
+      if (method === 'put' && pathItem.get) {
+        setHeaderParameter(operation, IF_MATCH);
+        addProblem(operation, '412', problem('`If-Match` does not match the current `ETag`: the resource changed since it was read (type `/problems/precondition-failed`).'));
+      }
+    }
+  }
+}

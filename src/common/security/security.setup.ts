@@ -1,0 +1,51 @@
+import helmet from '@fastify/helmet';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppConfig } from '../config/app-config.js';
+import { ValidationProblem } from '../errors/problem.exception.js';
+
+/** Far deeper than any body of this API; deeper ones would only exhaust the stack of the validation. */
+export const MAX_BODY_DEPTH = 32;
+
+function nestsDeeperThan(value: unknown, levels: number): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  if (levels === 0) return true;
+  return Object.values(value).some((child) => nestsDeeperThan(child, levels - 1));
+}
+
+/**
+ * Security headers on every answer, a bound on how deep a JSON body may nest, and cross-origin
+ * access for the configured origins only.
+ * The CSP is the strictest that Swagger UI at /docs still runs under: its scripts and styles
+ * are served from here, and it writes inline styles and draws data: images.
+ */
+export async function registerSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+      },
+    },
+  });
+  app.getHttpAdapter().getInstance().addHook('preHandler', async (request) => {
+    if (nestsDeeperThan(request.body, MAX_BODY_DEPTH)) {
+      throw new ValidationProblem([{ field: 'body', message: `the request body must not nest objects or arrays more than ${MAX_BODY_DEPTH} levels deep` }]);
+    }
+  });
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
+      exposedHeaders: ['etag', 'idempotent-replayed', 'retry-after', 'x-request-id', 'www-authenticate'],
+      maxAge: 600,
+    });
+  }
+}

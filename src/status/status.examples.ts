@@ -1,0 +1,76 @@
+import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
+import {
+  CreatedMentorStatusDto,
+  DeletedMentorStatusDto,
+  MentorStatusDetailDto,
+  MentorStatusListDto,
+  UpdatedMentorStatusDto,
+} from './dto/mentor-status-record.dto.js';
+import { UpdateMentorStatusDto } from './dto/update-mentor-status.dto.js';
+
+// The Mentor Status Repository contract's examples, written as the service answers: record ids
+// are `msr_` and a ULID (the contract's `msr_A1B2C3D4` ends each one) and times carry milliseconds.
+
+export const LIST_EXAMPLE: MentorStatusListDto = {
+  data: [
+    {
+      mentor_status_id: 'msr_01KKBFJYM000000000A1B2C3D4',
+      mentor_id: 'mntr_01HX4V2K8P',
+      status: 'active',
+      reason: null,
+      changed_at: '2026-03-10T09:00:00.000Z',
+      changed_by: 'user_coord_99XZ',
+    },
+    {
+      mentor_status_id: 'msr_01KJP0YCHR00000000E5F6G7H8',
+      mentor_id: 'mntr_02BY7M3RL',
+      status: 'paused',
+      reason: 'Certification expired',
+      changed_at: '2026-03-02T01:00:03.000Z',
+      changed_by: 'system_auto_pause',
+    },
+  ],
+  pagination: { page: 1, limit: 20, total: 94 },
+};
+
+export const DETAIL_EXAMPLE: MentorStatusDetailDto = {
+  mentor_status_id: 'msr_01KKBFJYM000000000A1B2C3D4',
+  mentor_id: 'mntr_01HX4V2K8P',
+  status: 'active',
+  reason: null,
+  changed_at: '2026-03-10T09:00:00.000Z',
+  changed_by: 'user_coord_99XZ',
+  previous_status: 'paused',
+  created_at: '2026-03-10T09:00:00.000Z',
+};
+
+export const CREATE_EXAMPLE: CreateMentorStatusDto = {
+  mentor_id: 'mntr_01HX4V2K8P',
+  status: 'paused',
+  reason: 'Personal leave',
+  changed_by: 'user_coord_99XZ',
+};
+
+export const CREATED_EXAMPLE: CreatedMentorStatusDto = {
+  mentor_status_id: 'msr_01KMMPSXH000000000Z9Y8X7W6',
+  mentor_id: 'mntr_01HX4V2K8P',
+  status: 'paused',
+  reason: 'Personal leave',
+  changed_by: 'user_coord_99XZ',
+  changed_at: '2026-03-26T09:15:00.000Z',
+  created_at: '2026-03-26T09:15:00.000Z',
+};
+
+export const UPDATE_EXAMPLE: UpdateMentorStatusDto = { reason: 'Personal leave — extended by 2 weeks' };
+
+export const UPDATED_EXAMPLE: UpdatedMentorStatusDto = {
+  mentor_status_id: 'msr_01KMMPSXH000000000Z9Y8X7W6',
+  reason: 'Personal leave — extended by 2 weeks',
+  updated_at: '2026-03-26T10:00:00.000Z',
+};
+
+export const DELETED_EXAMPLE: DeletedMentorStatusDto = {
+  mentor_status_id: 'msr_01KMMPSXH000000000Z9Y8X7W6',
+  deleted: true,
+  deleted_at: '2026-03-26T11:00:00.000Z',
+};
