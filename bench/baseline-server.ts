@@ -103,7 +103,7 @@ async function listStatusRecords(response: ServerResponse, search: URLSearchPara
   });
 }
 
-const MENTOR_EXISTS = `SELECT 1 AS "row_exists" FROM (SELECT 1 AS dummy_column) "dummy_table" WHERE EXISTS (SELECT 1 FROM "mentors" "MentorProfile" WHERE (("MentorProfile"."mentor_id" = $1))) LIMIT 1`;
+const MENTOR_EXISTS = 'SELECT 1 FROM mentors WHERE mentor_id = $1';
 const LOCK_MENTOR_HISTORY = `SELECT pg_advisory_xact_lock(hashtextextended('mentor-status:' || $1, 0))`;
 const CURRENT_STATUS_RECORD = `SELECT "MentorStatusRecord"."id" AS "MentorStatusRecord_id", "MentorStatusRecord"."mentor_id" AS "MentorStatusRecord_mentor_id", "MentorStatusRecord"."status" AS "MentorStatusRecord_status", "MentorStatusRecord"."reason" AS "MentorStatusRecord_reason", "MentorStatusRecord"."changed_at" AS "MentorStatusRecord_changed_at", "MentorStatusRecord"."changed_by" AS "MentorStatusRecord_changed_by", "MentorStatusRecord"."created_at" AS "MentorStatusRecord_created_at", "MentorStatusRecord"."updated_at" AS "MentorStatusRecord_updated_at", "MentorStatusRecord"."deleted_at" AS "MentorStatusRecord_deleted_at" FROM "mentor_status_records" "MentorStatusRecord" WHERE ( (("MentorStatusRecord"."mentor_id" = $1)) ) AND ( "MentorStatusRecord"."deleted_at" IS NULL ) ORDER BY "MentorStatusRecord"."changed_at" DESC, "MentorStatusRecord"."id" DESC LIMIT 1`;
 const INSERT_STATUS_RECORD = `INSERT INTO mentor_status_records (id, mentor_id, status, reason, changed_at, changed_by, created_at, updated_at)
@@ -164,9 +164,8 @@ const CHAPTER_MENTORS_WITH_CURRENT_STATUS = `
   SELECT m.mentor_id, m.full_name, m.chapter_id, current.status, current.reason, current.changed_at
   FROM mentors m
   CROSS JOIN LATERAL (
-    SELECT r.status, r.reason, r.changed_at FROM mentor_status_records r
-    WHERE r.mentor_id = m.mentor_id AND r.deleted_at IS NULL
-    ORDER BY r.changed_at DESC, r.id DESC
+    SELECT cs.status, cs.reason, cs.changed_at FROM mentor_current_statuses cs
+    WHERE cs.mentor_id = m.mentor_id
     LIMIT 1
   ) current
   WHERE m.chapter_id = $1`;
@@ -178,8 +177,8 @@ const chapterPage = (listing: string) => `WITH listing AS (${listing})
        ORDER BY page.full_name, page.mentor_id`;
 
 const ACTIVE_CHAPTER_MENTORS = chapterPage(`SELECT * FROM (
-         SELECT c.mentor_id, c.full_name, c.chapter_id, NOT EXISTS (SELECT 1 FROM mentor_suppressions active_suppression WHERE active_suppression.mentor_id = c.mentor_id AND active_suppression.is_active) AS is_eligible_for_assignment
-         FROM (${CHAPTER_MENTORS_WITH_CURRENT_STATUS}) c
+         SELECT c.mentor_id, c.full_name, c.chapter_id, NOT (active_suppression.mentor_id IS NOT NULL) AS is_eligible_for_assignment
+         FROM (${CHAPTER_MENTORS_WITH_CURRENT_STATUS}) c LEFT JOIN mentor_suppressions active_suppression ON active_suppression.mentor_id = c.mentor_id AND active_suppression.is_active
          WHERE c.status = 'active'
        ) active WHERE active.is_eligible_for_assignment`);
 
@@ -216,69 +215,56 @@ async function listChapterMentors(response: ServerResponse, chapterId: string, w
 
 interface SuppressionRow {
   id: string;
-  mentor_id: string;
-  coordinator_id: string;
+  mentorId: string;
+  coordinatorId: string;
   reason: string;
-  restore_reason: string | null;
-  suppressed_at: Date;
-  restored_at: Date | null;
-  is_active: boolean;
+  restoreReason: string | null;
+  suppressedAt: Date;
+  restoredAt: Date | null;
+  isActive: boolean;
 }
 
 const suppressionJson = (row: SuppressionRow) => ({
   suppression_id: row.id,
-  mentor_id: row.mentor_id,
-  coordinator_id: row.coordinator_id,
+  mentor_id: row.mentorId,
+  coordinator_id: row.coordinatorId,
   reason: row.reason,
-  suppressed_at: iso(row.suppressed_at),
-  restored_at: iso(row.restored_at),
-  is_active: row.is_active,
-  ...(row.restore_reason !== null && { restore_reason: row.restore_reason }),
+  suppressed_at: iso(row.suppressedAt),
+  restored_at: iso(row.restoredAt),
+  is_active: row.isActive,
+  ...(row.restoreReason !== null && { restore_reason: row.restoreReason }),
 });
 
-const CURRENT_SUPPRESSION = `SELECT "suppression"."id" AS "suppression_id", "suppression"."mentor_id" AS "suppression_mentor_id", "suppression"."coordinator_id" AS "suppression_coordinator_id", "suppression"."reason" AS "suppression_reason", "suppression"."restore_reason" AS "suppression_restore_reason", "suppression"."suppressed_at" AS "suppression_suppressed_at", "suppression"."restored_at" AS "suppression_restored_at", "suppression"."is_active" AS "suppression_is_active", "suppression"."created_at" AS "suppression_created_at", "suppression"."updated_at" AS "suppression_updated_at" FROM "mentor_suppressions" "suppression" WHERE "suppression"."mentor_id" = $1 ORDER BY "suppression"."is_active" DESC, "suppression"."suppressed_at" DESC, "suppression"."id" DESC LIMIT 1`;
+const SUPPRESSION_COLUMNS = `id, mentor_id AS "mentorId", coordinator_id AS "coordinatorId", reason, restore_reason AS "restoreReason",
+  suppressed_at AS "suppressedAt", restored_at AS "restoredAt", is_active AS "isActive"`;
+
+const CURRENT_SUPPRESSION = `SELECT ${SUPPRESSION_COLUMNS} FROM mentor_suppressions
+  WHERE mentor_id = $1
+  ORDER BY is_active DESC, suppressed_at DESC, id DESC
+  LIMIT 1`;
 
 async function getSuppression(response: ServerResponse, mentorId: string): Promise<void> {
   const row = (await pool.query(CURRENT_SUPPRESSION, [mentorId])).rows[0];
   if (!row) return notFound(response);
-  send(response, 200, suppressionJson({
-    id: row.suppression_id,
-    mentor_id: row.suppression_mentor_id,
-    coordinator_id: row.suppression_coordinator_id,
-    reason: row.suppression_reason,
-    restore_reason: row.suppression_restore_reason,
-    suppressed_at: row.suppression_suppressed_at,
-    restored_at: row.suppression_restored_at,
-    is_active: row.suppression_is_active,
-  }));
+  send(response, 200, suppressionJson(row));
 }
 
-const COORDINATOR_SUPPRESSIONS = `SELECT "MentorSuppression"."id" AS "MentorSuppression_id", "MentorSuppression"."mentor_id" AS "MentorSuppression_mentor_id", "MentorSuppression"."coordinator_id" AS "MentorSuppression_coordinator_id", "MentorSuppression"."reason" AS "MentorSuppression_reason", "MentorSuppression"."restore_reason" AS "MentorSuppression_restore_reason", "MentorSuppression"."suppressed_at" AS "MentorSuppression_suppressed_at", "MentorSuppression"."restored_at" AS "MentorSuppression_restored_at", "MentorSuppression"."is_active" AS "MentorSuppression_is_active", "MentorSuppression"."created_at" AS "MentorSuppression_created_at", "MentorSuppression"."updated_at" AS "MentorSuppression_updated_at" FROM "mentor_suppressions" "MentorSuppression" WHERE (("MentorSuppression"."coordinator_id" = $1)) ORDER BY "MentorSuppression"."suppressed_at" DESC, "MentorSuppression"."id" DESC LIMIT $2 OFFSET $3`;
-const COUNT_COORDINATOR_SUPPRESSIONS = `SELECT COUNT(DISTINCT("MentorSuppression"."id")) AS "cnt" FROM "mentor_suppressions" "MentorSuppression" WHERE (("MentorSuppression"."coordinator_id" = $1))`;
+const COORDINATOR_SUPPRESSIONS = `SELECT page.*, counted.total
+       FROM (SELECT count(*)::int AS total FROM mentor_suppressions s WHERE true AND s.coordinator_id = $1) counted
+       LEFT JOIN LATERAL (
+         SELECT ${SUPPRESSION_COLUMNS} FROM mentor_suppressions s
+         WHERE true AND s.coordinator_id = $1
+         ORDER BY s.suppressed_at DESC, s.id DESC
+         LIMIT $2 OFFSET $3
+       ) page ON true
+       ORDER BY page."suppressedAt" DESC, page.id DESC`;
 
 async function listSuppressions(response: ServerResponse, search: URLSearchParams): Promise<void> {
   const page = pageOf(search);
-  const coordinatorId = search.get('coordinator_id');
-  const { rows } = await pool.query(COORDINATOR_SUPPRESSIONS, [coordinatorId, page.limit, page.offset]);
-  // As TypeORM's findAndCount does: no count query when the page itself tells the total.
-  const total =
-    rows.length < page.limit && (rows.length > 0 || page.offset === 0)
-      ? page.offset + rows.length
-      : Number((await pool.query(COUNT_COORDINATOR_SUPPRESSIONS, [coordinatorId])).rows[0].cnt);
+  const { rows } = await pool.query(COORDINATOR_SUPPRESSIONS, [search.get('coordinator_id'), page.limit, page.offset]);
   send(response, 200, {
-    data: rows.map((row) =>
-      suppressionJson({
-        id: row.MentorSuppression_id,
-        mentor_id: row.MentorSuppression_mentor_id,
-        coordinator_id: row.MentorSuppression_coordinator_id,
-        reason: row.MentorSuppression_reason,
-        restore_reason: row.MentorSuppression_restore_reason,
-        suppressed_at: row.MentorSuppression_suppressed_at,
-        restored_at: row.MentorSuppression_restored_at,
-        is_active: row.MentorSuppression_is_active,
-      }),
-    ),
-    pagination: pagination(page, total),
+    data: rows.filter((row) => row.id !== null).map(suppressionJson),
+    pagination: pagination(page, rows[0].total),
   });
 }
 

@@ -1,11 +1,16 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { chapterId, COORDINATORS, coordinatorId, DatasetShape, mentorId, recordId, suppressedMentorIndexes } from './dataset.js';
 
 export interface BenchRequest {
   path: string;
+  /** JSON, for a write: sent with the key of {@link BENCH_API_KEY}. */
   body?: string;
 }
+
+/** Writes need an API key as in production: the app runs with this one as API_KEYS. */
+export const BENCH_API_KEY = { name: 'bench', key: randomBytes(24).toString('base64url') };
 
 /** The n-th request of one run. */
 export type RequestSource = (n: number) => BenchRequest;

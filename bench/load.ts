@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import type { Endpoint } from './endpoints.js';
+import { BENCH_API_KEY, type Endpoint } from './endpoints.js';
 import type { ServerProcess } from './servers.js';
 
 export interface RunFigures {
@@ -8,6 +8,8 @@ export interface RunFigures {
   p99Ms: number;
   /** Connection errors, timeouts and answers outside 2xx. */
   errors: number;
+  /** The server's own CPU time per answered request: what it costs, whatever else runs on the machine. */
+  cpuMicrosPerRequest: number;
 }
 
 export interface LoadSettings {
@@ -20,6 +22,7 @@ export interface LoadSettings {
 export async function runLoad(server: ServerProcess, endpoint: Endpoint, seconds: number, connections: number): Promise<RunFigures> {
   const next = await endpoint.prepare();
   let count = 0;
+  const cpuBefore = server.cpuMicros();
   const result = await autocannon({
     url: server.url,
     connections,
@@ -29,7 +32,8 @@ export async function runLoad(server: ServerProcess, endpoint: Endpoint, seconds
         method: endpoint.method,
         setupRequest: (request) => {
           const { path, body } = next(count++);
-          return body === undefined ? { ...request, path } : { ...request, path, body, headers: { 'content-type': 'application/json' } };
+          if (body === undefined) return { ...request, path };
+          return { ...request, path, body, headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY.key}` } };
         },
       },
     ],
@@ -39,6 +43,7 @@ export async function runLoad(server: ServerProcess, endpoint: Endpoint, seconds
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
+    cpuMicrosPerRequest: (server.cpuMicros() - cpuBefore) / Math.max(result.requests.total, 1),
   };
 }
 
@@ -59,6 +64,7 @@ export function summarise(runs: RunFigures[]): MeasuredFigures {
     p50Ms: median(runs.map((run) => run.p50Ms)),
     p99Ms: median(runs.map((run) => run.p99Ms)),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    cpuMicrosPerRequest: Math.round(median(runs.map((run) => run.cpuMicrosPerRequest))),
     runs,
   };
 }
@@ -83,7 +89,7 @@ export async function measure(
       runs.get(server.name)!.push(figures);
       log(
         `  ${endpoint.name.padEnd(42)} ${server.name.padEnd(9)} run ${round + 1}: ${Math.round(figures.requestsPerSecond)} req/s, ` +
-          `p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms${figures.errors ? `, ${figures.errors} ERRORS` : ''}`,
+          `p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${Math.round(figures.cpuMicrosPerRequest)} µs CPU/req${figures.errors ? `, ${figures.errors} ERRORS` : ''}`,
       );
     }
   }

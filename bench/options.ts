@@ -59,9 +59,10 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
   }
   if (values.scale && values.adapters) throw new Error(`--scale and --adapters are separate runs\n\n${USAGE}`);
   const mode: BenchMode = values.scale ? 'scale' : values.adapters ? 'adapters' : 'compare';
-  // The scaling run keeps the chapters of the main run (500 mentors each) and varies only how
-  // long each mentor's history is: 2 records each at 10,000, 200 each at 1,000,000.
-  const mentors = positiveInteger('mentors', values.mentors, mode === 'scale' ? 5_000 : 50_000);
+  // The scaling run keeps one chapter of the main run's size (500 mentors) and varies only how
+  // long each mentor's history is: 20 records each at 10,000, 2,000 each at 1,000,000. Every
+  // page is full at both sizes, so only the length of the history differs.
+  const mentors = positiveInteger('mentors', values.mentors, mode === 'scale' ? 500 : 50_000);
   const options: BenchOptions = {
     mode,
     mentors,

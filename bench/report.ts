@@ -31,8 +31,8 @@ export interface TargetCheck {
   measured: string;
 }
 
-const ms = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
-const ratio = (value: number) => `${value.toFixed(2)}×`;
+export const formatMs = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+export const formatRatio = (value: number) => `${value.toFixed(2)}×`;
 
 /** A Markdown table: the header row, then one row per entry. */
 export function markdownTable(header: string[], rows: (string | number)[][]): string {
@@ -74,19 +74,21 @@ export function comparisonTable(rows: ComparedEndpoint[], subject: string, refer
       `${reference} errors`,
       'throughput ratio',
       'p99 ratio',
+      `CPU µs/req ${subject} / ${reference}`,
     ],
     rows.map((row) => [
       `\`${row.name}\``,
       row.subject.requestsPerSecond,
-      ms(row.subject.p50Ms),
-      ms(row.subject.p99Ms),
+      formatMs(row.subject.p50Ms),
+      formatMs(row.subject.p99Ms),
       row.subject.errors,
       row.reference.requestsPerSecond,
-      ms(row.reference.p50Ms),
-      ms(row.reference.p99Ms),
+      formatMs(row.reference.p50Ms),
+      formatMs(row.reference.p99Ms),
       row.reference.errors,
-      ratio(row.throughputRatio),
-      ratio(row.p99Ratio),
+      formatRatio(row.throughputRatio),
+      formatRatio(row.p99Ratio),
+      `${row.subject.cpuMicrosPerRequest} / ${row.reference.cpuMicrosPerRequest}`,
     ]),
   );
 }
@@ -104,10 +106,10 @@ export function scalingTable(rows: ScaledEndpoint[], smallLabel: string, largeLa
     rows.map((row) => [
       `\`${row.name}\``,
       row.small.requestsPerSecond,
-      ms(row.small.p50Ms),
+      formatMs(row.small.p50Ms),
       row.large.requestsPerSecond,
-      ms(row.large.p50Ms),
-      ratio(row.p50Ratio),
+      formatMs(row.large.p50Ms),
+      formatRatio(row.p50Ratio),
       row.small.errors + row.large.errors,
     ]),
   );
@@ -116,5 +118,3 @@ export function scalingTable(rows: ScaledEndpoint[], smallLabel: string, largeLa
 export function targetsTable(checks: TargetCheck[]): string {
   return markdownTable(['target', 'measured', 'met'], checks.map((check) => [check.target, check.measured, check.met ? 'yes' : '**no**']));
 }
-
-export { ms as formatMs, ratio as formatRatio };

@@ -65,6 +65,10 @@ const settingsOf = (options: BenchOptions) => ({
 
 const named = (all: Endpoint[], names: string[]) => all.filter((endpoint) => names.includes(endpoint.name));
 
+/** The rows as results.json has them: each side under its server's name. */
+const byServer = (rows: ComparedEndpoint[], subject: string, reference: string) =>
+  rows.map(({ name, subject: ours, reference: theirs, throughputRatio, p99Ratio }) => ({ name, [subject]: ours, [reference]: theirs, throughputRatio, p99Ratio }));
+
 async function measurePair(subject: ServerProcess, reference: ServerProcess, list: Endpoint[], options: BenchOptions): Promise<ComparedEndpoint[]> {
   const rows: ComparedEndpoint[] = [];
   for (const endpoint of list) {
@@ -92,7 +96,12 @@ async function compare(bench: BenchServer, options: BenchOptions) {
   ];
   return {
     tables: [comparisonTable(rows, 'app', 'baseline'), targetsTable(checks)],
-    results: { dataset: datasetSummary(shape, loadSeconds), endpoints: rows, peakRssMb: { app: app.peakRssMb, baseline: baseline.peakRssMb }, targets: checks },
+    results: {
+      dataset: datasetSummary(shape, loadSeconds),
+      endpoints: byServer(rows, 'app', 'baseline'),
+      peakRssMb: { app: app.peakRssMb, baseline: baseline.peakRssMb },
+      targets: checks,
+    },
   };
 }
 
@@ -134,12 +143,16 @@ const ADAPTER_ENDPOINTS = ['GET /mentor-statuses/:id', 'GET /chapters/:id/mentor
 async function adapters(bench: BenchServer, options: BenchOptions) {
   const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records: options.records };
   const { url, loadSeconds } = await freshDataset(bench, shape);
-  const fastify = await startServer({ name: 'fastify', script: 'app' }, url, options);
-  const express = await startServer({ name: 'express', script: 'express' }, url, options);
+  const fastify = await startServer({ name: 'fastify', script: 'adapter', env: { ADAPTER: 'fastify' } }, url, options);
+  const express = await startServer({ name: 'express', script: 'adapter', env: { ADAPTER: 'express' } }, url, options);
   const rows = await measurePair(fastify, express, named(endpoints(shape, url), ADAPTER_ENDPOINTS), options);
   return {
     tables: [comparisonTable(rows, 'fastify', 'express')],
-    results: { dataset: datasetSummary(shape, loadSeconds), endpoints: rows, peakRssMb: { fastify: fastify.peakRssMb, express: express.peakRssMb } },
+    results: {
+      dataset: datasetSummary(shape, loadSeconds),
+      endpoints: byServer(rows, 'fastify', 'express'),
+      peakRssMb: { fastify: fastify.peakRssMb, express: express.peakRssMb },
+    },
   };
 }
 

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/free-port.js';
+import { BENCH_API_KEY } from './endpoints.js';
 
 const distRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -11,12 +12,14 @@ const distRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const SCRIPTS = {
   app: 'src/main.js',
   baseline: 'bench/baseline-server.js',
-  express: 'bench/express-server.js',
+  adapter: 'bench/adapter-server.js',
 } as const;
 
 export interface ServerSpec {
   name: string;
   script: keyof typeof SCRIPTS;
+  /** Extra environment for this server only. */
+  env?: Record<string, string>;
 }
 
 /** A server under test, running as a child process of its own. */
@@ -44,6 +47,8 @@ export class ServerProcess {
         DEMO_DATA: 'false',
         RATE_LIMIT_PER_MINUTE: '0',
         CERT_SWEEP_INTERVAL_SECONDS: '0',
+        API_KEYS: `${BENCH_API_KEY.name}:${BENCH_API_KEY.key}`,
+        ...spec.env,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -65,6 +70,17 @@ export class ServerProcess {
       await sleep(200);
     }
     throw new Error(`${this.name} did not answer /health within 60 s`);
+  }
+
+  /** CPU time the server has used so far, user and system, in microseconds (Linux: /proc counts in 1/100 s). */
+  cpuMicros(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+      return (utime + stime) * 10_000;
+    } catch {
+      return 0;
+    }
   }
 
   /** Resident memory right now, from /proc (Linux). */

@@ -7,7 +7,7 @@ import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
 import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
-import { ETagInterceptor } from './common/http/etag.interceptor.js';
+import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
@@ -44,8 +44,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   configureRoutes(app);
   app.useGlobalPipes(new StrictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.useGlobalInterceptors(new ETagInterceptor());
   const fastify = app.getHttpAdapter().getInstance();
+  addETags(fastify);
   refuseRequestsWhileClosing(fastify);
   await registerSecurity(app, config);
   installIdempotency(app);

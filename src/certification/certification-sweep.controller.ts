@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { CertificationSweepService } from './certification-sweep.service.js';
 import { CertificationSweepReportDto } from './dto/certification-sweep-report.dto.js';
@@ -10,6 +11,7 @@ export class CertificationSweepController {
   constructor(private readonly sweeps: CertificationSweepService) {}
 
   @Post()
+  @Idempotent()
   @HttpCode(200)
   @ApiOperation({
     operationId: 'runCertificationSweep',

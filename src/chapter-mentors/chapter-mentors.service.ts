@@ -16,14 +16,18 @@ export function daysRemaining(expiresAt: Date, now: Date): number {
   return Math.ceil((expiresAt.getTime() - now.getTime()) / DAY_MS);
 }
 
-/** Mentors of chapter $1, each with their current status: the latest non-deleted record. */
+/**
+ * Mentors of chapter $1, each with their current status: the latest non-deleted record, which the
+ * database keeps per mentor in mentor_current_statuses. One key lookup per mentor of the chapter,
+ * however long the histories; the LIMIT keeps the planner from reading every mentor's status to
+ * hash it instead.
+ */
 const CHAPTER_MENTORS_WITH_CURRENT_STATUS = `
   SELECT m.mentor_id, m.full_name, m.chapter_id, current.status, current.reason, current.changed_at
   FROM mentors m
   CROSS JOIN LATERAL (
-    SELECT r.status, r.reason, r.changed_at FROM mentor_status_records r
-    WHERE r.mentor_id = m.mentor_id AND r.deleted_at IS NULL
-    ORDER BY r.changed_at DESC, r.id DESC
+    SELECT cs.status, cs.reason, cs.changed_at FROM mentor_current_statuses cs
+    WHERE cs.mentor_id = m.mentor_id
     LIMIT 1
   ) current
   WHERE m.chapter_id = $1`;
@@ -54,21 +58,22 @@ interface PausedRow {
 @Injectable()
 export class ChapterMentorsService {
   /** Whether an active mentor (row alias `c`) can be assigned: the one place that decides it. */
-  private readonly isEligibleForAssignment: string;
+  private readonly eligibility: { join: string; isEligible: string };
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
     suppressions: SuppressionService,
   ) {
-    this.isEligibleForAssignment = `NOT ${suppressions.activeSuppressionCondition('c.mentor_id')}`;
+    const { join, isSuppressed } = suppressions.activeSuppressionJoin('c.mentor_id');
+    this.eligibility = { join, isEligible: `NOT (${isSuppressed})` };
   }
 
   async listActive(chapterId: string, query: ListActiveChapterMentorsQueryDto): Promise<ActiveChapterMentorListDto> {
     const { rows, total } = await this.page<ActiveRow>(
       `SELECT * FROM (
-         SELECT c.mentor_id, c.full_name, c.chapter_id, ${this.isEligibleForAssignment} AS is_eligible_for_assignment
-         FROM (${CHAPTER_MENTORS_WITH_CURRENT_STATUS}) c
+         SELECT c.mentor_id, c.full_name, c.chapter_id, ${this.eligibility.isEligible} AS is_eligible_for_assignment
+         FROM (${CHAPTER_MENTORS_WITH_CURRENT_STATUS}) c ${this.eligibility.join}
          WHERE c.status = 'active'
        ) active WHERE ${query.include_ineligible ? 'true' : 'active.is_eligible_for_assignment'}`,
       chapterId,

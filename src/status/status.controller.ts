@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
 import { IfMatch } from '../common/http/if-match.decorator.js';
+import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
 import { ListMentorStatusesQueryDto } from './dto/list-mentor-statuses.query.js';
@@ -49,6 +50,7 @@ export class StatusController {
   }
 
   @Post()
+  @Idempotent()
   @ApiOperation({
     operationId: 'createMentorStatus',
     summary: 'Write a new status change record',

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
 import { IfMatch } from '../common/http/if-match.decorator.js';
+import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { MentorIdParams } from '../mentors/dto/mentor-id.params.js';
 import { CreateMentorSuppressionDto } from './dto/create-mentor-suppression.dto.js';
@@ -45,6 +46,7 @@ export class SuppressionController {
   }
 
   @Post()
+  @Idempotent()
   @ApiOperation({
     operationId: 'createMentorSuppression',
     summary: 'Suppress a mentor from public listings',

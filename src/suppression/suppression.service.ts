@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { paginationOf } from '../common/pagination/pagination.dto.js';
@@ -20,7 +20,19 @@ const COLUMN_REFERENCE = /^("?)[A-Za-z_][A-Za-z0-9_]*\1(\.("?)[A-Za-z_][A-Za-z0-
 // so a restored_at that passes the check here cannot fail the table's CHECK on microseconds.
 const NOW_TO_THE_MILLISECOND = "date_trunc('milliseconds', clock_timestamp())";
 
-function toDto(suppression: MentorSuppression): MentorSuppressionDto {
+/** The columns a suppression is answered with, named as the entity's properties. */
+const SUPPRESSION_COLUMNS = `id, mentor_id AS "mentorId", coordinator_id AS "coordinatorId", reason, restore_reason AS "restoreReason",
+  suppressed_at AS "suppressedAt", restored_at AS "restoredAt", is_active AS "isActive"`;
+
+/** A mentor's current suppression: the active one, else the most recently made restored one. */
+const CURRENT_SUPPRESSION = `SELECT ${SUPPRESSION_COLUMNS} FROM mentor_suppressions
+  WHERE mentor_id = $1
+  ORDER BY is_active DESC, suppressed_at DESC, id DESC
+  LIMIT 1`;
+
+type SuppressionFields = Pick<MentorSuppression, 'id' | 'mentorId' | 'coordinatorId' | 'reason' | 'restoreReason' | 'suppressedAt' | 'restoredAt' | 'isActive'>;
+
+function toDto(suppression: SuppressionFields): MentorSuppressionDto {
   return {
     suppression_id: suppression.id,
     mentor_id: suppression.mentorId,
@@ -154,7 +166,7 @@ export class SuppressionService {
   }
 
   async getCurrent(mentorId: string): Promise<MentorSuppressionDto> {
-    const current = await this.currentQuery(this.suppressions.manager, mentorId).getOne();
+    const [current]: SuppressionFields[] = await this.suppressions.query(CURRENT_SUPPRESSION, [mentorId]);
     if (!current) throw neverSuppressed(mentorId);
     return toDto(current);
   }
@@ -163,8 +175,9 @@ export class SuppressionService {
   async update(mentorId: string, body: UpdateMentorSuppressionDto, ifMatch?: string): Promise<MentorSuppressionDto> {
     assertChangesSomething(body);
     return this.suppressions.manager.transaction(async (manager) => {
-      const current = await this.currentQuery(manager, mentorId).setLock('pessimistic_write').getOne();
-      if (!current) throw neverSuppressed(mentorId);
+      const [locked]: SuppressionFields[] = await manager.query(`${CURRENT_SUPPRESSION} FOR UPDATE`, [mentorId]);
+      if (!locked) throw neverSuppressed(mentorId);
+      const current = manager.create(MentorSuppression, locked);
       assertIfMatch(ifMatch, toDto(current));
       const [{ now }]: { now: Date }[] = await manager.query(`SELECT ${NOW_TO_THE_MILLISECOND} AS now`);
       applyChanges(current, body, now);
@@ -179,18 +192,29 @@ export class SuppressionService {
   }
 
   async list(query: ListMentorSuppressionsQueryDto): Promise<MentorSuppressionListDto> {
-    const [rows, total] = await this.suppressions.findAndCount({
-      where: {
-        ...(query.coordinator_id !== undefined && { coordinatorId: query.coordinator_id }),
-        ...(query.is_active !== undefined && { isActive: query.is_active }),
-        ...(query.mentor_id !== undefined && { mentorId: query.mentor_id }),
-        ...(query.reason !== undefined && { reason: query.reason }),
-      },
-      order: { suppressedAt: 'DESC', id: 'DESC' },
-      skip: query.offset,
-      take: query.limit,
-    });
-    return { data: rows.map(toDto), pagination: paginationOf(query, total) };
+    const values: unknown[] = [];
+    const conditions = ['true'];
+    const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
+    if (query.coordinator_id !== undefined) filter('s.coordinator_id =', query.coordinator_id);
+    if (query.is_active !== undefined) filter('s.is_active =', query.is_active);
+    if (query.mentor_id !== undefined) filter('s.mentor_id =', query.mentor_id);
+    if (query.reason !== undefined) filter('s.reason =', query.reason);
+    const where = conditions.join(' AND ');
+    // One statement, so the page and its total come from one snapshot; the count row is always
+    // there, so a page past the end still tells the true total.
+    const rows: (SuppressionFields & { total: number })[] = await this.suppressions.query(
+      `SELECT page.*, counted.total
+       FROM (SELECT count(*)::int AS total FROM mentor_suppressions s WHERE ${where}) counted
+       LEFT JOIN LATERAL (
+         SELECT ${SUPPRESSION_COLUMNS} FROM mentor_suppressions s
+         WHERE ${where}
+         ORDER BY s.suppressed_at DESC, s.id DESC
+         LIMIT $${values.length + 1} OFFSET $${values.length + 2}
+       ) page ON true
+       ORDER BY page."suppressedAt" DESC, page.id DESC`,
+      [...values, query.limit, query.offset],
+    );
+    return { data: rows.filter((row) => row.id !== null).map(toDto), pagination: paginationOf(query, rows[0].total) };
   }
 
   /**
@@ -202,14 +226,19 @@ export class SuppressionService {
     return `EXISTS (SELECT 1 FROM mentor_suppressions active_suppression WHERE active_suppression.mentor_id = ${mentorIdColumn} AND active_suppression.is_active)`;
   }
 
-  /** The active suppression, else the most recently made restored one. */
-  private currentQuery(manager: EntityManager, mentorId: string) {
-    return manager
-      .createQueryBuilder(MentorSuppression, 'suppression')
-      .where('suppression.mentorId = :mentorId', { mentorId })
-      .orderBy('suppression.isActive', 'DESC')
-      .addOrderBy('suppression.suppressedAt', 'DESC')
-      .addOrderBy('suppression.id', 'DESC')
-      .limit(1);
+  /**
+   * The same question as a join, for listings of many mentors: `join` adds each mentor's active
+   * suppression, if any (never more than one row, by the one-active index), and `isSuppressed`
+   * tests it. As a join the planner can probe the index once per mentor, or hash the active
+   * suppressions when they are few; EXISTS in a select list always hashes all of them, on every
+   * request.
+   */
+  activeSuppressionJoin(mentorIdColumn: string): { join: string; isSuppressed: string } {
+    if (!COLUMN_REFERENCE.test(mentorIdColumn)) throw new Error(`not a column reference: ${mentorIdColumn}`);
+    return {
+      join: `LEFT JOIN mentor_suppressions active_suppression ON active_suppression.mentor_id = ${mentorIdColumn} AND active_suppression.is_active`,
+      isSuppressed: 'active_suppression.mentor_id IS NOT NULL',
+    };
   }
+
 }

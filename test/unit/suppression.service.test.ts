@@ -24,3 +24,20 @@ describe('SuppressionService.activeSuppressionCondition', () => {
     });
   }
 });
+
+describe('SuppressionService.activeSuppressionJoin', () => {
+  const service = new SuppressionService(undefined as never, undefined as never);
+
+  it('joins the active suppression of the given column and tests for it', () => {
+    assert.deepEqual(service.activeSuppressionJoin('c.mentor_id'), {
+      join: 'LEFT JOIN mentor_suppressions active_suppression ON active_suppression.mentor_id = c.mentor_id AND active_suppression.is_active',
+      isSuppressed: 'active_suppression.mentor_id IS NOT NULL',
+    });
+  });
+
+  for (const unsafe of ['', 'c.mentor_id AND true', 'c.mentor_id; DROP TABLE mentors']) {
+    it(`refuses ${JSON.stringify(unsafe)}`, () => {
+      assert.throws(() => service.activeSuppressionJoin(unsafe), /not a column reference/);
+    });
+  }
+});

@@ -6,7 +6,12 @@ import { ProblemException } from '../errors/problem.exception.js';
  * receives, so a service can compute, inside its transaction, the tag the current state would have.
  */
 export function etagOf(representation: unknown): string {
-  return `"${createHash('sha256').update(JSON.stringify(representation)).digest('base64url').slice(0, 32)}"`;
+  return etagOfJson(JSON.stringify(representation));
+}
+
+/** The same tag, from the JSON text itself. */
+export function etagOfJson(json: string): string {
+  return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
 }
 
 /** The entity tags of an If-Match header (RFC 9110 §13.1.1); `*` stays as it is. */

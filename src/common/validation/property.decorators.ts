@@ -50,7 +50,7 @@ export function ReasonCode(docs: { description: string; examples: string[]; requ
 export function ZonedDateTime({ nullable = false, ...docs }: PropertyDocs & { nullable?: boolean }) {
   return documented(
     docs,
-    { type: String, format: 'date-time', pattern: ZONED_DATE_TIME.source, nullable },
+    { type: String, format: 'date-time', pattern: ZONED_DATE_TIME.source, ...(nullable && { nullable: true }) },
     ...(nullable ? [ValidateIf((_object: object, value: unknown) => value !== null)] : []),
     Matches(ZONED_DATE_TIME, { message: '$property must be an ISO 8601 date-time with a time zone, such as 2026-03-01T00:00:00Z' }),
     IsISO8601({ strict: true }, { message: '$property must be a valid ISO 8601 date-time' }),
