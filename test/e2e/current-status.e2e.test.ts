@@ -2,10 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../../src/common/config/app-config.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { TrackCurrentStatuses1763800006000 } from '../../src/database/migrations/1763800006000-TrackCurrentStatuses.js';
+import { reapplyMigration } from '../support/reapply-migration.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 const BASE = '/api/v1/mentor-statuses';
@@ -122,19 +120,7 @@ describe('mentor_current_statuses, the current record the triggers keep per ment
   it('copies the current records already there when the migration is applied', async () => {
     await post(MENTORS[5], 'active');
     await post(MENTORS[5], 'paused');
-    const dataSource = await new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: t.database.url, DB_POOL_SIZE: '1' }))).initialize();
-    const runner = dataSource.createQueryRunner();
-    try {
-      const migration = new TrackCurrentStatuses1763800006000();
-      await migration.down(runner);
-      // As the app runs migrations: each in a transaction of its own.
-      await runner.startTransaction();
-      await migration.up(runner);
-      await runner.commitTransaction();
-    } finally {
-      await runner.release();
-      await dataSource.destroy();
-    }
+    await reapplyMigration(t.database.url, new TrackCurrentStatuses1763800006000());
     await assertMatchesHistory();
   });
 });

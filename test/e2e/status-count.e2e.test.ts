@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../../src/common/config/app-config.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { CountLiveStatusRecords1763800003000 } from '../../src/database/migrations/1763800003000-CountLiveStatusRecords.js';
+import { reapplyMigration } from '../support/reapply-migration.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 const BASE = '/api/v1/mentor-statuses';
@@ -74,19 +72,7 @@ describe('the maintained count behind the unfiltered audit log total', () => {
   it('counts the rows already there when the migration is applied', async () => {
     await post('mntr_count_5', 'active');
     await post('mntr_count_5', 'paused');
-    const dataSource = await new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: t.database.url, DB_POOL_SIZE: '1' }))).initialize();
-    const runner = dataSource.createQueryRunner();
-    try {
-      const migration = new CountLiveStatusRecords1763800003000();
-      await migration.down(runner);
-      // As the app runs migrations: each in a transaction of its own.
-      await runner.startTransaction();
-      await migration.up(runner);
-      await runner.commitTransaction();
-    } finally {
-      await runner.release();
-      await dataSource.destroy();
-    }
+    await reapplyMigration(t.database.url, new CountLiveStatusRecords1763800003000());
     await assertTotalsExact();
   });
 });
