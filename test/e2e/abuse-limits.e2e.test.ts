@@ -7,17 +7,9 @@ import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
+import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { createTestDatabase } from '../support/test-database.js';
 
-/** Holds a mentor's status-history lock from outside the app, so that the app's POST for that mentor waits. */
-async function holdMentorHistory(db: pg.Pool, mentorId: string): Promise<() => Promise<void>> {
-  const client = await db.connect();
-  await client.query(`SELECT pg_advisory_lock(hashtextextended('mentor-status:' || $1::text, 0))`, [mentorId]);
-  return async () => {
-    await client.query(`SELECT pg_advisory_unlock(hashtextextended('mentor-status:' || $1::text, 0))`, [mentorId]);
-    client.release();
-  };
-}
 
 describe('rate limiting', () => {
   let t: TestApp;

@@ -2,26 +2,17 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type pg from 'pg';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
 import { IdempotencyService } from '../../src/common/idempotency/idempotency.service.js';
+import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 const STATUSES = '/api/v1/mentor-statuses';
 const SUPPRESSIONS = '/api/v1/mentor-suppressions';
 
-/** Holds a mentor's status-history lock from outside the app, so that the app's POST for that mentor waits. */
-async function holdMentorHistory(db: pg.Pool, mentorId: string): Promise<() => Promise<void>> {
-  const client = await db.connect();
-  await client.query(`SELECT pg_advisory_lock(hashtextextended('mentor-status:' || $1::text, 0))`, [mentorId]);
-  return async () => {
-    await client.query(`SELECT pg_advisory_unlock(hashtextextended('mentor-status:' || $1::text, 0))`, [mentorId]);
-    client.release();
-  };
-}
 
 async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { SuppressionService } from '../../src/suppression/suppression.service.js';
-import { assertProblem } from '../support/problem.js';
+import { assertOneSuppressionWon, assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 const BASE = '/api/v1/mentor-suppressions';
@@ -98,18 +98,11 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
       const answers = await Promise.all(
         Array.from({ length: 12 }, (_, i) => suppress({ mentor_id: 'm_race', coordinator_id: `coord_${i}`, reason: 'certification_expired' })),
       );
-      const winners = answers.filter((answer) => answer.status === 201);
-      const losers = answers.filter((answer) => answer.status === 409);
-      assert.equal(winners.length, 1);
-      assert.equal(losers.length, 11);
-      for (const loser of losers) {
-        assertProblem(loser, 409);
-        assert.equal(loser.body.suppression_id, winners[0].body.suppression_id);
-      }
+      const winner = assertOneSuppressionWon(answers);
       const rows = await rowsOf('m_race');
       assert.equal(rows.length, 1);
       assert.equal(rows.filter((row) => row.is_active).length, 1);
-      assert.equal(rows[0].id, winners[0].body.suppression_id);
+      assert.equal(rows[0].id, winner.body.suppression_id);
     });
 
     it('after a restore the mentor can be suppressed again, and the restored one stays as history', async () => {

@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
-import { assertProblem } from '../support/problem.js';
+import { assertOneSuppressionWon, assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 /** The races of the status and suppression suites, with the requests split across two app instances on one database. */
@@ -59,15 +59,8 @@ describe('two instances, one database', () => {
     const answers = await split(12, (http, i) =>
       request(http).post('/api/v1/mentor-suppressions').send({ mentor_id: 'mntr_two_supp', coordinator_id: `coord_${i}`, reason: 'certification_expired' }),
     );
-    const winners = answers.filter((answer) => answer.status === 201);
-    const losers = answers.filter((answer) => answer.status === 409);
-    assert.equal(winners.length, 1);
-    assert.equal(losers.length, 11);
-    for (const loser of losers) {
-      assertProblem(loser, 409);
-      assert.equal(loser.body.suppression_id, winners[0].body.suppression_id);
-    }
+    const winner = assertOneSuppressionWon(answers);
     const { rows } = await t.db.query(`SELECT id, is_active FROM mentor_suppressions WHERE mentor_id = 'mntr_two_supp'`);
-    assert.deepEqual(rows, [{ id: winners[0].body.suppression_id, is_active: true }]);
+    assert.deepEqual(rows, [{ id: winner.body.suppression_id, is_active: true }]);
   });
 });

@@ -15,3 +15,16 @@ export function assertProblem(response: Response, status: number, fields?: strin
     assert.deepEqual([...new Set(named)].sort(), [...fields].sort());
   }
 }
+
+/** Twelve racing suppressions of one mentor: exactly one 201, and eleven 409s that each name the winner's suppression_id. */
+export function assertOneSuppressionWon(answers: Response[]): Response {
+  const winners = answers.filter((answer) => answer.status === 201);
+  const losers = answers.filter((answer) => answer.status === 409);
+  assert.equal(winners.length, 1);
+  assert.equal(losers.length, 11);
+  for (const loser of losers) {
+    assertProblem(loser, 409);
+    assert.equal(loser.body.suppression_id, winners[0].body.suppression_id);
+  }
+  return winners[0];
+}
