@@ -120,7 +120,7 @@ async function statusChanges(shape: DatasetShape, databaseUrl: string): Promise<
  */
 async function untilWritesSettle(client: pg.Client): Promise<void> {
   const deadline = Date.now() + 15_000;
-  for (let quiet = 0; quiet < 3 && Date.now() < deadline; ) {
+  for (let quiet = 0; quiet < 3 && Date.now() < deadline;) {
     const { rows } = await client.query<{ busy: number }>(
       `SELECT count(*)::int AS busy FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND state <> 'idle'`,
     );

@@ -116,5 +116,8 @@ export function scalingTable(rows: ScaledEndpoint[], smallLabel: string, largeLa
 }
 
 export function targetsTable(checks: TargetCheck[]): string {
-  return markdownTable(['target', 'measured', 'met'], checks.map((check) => [check.target, check.measured, check.met ? 'yes' : '**no**']));
+  return markdownTable(
+    ['target', 'measured', 'met'],
+    checks.map((check) => [check.target, check.measured, check.met ? 'yes' : '**no**']),
+  );
 }

@@ -67,7 +67,13 @@ const named = (all: Endpoint[], names: string[]) => all.filter((endpoint) => nam
 
 /** The rows as results.json has them: each side under its server's name. */
 const byServer = (rows: ComparedEndpoint[], subject: string, reference: string) =>
-  rows.map(({ name, subject: ours, reference: theirs, throughputRatio, p99Ratio }) => ({ name, [subject]: ours, [reference]: theirs, throughputRatio, p99Ratio }));
+  rows.map(({ name, subject: ours, reference: theirs, throughputRatio, p99Ratio }) => ({
+    name,
+    [subject]: ours,
+    [reference]: theirs,
+    throughputRatio,
+    p99Ratio,
+  }));
 
 async function measurePair(subject: ServerProcess, reference: ServerProcess, list: Endpoint[], options: BenchOptions): Promise<ComparedEndpoint[]> {
   const rows: ComparedEndpoint[] = [];
@@ -171,7 +177,9 @@ async function main(): Promise<void> {
     const run = options.mode === 'scale' ? scale : options.mode === 'adapters' ? adapters : compare;
     const { tables, results } = await run(bench, options);
     const seconds = Math.round((Date.now() - started) / 1000);
-    console.log(`\n${machineLine(machine)}\n${options.connections} connections, ${options.runs} × ${options.duration} s per endpoint and server after ${options.warmup} s of warm-up (medians); ${seconds} s in all\n`);
+    console.log(
+      `\n${machineLine(machine)}\n${options.connections} connections, ${options.runs} × ${options.duration} s per endpoint and server after ${options.warmup} s of warm-up (medians); ${seconds} s in all\n`,
+    );
     for (const table of tables) console.log(`${table}\n`);
     await mkdir(dirname(options.output), { recursive: true });
     await writeFile(

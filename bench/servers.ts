@@ -65,7 +65,10 @@ export class ServerProcess {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`${this.name} exited with code ${this.child.exitCode} before answering /health`);
-      const healthy = await fetch(`${this.url}/health`).then((response) => response.ok, () => false);
+      const healthy = await fetch(`${this.url}/health`).then(
+        (response) => response.ok,
+        () => false,
+      );
       if (healthy) return;
       await sleep(200);
     }
@@ -76,7 +79,11 @@ export class ServerProcess {
   cpuMicros(): number {
     try {
       const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      const [utime, stime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 13).map(Number);
+      const [utime, stime] = stat
+        .slice(stat.lastIndexOf(')') + 2)
+        .split(' ')
+        .slice(11, 13)
+        .map(Number);
       return (utime + stime) * 10_000;
     } catch {
       return 0;

@@ -38,11 +38,10 @@ async function main(): Promise<number> {
     console.log('tests use the PostgreSQL at DATABASE_URL (each suite in a database of its own)');
   }
   try {
-    const child = spawn(
-      process.execPath,
-      ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=4', ...files],
-      { stdio: 'inherit', env },
-    );
+    const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=4', ...files], {
+      stdio: 'inherit',
+      env,
+    });
     console.log(`running ${files.length} test files: ${files.map((file) => relative(testRoot, file)).join(', ')}`);
     return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   } finally {

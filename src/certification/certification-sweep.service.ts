@@ -132,7 +132,11 @@ export class CertificationSweepService {
 
     const renewedParams = [SWEEP_ACTORS.pausedBy, SWEEP_ACTORS.coordinatorId, SUPPRESSION_REASON];
     await this.eachBatch('renewed', this.renewedCandidates, renewedParams, startedAt, signal, async (mentorIds) => {
-      const restored = await this.suppressions.restoreActiveMadeBy(mentorIds, { coordinatorId: SWEEP_ACTORS.coordinatorId, reason: SUPPRESSION_REASON }, RESTORE_REASON);
+      const restored = await this.suppressions.restoreActiveMadeBy(
+        mentorIds,
+        { coordinatorId: SWEEP_ACTORS.coordinatorId, reason: SUPPRESSION_REASON },
+        RESTORE_REASON,
+      );
       // Only the sweep's own pause is lifted: a pause by anyone else stands whatever the certification says.
       const reactivated = await this.statuses.changeWhereCurrent(
         mentorIds,

@@ -12,7 +12,7 @@ import { ListActiveChapterMentorsQueryDto } from './dto/list-active-chapter-ment
 import { ListExpiringChapterMentorsQueryDto } from './dto/list-expiring-chapter-mentors.query.js';
 
 const MEMBERSHIP_RULES =
-  'A mentor\'s current status is the status of their latest non-deleted status record; mentors with no status record appear in neither list. ' +
+  "A mentor's current status is the status of their latest non-deleted status record; mentors with no status record appear in neither list. " +
   'An unknown chapter gives an empty list. Ordered by `full_name`, then `mentor_id`.';
 
 @ApiTags('chapter-mentors')

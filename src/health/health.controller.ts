@@ -17,7 +17,11 @@ export class HealthController {
 
   @Get()
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ operationId: 'getHealth', summary: 'Liveness and readiness', description: '200 when the database answers within 2 seconds, 503 (problem+json, with the checks) when it does not.' })
+  @ApiOperation({
+    operationId: 'getHealth',
+    summary: 'Liveness and readiness',
+    description: '200 when the database answers within 2 seconds, 503 (problem+json, with the checks) when it does not.',
+  })
   @ApiOkResponse({ type: HealthCheckDto, description: 'The service and its database are up.' })
   @ApiProblemResponses()
   async getHealth(): Promise<HealthCheckResult> {

@@ -18,7 +18,8 @@ export class MentorsController {
   @ApiOperation({
     operationId: 'upsertMentorProfile',
     summary: 'Create or replace a mentor profile',
-    description: 'Mentor profiles are the reference data that the chapter views join with. 201 when the profile is new, 200 when it replaced an existing one; safe to retry.',
+    description:
+      'Mentor profiles are the reference data that the chapter views join with. 201 when the profile is new, 200 when it replaced an existing one; safe to retry.',
   })
   @ApiCreatedResponse({ type: MentorProfileDto, description: 'The profile was created.' })
   @ApiOkResponse({ type: MentorProfileDto, description: 'The profile was replaced.' })
@@ -35,7 +36,11 @@ export class MentorsController {
   }
 
   @Get(':mentor_id')
-  @ApiOperation({ operationId: 'getMentorProfile', summary: 'Get a mentor profile', description: 'The profile as last written by `upsertMentorProfile`; 404 when there is none.' })
+  @ApiOperation({
+    operationId: 'getMentorProfile',
+    summary: 'Get a mentor profile',
+    description: 'The profile as last written by `upsertMentorProfile`; 404 when there is none.',
+  })
   @ApiOkResponse({ type: MentorProfileDto })
   @ApiProblemResponses(400, 404)
   getMentorProfile(@Param() params: MentorIdParams): Promise<MentorProfileDto> {

@@ -41,7 +41,8 @@ export class StatusController {
   @ApiOperation({
     operationId: 'getMentorStatus',
     summary: 'Get a single mentor status record',
-    description: '`previous_status` is the status of the mentor\'s preceding non-deleted record (by `changed_at`, then id), null for the first. A deleted record is 404.',
+    description:
+      "`previous_status` is the status of the mentor's preceding non-deleted record (by `changed_at`, then id), null for the first. A deleted record is 404.",
   })
   @ApiOkResponse({ type: MentorStatusDetailDto, examples: contractExamples(DETAIL_EXAMPLE) })
   @ApiProblemResponses(400, 404)
@@ -55,9 +56,9 @@ export class StatusController {
     operationId: 'createMentorStatus',
     summary: 'Write a new status change record',
     description:
-      'The mentor\'s current status is the status of their latest non-deleted record. A change to the status the mentor already has is a no-op ' +
-      'transition and answers 409 (`type: /problems/no-op-transition`); a mentor\'s first record may have either status. `reason` is required ' +
-      'for `paused`. `changed_at` and `created_at` are set by the server and strictly increase within one mentor\'s history; concurrent changes ' +
+      "The mentor's current status is the status of their latest non-deleted record. A change to the status the mentor already has is a no-op " +
+      "transition and answers 409 (`type: /problems/no-op-transition`); a mentor's first record may have either status. `reason` is required " +
+      "for `paused`. `changed_at` and `created_at` are set by the server and strictly increase within one mentor's history; concurrent changes " +
       'for one mentor are serialised, so each sees the one before it. A `mentor_id` without a mentor profile is 422.',
   })
   @ApiContractBody(CreateMentorStatusDto, CREATE_EXAMPLE)
@@ -92,7 +93,7 @@ export class StatusController {
     summary: 'Delete a status record',
     description:
       'A soft delete: the record gets `deleted_at` and disappears from every read (GET, lists, the current status and `previous_status` of other records), ' +
-      'so the mentor\'s current status falls back to their previous record. Deleting it again is 404.',
+      "so the mentor's current status falls back to their previous record. Deleting it again is 404.",
   })
   @ApiOkResponse({ type: DeletedMentorStatusDto, examples: contractExamples(DELETED_EXAMPLE) })
   @ApiProblemResponses(400, 404)

@@ -37,7 +37,8 @@ export class SuppressionController {
   @ApiOperation({
     operationId: 'getMentorSuppression',
     summary: 'Get the current suppression status for a specific mentor',
-    description: 'The current suppression is the active one if there is one, else the most recently made restored one. 404 when the mentor has never been suppressed (or all records were deleted).',
+    description:
+      'The current suppression is the active one if there is one, else the most recently made restored one. 404 when the mentor has never been suppressed (or all records were deleted).',
   })
   @ApiOkResponse({ type: MentorSuppressionDto, examples: contractExamples(SUPPRESSION_EXAMPLE) })
   @ApiProblemResponses(400, 404)
@@ -93,7 +94,8 @@ export class SuppressionController {
   @ApiOperation({
     operationId: 'deleteMentorSuppression',
     summary: 'Permanently remove suppression records (hard restore)',
-    description: "Deletes all of the mentor's suppression records, active and restored, for good: the mentor is visible again and has no suppression history. 404 when there are none.",
+    description:
+      "Deletes all of the mentor's suppression records, active and restored, for good: the mentor is visible again and has no suppression history. 404 when there are none.",
   })
   @ApiOkResponse({ type: MentorSuppressionDeletedDto, examples: contractExamples(DELETED_EXAMPLE) })
   @ApiProblemResponses(400, 404)

@@ -71,16 +71,22 @@ function checkedRestoredAt(value: string, suppressedAt: Date, now: Date): Date {
 /** The PUT rules, applied to the locked current suppression. */
 function applyChanges(suppression: MentorSuppression, body: UpdateMentorSuppressionDto, now: Date): void {
   if (body.is_active === true && !suppression.isActive) {
-    throw new ProblemException(409, `Suppression ${suppression.id} was restored and cannot be re-activated; to suppress mentor '${suppression.mentorId}' again, POST a new suppression.`, {
-      type: '/problems/suppression-restored',
-      extensions: { suppression_id: suppression.id },
-    });
+    throw new ProblemException(
+      409,
+      `Suppression ${suppression.id} was restored and cannot be re-activated; to suppress mentor '${suppression.mentorId}' again, POST a new suppression.`,
+      {
+        type: '/problems/suppression-restored',
+        extensions: { suppression_id: suppression.id },
+      },
+    );
   }
   const staysActive = suppression.isActive && body.is_active !== false;
   if (staysActive) {
     const misplaced = (['restored_at', 'restore_reason'] as const).filter((field) => body[field] !== undefined);
     if (misplaced.length > 0) {
-      throw new ValidationProblem(misplaced.map((field) => ({ field, message: `${field} can only be set together with is_active: false, or on a restored suppression` })));
+      throw new ValidationProblem(
+        misplaced.map((field) => ({ field, message: `${field} can only be set together with is_active: false, or on a restored suppression` })),
+      );
     }
   } else {
     if (suppression.isActive) {
@@ -122,10 +128,14 @@ export class SuppressionService {
       const active = await this.suppressions.findOneBy({ mentorId: body.mentor_id, isActive: true });
       // The winner was restored between our failed insert and this read: the way is free again.
       if (!active) return this.create(body);
-      throw new ProblemException(409, `Mentor '${body.mentor_id}' already has an active suppression: ${active.id}. Restore it with PUT before suppressing again.`, {
-        type: '/problems/active-suppression-exists',
-        extensions: { suppression_id: active.id },
-      });
+      throw new ProblemException(
+        409,
+        `Mentor '${body.mentor_id}' already has an active suppression: ${active.id}. Restore it with PUT before suppressing again.`,
+        {
+          type: '/problems/active-suppression-exists',
+          extensions: { suppression_id: active.id },
+        },
+      );
     }
     return toDto(await this.suppressions.findOneByOrFail({ id }));
   }
@@ -240,5 +250,4 @@ export class SuppressionService {
       isSuppressed: 'active_suppression.mentor_id IS NOT NULL',
     };
   }
-
 }

@@ -10,7 +10,6 @@ import { startTestApp, TestApp } from '../support/test-app.js';
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { createTestDatabase } from '../support/test-database.js';
 
-
 describe('rate limiting', () => {
   let t: TestApp;
   before(async () => {
@@ -26,7 +25,10 @@ describe('rate limiting', () => {
       await request(t.http).get('/api/v1/mentors/mntr_rate'),
       await request(t.http).get('/api/v1/chapters/chpt_rate/mentors/active'),
     ];
-    assert.deepEqual(allowed.map((response) => response.status), [200, 200, 201, 200, 200]);
+    assert.deepEqual(
+      allowed.map((response) => response.status),
+      [200, 200, 201, 200, 200],
+    );
     const refused = await request(t.http).post('/api/v1/mentor-statuses').send({ mentor_id: 'mntr_rate', status: 'active', changed_by: 'user_rate' });
     assertProblem(refused, 429);
     const retryAfter = Number(refused.headers['retry-after']);
@@ -129,7 +131,9 @@ describe('request body limit', () => {
   it('a body over BODY_LIMIT_BYTES is 413 problem+json and writes nothing', async () => {
     const t = await startTestApp({ BODY_LIMIT_BYTES: '2048' });
     try {
-      const response = await request(t.http).put('/api/v1/mentors/mntr_big').send({ full_name: 'x'.repeat(4096), chapter_id: 'chpt_big' });
+      const response = await request(t.http)
+        .put('/api/v1/mentors/mntr_big')
+        .send({ full_name: 'x'.repeat(4096), chapter_id: 'chpt_big' });
       assertProblem(response, 413);
       assert.equal((await t.db.query('SELECT count(*)::int AS n FROM mentors')).rows[0].n, 0);
     } finally {
@@ -170,13 +174,19 @@ describe('bounded database waits', () => {
       const release = await holdMentorHistory(t.db, 'mntr_slow');
       try {
         // Without the timeout this POST would wait for the lock until it is released, after the answer: a hang.
-        const response = await request(t.http).post('/api/v1/mentor-statuses').timeout(10_000).send({ mentor_id: 'mntr_slow', status: 'active', changed_by: 'user_slow' });
+        const response = await request(t.http)
+          .post('/api/v1/mentor-statuses')
+          .timeout(10_000)
+          .send({ mentor_id: 'mntr_slow', status: 'active', changed_by: 'user_slow' });
         assertProblem(response, 503);
         assert.doesNotMatch(response.body.detail, /statement|cancel|SQL/i, 'nothing internal is revealed');
       } finally {
         await release();
       }
-      assert.equal((await request(t.http).post('/api/v1/mentor-statuses').send({ mentor_id: 'mntr_slow', status: 'active', changed_by: 'user_slow' })).status, 201);
+      assert.equal(
+        (await request(t.http).post('/api/v1/mentor-statuses').send({ mentor_id: 'mntr_slow', status: 'active', changed_by: 'user_slow' })).status,
+        201,
+      );
     } finally {
       await t.close();
     }
@@ -190,9 +200,14 @@ describe('bounded database waits', () => {
       let blocked: Promise<request.Response>;
       try {
         // This POST takes the only connection and waits on the lock inside its transaction.
-        blocked = request(t.http).post('/api/v1/mentor-statuses').send({ mentor_id: 'mntr_pool', status: 'active', changed_by: 'user_pool' }).then((r) => r);
+        blocked = request(t.http)
+          .post('/api/v1/mentor-statuses')
+          .send({ mentor_id: 'mntr_pool', status: 'active', changed_by: 'user_pool' })
+          .then((r) => r);
         const deadline = Date.now() + 10_000;
-        while (Number((await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n) < 1) {
+        while (
+          Number((await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n) < 1
+        ) {
           if (Date.now() > deadline) throw new Error('the POST did not start waiting');
           await sleep(20);
         }
@@ -213,7 +228,9 @@ describe('bounded database waits', () => {
     await other.connect();
     try {
       await other.query('SELECT pg_advisory_lock(802114007)');
-      const starting = createApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal', DB_STATEMENT_TIMEOUT_MS: '100', CERT_SWEEP_INTERVAL_SECONDS: '0' }));
+      const starting = createApp(
+        loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal', DB_STATEMENT_TIMEOUT_MS: '100', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+      );
       const deadline = Date.now() + 10_000;
       while ((await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n < 1) {
         if (Date.now() > deadline) throw new Error('the start-up did not wait for the migration lock');

@@ -31,7 +31,13 @@ describe('the benchmark baseline answers as the app does', () => {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
     baselineUrl = `http://127.0.0.1:${port}`;
-    while (!(await fetch(`${baselineUrl}/health`).then((response) => response.ok, () => false))) await sleep(50);
+    while (
+      !(await fetch(`${baselineUrl}/health`).then(
+        (response) => response.ok,
+        () => false,
+      ))
+    )
+      await sleep(50);
   });
   after(async () => {
     baseline?.kill('SIGTERM');
@@ -58,7 +64,9 @@ describe('the benchmark baseline answers as the app does', () => {
   it('with the same fields in the same order on POST /mentor-statuses', async () => {
     const change = (mentor: string) => ({ mentor_id: mentor, status: 'paused', reason: 'Compared', changed_by: 'bench_test' });
     await t.db.query(`UPDATE mentor_status_records SET deleted_at = now() WHERE mentor_id IN ($1, $2)`, [mentorId(0), mentorId(1)]);
-    const fromApp = await request(t.http).post('/api/v1/mentor-statuses').send(change(mentorId(0)));
+    const fromApp = await request(t.http)
+      .post('/api/v1/mentor-statuses')
+      .send(change(mentorId(0)));
     const fromBaseline = await fetch(`${baselineUrl}/api/v1/mentor-statuses`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

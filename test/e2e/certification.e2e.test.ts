@@ -87,8 +87,14 @@ describe('certification expiry sweep', () => {
     assert.deepEqual(latest, { ...latest, status: 'paused', reason: 'Certification expired', changed_by: 'system_auto_pause' });
     const hidden = await suppression('ce_a');
     assert.deepEqual(hidden, { ...hidden, coordinator_id: 'system', reason: 'certification_expired', is_active: true, restored_at: null });
-    assert.deepEqual((await chapterList('active', '&include_ineligible=true')).map((row) => row.mentor_id), []);
-    assert.deepEqual((await chapterList('paused')).map((row) => [row.mentor_id, row.pause_reason]), [['ce_a', 'Certification expired']]);
+    assert.deepEqual(
+      (await chapterList('active', '&include_ineligible=true')).map((row) => row.mentor_id),
+      [],
+    );
+    assert.deepEqual(
+      (await chapterList('paused')).map((row) => [row.mentor_id, row.pause_reason]),
+      [['ce_a', 'Certification expired']],
+    );
   });
 
   it('changes nothing when repeated', async () => {
@@ -108,7 +114,9 @@ describe('certification expiry sweep', () => {
     assert.match(restored.restored_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const [latest] = await history('ce_a');
     assert.deepEqual(latest, { ...latest, status: 'active', reason: 'Certification renewed', changed_by: 'system_auto_restore' });
-    assert.deepEqual(await chapterList('active'), [{ mentor_id: 'ce_a', full_name: 'ce_a', chapter_id: 'chpt_cert', status: 'active', is_eligible_for_assignment: true }]);
+    assert.deepEqual(await chapterList('active'), [
+      { mentor_id: 'ce_a', full_name: 'ce_a', chapter_id: 'chpt_cert', status: 'active', is_eligible_for_assignment: true },
+    ]);
     assert.deepEqual(changes(await sweep()), {});
   });
 
@@ -127,7 +135,10 @@ describe('certification expiry sweep', () => {
     await profile('ce_manual', FAR_FUTURE);
     await profile('ce_overruled', FAR_FUTURE);
     assert.deepEqual(changes(await sweep()), { restored: ['ce_manual', 'ce_overruled'] });
-    for (const [mentorId, reason] of [['ce_manual', 'Personal leave'], ['ce_overruled', 'Conduct review']]) {
+    for (const [mentorId, reason] of [
+      ['ce_manual', 'Personal leave'],
+      ['ce_overruled', 'Conduct review'],
+    ]) {
       const [latest] = await history(mentorId);
       assert.deepEqual(latest, { ...latest, status: 'paused', reason, changed_by: 'user_coord' });
     }
@@ -136,7 +147,9 @@ describe('certification expiry sweep', () => {
   it('neither duplicates nor restores a suppression a coordinator made', async () => {
     await profile('ce_coord', at(clock, HOUR));
     await change('ce_coord', 'active');
-    const made = await request(t.http).post('/api/v1/mentor-suppressions').send({ mentor_id: 'ce_coord', coordinator_id: 'coord_maya', reason: 'conduct_review' });
+    const made = await request(t.http)
+      .post('/api/v1/mentor-suppressions')
+      .send({ mentor_id: 'ce_coord', coordinator_id: 'coord_maya', reason: 'conduct_review' });
     assert.equal(made.status, 201);
     clock.advance(HOUR);
     assert.deepEqual(changes(await sweep()), { paused: ['ce_coord'] });
@@ -285,9 +298,13 @@ describe('certification sweeps at once', () => {
   it('are safe even without the sweep lock: the services write each change once', async () => {
     const ids = expected.slice(0, 600);
     const services = [t.app, second].map((app) => ({ statuses: app.get(StatusService), suppressions: app.get(SuppressionService) }));
-    const paused = await Promise.all(services.map(({ statuses }) => statuses.changeWhereCurrent(ids, { status: 'active' }, { status: 'paused', reason: 'Race', changedBy: 'system_race' })));
+    const paused = await Promise.all(
+      services.map(({ statuses }) => statuses.changeWhereCurrent(ids, { status: 'active' }, { status: 'paused', reason: 'Race', changedBy: 'system_race' })),
+    );
     assert.deepEqual(paused.flat().sort(), ids);
-    const suppressed = await Promise.all(services.map(({ suppressions }) => suppressions.suppressWhereNoneActive(ids, { coordinatorId: 'system_race', reason: 'race' })));
+    const suppressed = await Promise.all(
+      services.map(({ suppressions }) => suppressions.suppressWhereNoneActive(ids, { coordinatorId: 'system_race', reason: 'race' })),
+    );
     assert.deepEqual(suppressed.flat().sort(), ids);
     const restored = await Promise.all(
       services.map(({ suppressions }) => suppressions.restoreActiveMadeBy(ids, { coordinatorId: 'system_race', reason: 'race' }, 'race_over')),
@@ -340,7 +357,13 @@ describe('GET /api/v1/chapters/:chapter_id/mentors/expiring', () => {
     });
     assert.deepEqual(
       response.body.data.map((row: { days_remaining: number; status: string | null }) => [row.days_remaining, row.status]),
-      [[1, 'active'], [10, null], [10, null], [10, 'paused'], [30, null]],
+      [
+        [1, 'active'],
+        [10, null],
+        [10, null],
+        [10, 'paused'],
+        [30, null],
+      ],
     );
   });
 
@@ -355,7 +378,10 @@ describe('GET /api/v1/chapters/:chapter_id/mentors/expiring', () => {
     try {
       const response = await expiring();
       assert.deepEqual(ids(response), ['ex_edge', 'ex_beyond']);
-      assert.deepEqual(response.body.data.map((row: { days_remaining: number }) => row.days_remaining), [20, 21]);
+      assert.deepEqual(
+        response.body.data.map((row: { days_remaining: number }) => row.days_remaining),
+        [20, 21],
+      );
     } finally {
       clock.set(NOW);
     }
@@ -387,7 +413,10 @@ describe('npm run sweep', () => {
 
   const runCli = () =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, [cli], { env: { ...process.env, DATABASE_URL: t.database.url, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cli], {
+        env: { ...process.env, DATABASE_URL: t.database.url, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));

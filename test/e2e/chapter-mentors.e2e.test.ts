@@ -33,8 +33,7 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
     assert.equal(response.status, 201, JSON.stringify(response.body));
     return response.body;
   };
-  const list = (which: 'active' | 'paused', chapterId = CHAPTER, query = '') =>
-    request(t.http).get(`/api/v1/chapters/${chapterId}/mentors/${which}${query}`);
+  const list = (which: 'active' | 'paused', chapterId = CHAPTER, query = '') => request(t.http).get(`/api/v1/chapters/${chapterId}/mentors/${which}${query}`);
   const mentorIds = async (which: 'active' | 'paused', query = '') => {
     const response = await list(which, CHAPTER, query);
     assert.equal(response.status, 200, JSON.stringify(response.body));
@@ -62,11 +61,14 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
     await change('cm_other', 'active');
   });
 
-  it('active lists the chapter\'s active mentors by full_name, then mentor_id, in the contract shape', async () => {
+  it("active lists the chapter's active mentors by full_name, then mentor_id, in the contract shape", async () => {
     const response = await list('active');
     assert.equal(response.status, 200);
     assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 4 });
-    assert.deepEqual(response.body.data.map((row: { mentor_id: string }) => row.mentor_id), ['cm_a1', 'cm_a2', 'cm_b', 'cm_flip']);
+    assert.deepEqual(
+      response.body.data.map((row: { mentor_id: string }) => row.mentor_id),
+      ['cm_a1', 'cm_a2', 'cm_b', 'cm_flip'],
+    );
     for (const row of response.body.data) assert.deepEqual(Object.keys(row).sort(), ACTIVE_KEYS);
     assert.deepEqual(response.body.data[2], {
       mentor_id: 'cm_b',
@@ -77,7 +79,7 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
     });
   });
 
-  it('paused lists the chapter\'s paused mentors with paused_at and pause_reason of the pausing record', async () => {
+  it("paused lists the chapter's paused mentors with paused_at and pause_reason of the pausing record", async () => {
     const response = await list('paused');
     assert.equal(response.status, 200);
     assert.deepEqual(response.body, {
@@ -113,7 +115,10 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
     assert.equal((await request(t.http).delete(`/api/v1/mentor-statuses/${flipReturn.mentor_status_id}`)).status, 200);
     assert.deepEqual(await mentorIds('active'), ['cm_a1', 'cm_a2', 'cm_b']);
     const paused = await list('paused');
-    assert.deepEqual(paused.body.data.map((row: { mentor_id: string }) => row.mentor_id), ['cm_p', 'cm_flip']);
+    assert.deepEqual(
+      paused.body.data.map((row: { mentor_id: string }) => row.mentor_id),
+      ['cm_p', 'cm_flip'],
+    );
     assert.equal(paused.body.data[1].paused_at, flipPause.changed_at);
     assert.equal(paused.body.data[1].pause_reason, 'Travel');
 
@@ -185,18 +190,27 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
     });
 
     it('suppressing an active mentor removes them from the active list at once; restoring brings them back', async () => {
-      assert.deepEqual(await rows('active'), [['el_ann', true], ['el_ben', true]]);
+      assert.deepEqual(await rows('active'), [
+        ['el_ann', true],
+        ['el_ben', true],
+      ]);
       assert.equal((await suppress('el_ben')).status, 201);
       assert.deepEqual(await rows('active'), [['el_ann', true]]);
       assert.equal((await list('active', ELIGIBILITY)).body.pagination.total, 1);
       assert.equal((await restore('el_ben')).status, 200);
-      assert.deepEqual(await rows('active'), [['el_ann', true], ['el_ben', true]]);
+      assert.deepEqual(await rows('active'), [
+        ['el_ann', true],
+        ['el_ben', true],
+      ]);
     });
 
     it('include_ineligible=true lists suppressed active mentors with is_eligible_for_assignment false', async () => {
       assert.equal((await suppress('el_ann')).status, 201);
       try {
-        assert.deepEqual(await rows('active', '?include_ineligible=true'), [['el_ann', false], ['el_ben', true]]);
+        assert.deepEqual(await rows('active', '?include_ineligible=true'), [
+          ['el_ann', false],
+          ['el_ben', true],
+        ]);
         assert.deepEqual(await rows('active', '?include_ineligible=false'), [['el_ben', true]]);
         assert.equal((await list('active', ELIGIBILITY, '?include_ineligible=true')).body.pagination.total, 2);
       } finally {

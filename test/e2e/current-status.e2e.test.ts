@@ -25,7 +25,10 @@ describe('mentor_current_statuses, the current record the triggers keep per ment
   before(async () => {
     t = await startTestApp();
     for (const mentor of MENTORS) {
-      await request(t.http).put(`/api/v1/mentors/${mentor}`).send({ full_name: `Current ${mentor}`, chapter_id: 'chpt_current' }).expect(201);
+      await request(t.http)
+        .put(`/api/v1/mentors/${mentor}`)
+        .send({ full_name: `Current ${mentor}`, chapter_id: 'chpt_current' })
+        .expect(201);
     }
   });
   after(() => t.close());
@@ -63,7 +66,9 @@ describe('mentor_current_statuses, the current record the triggers keep per ment
       ...written.map((record, index) =>
         index % 2 === 0
           ? request(t.http).delete(`${BASE}/${record.mentor_status_id}`)
-          : request(t.http).put(`${BASE}/${record.mentor_status_id}`).send({ reason: `Corrected ${index}` }),
+          : request(t.http)
+              .put(`${BASE}/${record.mentor_status_id}`)
+              .send({ reason: `Corrected ${index}` }),
       ),
     ]);
     await assertMatchesHistory();

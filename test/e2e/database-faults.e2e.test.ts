@@ -29,7 +29,9 @@ describe('when the database goes away and comes back', () => {
     await chmod(root, 0o755);
     port = await freePort();
     server = await start();
-    app = await createApp(loadConfig({ DATABASE_URL: server.url, LOG_LEVEL: 'fatal', DEMO_DATA: 'false', RATE_LIMIT_PER_MINUTE: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }));
+    app = await createApp(
+      loadConfig({ DATABASE_URL: server.url, LOG_LEVEL: 'fatal', DEMO_DATA: 'false', RATE_LIMIT_PER_MINUTE: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+    );
   });
   after(async () => {
     await app?.close();
@@ -48,8 +50,15 @@ describe('when the database goes away and comes back', () => {
     const answers = await Promise.all([
       http().get('/api/v1/mentor-statuses').timeout(ANSWER_WITHIN_MS),
       http().get('/api/v1/mentors/mntr_fault').timeout(ANSWER_WITHIN_MS),
-      http().post('/api/v1/mentor-statuses').timeout(ANSWER_WITHIN_MS).send({ mentor_id: 'mntr_fault', status: 'paused', reason: 'Down', changed_by: 'user_fault' }),
-      http().post('/api/v1/mentor-statuses').set('Idempotency-Key', 'key-while-down').timeout(ANSWER_WITHIN_MS).send({ mentor_id: 'mntr_fault', status: 'paused', reason: 'Down', changed_by: 'user_fault' }),
+      http()
+        .post('/api/v1/mentor-statuses')
+        .timeout(ANSWER_WITHIN_MS)
+        .send({ mentor_id: 'mntr_fault', status: 'paused', reason: 'Down', changed_by: 'user_fault' }),
+      http()
+        .post('/api/v1/mentor-statuses')
+        .set('Idempotency-Key', 'key-while-down')
+        .timeout(ANSWER_WITHIN_MS)
+        .send({ mentor_id: 'mntr_fault', status: 'paused', reason: 'Down', changed_by: 'user_fault' }),
       http().put('/api/v1/mentors/mntr_fault').timeout(ANSWER_WITHIN_MS).send({ full_name: 'Down', chapter_id: 'chpt_fault' }),
     ]);
     for (const answer of answers) {
@@ -66,10 +75,16 @@ describe('when the database goes away and comes back', () => {
       if (Date.now() > deadline) throw new Error('the service did not become healthy again within 30 s');
       await sleep(200);
     }
-    const written = await http().post('/api/v1/mentor-statuses').set('Idempotency-Key', 'key-while-down').send({ mentor_id: 'mntr_fault', status: 'paused', reason: 'Down', changed_by: 'user_fault' });
+    const written = await http()
+      .post('/api/v1/mentor-statuses')
+      .set('Idempotency-Key', 'key-while-down')
+      .send({ mentor_id: 'mntr_fault', status: 'paused', reason: 'Down', changed_by: 'user_fault' });
     assert.equal(written.status, 201, JSON.stringify(written.body));
     const list = await http().get('/api/v1/mentor-statuses?mentor_id=mntr_fault');
     assert.equal(list.status, 200);
-    assert.deepEqual(list.body.data.map((record: { status: string }) => record.status), ['paused', 'active']);
+    assert.deepEqual(
+      list.body.data.map((record: { status: string }) => record.status),
+      ['paused', 'active'],
+    );
   });
 });

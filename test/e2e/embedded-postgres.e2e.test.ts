@@ -66,7 +66,9 @@ describe('EmbeddedDatabase', () => {
   it('recovers when a crashed run left its server running with no owner', async () => {
     const dataDir = join(root, 'orphan');
     const port = await freePort();
-    const child = spawn(process.execPath, [join(here, '../support/embedded-server.process.js'), dataDir, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(here, '../support/embedded-server.process.js'), dataDir, String(port)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('READY') && resolve());
       child.on('exit', (code) => reject(new Error(`child exited early with ${code}`)));

@@ -17,14 +17,19 @@ interface Resource {
   stored(t: TestApp, url: string): Promise<unknown>;
 }
 
-const profile = (t: TestApp, mentorId: string) => request(t.http).put(`/api/v1/mentors/${mentorId}`).send({ full_name: `Mentor ${mentorId}`, chapter_id: 'chpt_etag' });
+const profile = (t: TestApp, mentorId: string) =>
+  request(t.http)
+    .put(`/api/v1/mentors/${mentorId}`)
+    .send({ full_name: `Mentor ${mentorId}`, chapter_id: 'chpt_etag' });
 
 const RESOURCES: Resource[] = [
   {
     name: 'a mentor status record',
     async create(t, suffix) {
       await profile(t, `mntr_etag_s${suffix}`);
-      const posted = await request(t.http).post('/api/v1/mentor-statuses').send({ mentor_id: `mntr_etag_s${suffix}`, status: 'paused', reason: 'Leave', changed_by: 'user_etag' });
+      const posted = await request(t.http)
+        .post('/api/v1/mentor-statuses')
+        .send({ mentor_id: `mntr_etag_s${suffix}`, status: 'paused', reason: 'Leave', changed_by: 'user_etag' });
       const id = posted.body.mentor_status_id as string;
       return { url: `/api/v1/mentor-statuses/${id}`, lockRow: `SELECT 1 FROM mentor_status_records WHERE id = '${id}' FOR UPDATE` };
     },
@@ -48,7 +53,10 @@ const RESOURCES: Resource[] = [
       await profile(t, `mntr_etag_m${suffix}`);
       return { url: `/api/v1/mentors/mntr_etag_m${suffix}`, lockRow: `SELECT 1 FROM mentors WHERE mentor_id = 'mntr_etag_m${suffix}' FOR UPDATE` };
     },
-    bodies: [{ full_name: 'First Name', chapter_id: 'chpt_etag' }, { full_name: 'Second Name', chapter_id: 'chpt_etag' }],
+    bodies: [
+      { full_name: 'First Name', chapter_id: 'chpt_etag' },
+      { full_name: 'Second Name', chapter_id: 'chpt_etag' },
+    ],
     stored: async (t, url) => (await t.db.query('SELECT * FROM mentors WHERE mentor_id = $1', [url.split('/').pop()])).rows[0],
   },
 ];
@@ -122,7 +130,10 @@ describe('ETag and If-Match', () => {
           await holder.query(lockRow);
           const pending = Array.from({ length: 8 }, (_, i) => put(url, resource.bodies[i % 2], seen).then((response) => response));
           const deadline = Date.now() + 10_000;
-          while (Number((await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n) < 8) {
+          while (
+            Number((await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n) <
+            8
+          ) {
             if (Date.now() > deadline) throw new Error('the PUTs did not all wait for the row lock');
             await sleep(20);
           }
@@ -139,7 +150,10 @@ describe('ETag and If-Match', () => {
   describe('If-Match on a profile that does not exist', () => {
     for (const ifMatch of ['"anything"', '*']) {
       it(`${ifMatch} is 412 and creates nothing`, async () => {
-        const response = await request(t.http).put('/api/v1/mentors/mntr_etag_none').set('If-Match', ifMatch).send({ full_name: 'None', chapter_id: 'chpt_etag' });
+        const response = await request(t.http)
+          .put('/api/v1/mentors/mntr_etag_none')
+          .set('If-Match', ifMatch)
+          .send({ full_name: 'None', chapter_id: 'chpt_etag' });
         assertProblem(response, 412);
         assert.equal((await t.db.query(`SELECT count(*)::int AS n FROM mentors WHERE mentor_id = 'mntr_etag_none'`)).rows[0].n, 0);
       });

@@ -70,7 +70,21 @@ const HOSTILE = [
 ];
 
 /** Known-good values, so that the fuzzer also reaches the rules behind validation. */
-const PLAUSIBLE = ['mntr_fuzz_1', 'mntr_fuzz_2', 'chpt_fuzz', 'coord_fuzz', 'certification_expired', 'active', 'paused', 'Leave', '2026-03-01T00:00:00Z', '1', '20', 'true', 'false'];
+const PLAUSIBLE = [
+  'mntr_fuzz_1',
+  'mntr_fuzz_2',
+  'chpt_fuzz',
+  'coord_fuzz',
+  'certification_expired',
+  'active',
+  'paused',
+  'Leave',
+  '2026-03-01T00:00:00Z',
+  '1',
+  '20',
+  'true',
+  'false',
+];
 
 const text = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...HOSTILE, ...PLAUSIBLE) },
@@ -79,9 +93,9 @@ const text = fc.oneof(
   { weight: 1, arbitrary: fc.string({ minLength: 2_000, maxLength: 6_000 }) },
 );
 
-const deeplyNested = fc.integer({ min: 100, max: 4_000 }).chain((depth) =>
-  fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`),
-);
+const deeplyNested = fc
+  .integer({ min: 100, max: 4_000 })
+  .chain((depth) => fc.constantFrom(`${'['.repeat(depth)}${']'.repeat(depth)}`, `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`));
 
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
   text,
@@ -97,7 +111,10 @@ const anyValue: fc.Arbitrary<unknown> = fc.oneof(
 function requestFor(target: Target, ids: string[]): fc.Arbitrary<FuzzRequest> {
   const pathValue = fc.oneof(text, fc.constantFrom(...ids));
   const path = fc.record(Object.fromEntries(target.pathParams.map((name) => [name, pathValue])) as Record<string, fc.Arbitrary<string>>);
-  const queryName = fc.oneof({ weight: 4, arbitrary: target.queryParams.length ? fc.constantFrom(...target.queryParams) : text }, { weight: 1, arbitrary: text });
+  const queryName = fc.oneof(
+    { weight: 4, arbitrary: target.queryParams.length ? fc.constantFrom(...target.queryParams) : text },
+    { weight: 1, arbitrary: text },
+  );
   const query = fc.array(fc.tuple(queryName, text), { maxLength: 5 });
   const knownBody = fc.dictionary(
     fc.oneof({ weight: 5, arbitrary: target.bodyProperties.length ? fc.constantFrom(...target.bodyProperties) : text }, { weight: 1, arbitrary: text }),
@@ -151,7 +168,10 @@ describe('fuzzing every operation', () => {
       .map(({ table_name }) => `SELECT '${table_name}' AS name, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS digest FROM "${table_name}" t`)
       .join(' UNION ALL ');
 
-    const document = (await request(t.http).get('/docs-json')).body as { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+    const document = (await request(t.http).get('/docs-json')).body as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { schemas: Record<string, Schema> };
+    };
     const resolve = (schema: Schema | undefined): Schema | undefined =>
       schema?.$ref ? document.components.schemas[schema.$ref.replace('#/components/schemas/', '')] : schema;
     targets = Object.entries(document.paths).flatMap(([template, item]) =>

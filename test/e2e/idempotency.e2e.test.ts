@@ -13,7 +13,6 @@ import { startTestApp, TestApp } from '../support/test-app.js';
 const STATUSES = '/api/v1/mentor-statuses';
 const SUPPRESSIONS = '/api/v1/mentor-suppressions';
 
-
 async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (!(await condition())) {
@@ -27,7 +26,9 @@ describe('Idempotency-Key on POST', () => {
   let mentor = 0;
   const newMentor = async () => {
     const mentorId = `mntr_idem_${++mentor}`;
-    const response = await request(t.http).put(`/api/v1/mentors/${mentorId}`).send({ full_name: `Mentor ${mentorId}`, chapter_id: 'chpt_idem' });
+    const response = await request(t.http)
+      .put(`/api/v1/mentors/${mentorId}`)
+      .send({ full_name: `Mentor ${mentorId}`, chapter_id: 'chpt_idem' });
     assert.equal(response.status, 201);
     return mentorId;
   };
@@ -39,8 +40,7 @@ describe('Idempotency-Key on POST', () => {
     (await t.db.query('SELECT count(*)::int AS n FROM mentor_status_records WHERE mentor_id = $1', [mentorId])).rows[0].n as number;
   const keyRow = async (key: string) =>
     (await t.db.query('SELECT scope, state, response_status FROM idempotency_keys WHERE key = $1', [key])).rows[0] as
-      | { scope: string; state: string; response_status: number | null }
-      | undefined;
+      { scope: string; state: string; response_status: number | null } | undefined;
 
   before(async () => {
     t = await startTestApp();
@@ -81,7 +81,15 @@ describe('Idempotency-Key on POST', () => {
 
   it('the same key on another route is a different request: 422', async () => {
     const mentorId = await newMentor();
-    assert.equal((await request(t.http).post(SUPPRESSIONS).set('Idempotency-Key', 'key-route').send({ mentor_id: mentorId, coordinator_id: 'c', reason: 'conduct_review' })).status, 201);
+    assert.equal(
+      (
+        await request(t.http)
+          .post(SUPPRESSIONS)
+          .set('Idempotency-Key', 'key-route')
+          .send({ mentor_id: mentorId, coordinator_id: 'c', reason: 'conduct_review' })
+      ).status,
+      201,
+    );
     assertProblem(await postStatus(t.http, 'key-route', { mentor_id: mentorId, coordinator_id: 'c', reason: 'conduct_review' }), 422);
   });
 
@@ -212,9 +220,7 @@ describe('Idempotency-Key on POST', () => {
     it('the same request sent to both at once runs once', async () => {
       const mentorId = await newMentor();
       const body = { mentor_id: mentorId, status: 'active', changed_by: 'user_idem' };
-      const answers = await Promise.all(
-        Array.from({ length: 8 }, (_, i) => postStatus(i % 2 === 0 ? t.http : second.getHttpServer(), 'key-both', body)),
-      );
+      const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => postStatus(i % 2 === 0 ? t.http : second.getHttpServer(), 'key-both', body)));
       for (const answer of answers) assert.ok(answer.status === 201 || answer.status === 409, `unexpected ${answer.status}`);
       const ran = answers.filter((answer) => answer.status === 201 && answer.headers['idempotent-replayed'] === undefined);
       assert.equal(ran.length, 1);
@@ -250,17 +256,27 @@ describe('Idempotency-Key with failures and callers', () => {
     const t = await startTestApp({ API_KEYS: 'frontend:frontend-key-0123456789,sweeper:sweeper-key-0123456789' });
     try {
       const put = (mentorId: string) =>
-        request(t.http).put(`/api/v1/mentors/${mentorId}`).set('Authorization', 'Bearer frontend-key-0123456789').send({ full_name: 'Scoped', chapter_id: 'chpt_idem' });
+        request(t.http)
+          .put(`/api/v1/mentors/${mentorId}`)
+          .set('Authorization', 'Bearer frontend-key-0123456789')
+          .send({ full_name: 'Scoped', chapter_id: 'chpt_idem' });
       await put('mntr_scope_a');
       await put('mntr_scope_b');
       const post = (key: string, mentorId: string) =>
-        request(t.http).post(STATUSES).set('Authorization', `Bearer ${key}`).set('Idempotency-Key', 'shared-key').send({ mentor_id: mentorId, status: 'active', changed_by: 'user_idem' });
+        request(t.http)
+          .post(STATUSES)
+          .set('Authorization', `Bearer ${key}`)
+          .set('Idempotency-Key', 'shared-key')
+          .send({ mentor_id: mentorId, status: 'active', changed_by: 'user_idem' });
       assert.equal((await post('frontend-key-0123456789', 'mntr_scope_a')).status, 201);
       const other = await post('sweeper-key-0123456789', 'mntr_scope_b');
       assert.equal(other.status, 201);
       assert.equal(other.headers['idempotent-replayed'], undefined);
       const { rows } = await t.db.query(`SELECT scope FROM idempotency_keys WHERE key = 'shared-key' ORDER BY scope`);
-      assert.deepEqual(rows.map((row) => row.scope), ['frontend', 'sweeper']);
+      assert.deepEqual(
+        rows.map((row) => row.scope),
+        ['frontend', 'sweeper'],
+      );
     } finally {
       await t.close();
     }

@@ -27,7 +27,10 @@ describe('Idempotency-Key on every POST', () => {
           const handler: unknown = controller.prototype[name];
           if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) !== RequestMethod.POST) continue;
           posts.push(`${controller.name}.${name}`);
-          const interceptors: unknown[] = [...(Reflect.getMetadata(INTERCEPTORS_METADATA, controller) ?? []), ...(Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? [])];
+          const interceptors: unknown[] = [
+            ...(Reflect.getMetadata(INTERCEPTORS_METADATA, controller) ?? []),
+            ...(Reflect.getMetadata(INTERCEPTORS_METADATA, handler) ?? []),
+          ];
           if (!interceptors.includes(IdempotencyInterceptor)) missing.push(`${controller.name}.${name}`);
         }
       }

@@ -21,7 +21,10 @@ async function waitForHealth(base: string, service: ChildProcess): Promise<void>
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (service.exitCode !== null) throw new Error(`the service exited with ${service.exitCode}`);
-    const ok = await fetch(`${base}/health`).then((response) => response.ok, () => false);
+    const ok = await fetch(`${base}/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(200);
   }
@@ -53,7 +56,10 @@ describe('npm start on the embedded default', () => {
     try {
       await waitForHealth(base, first);
       const demo = (await (await fetch(`${base}/api/v1/mentors?chapter_id=chpt_03AZ`)).json()) as { data: { full_name: string }[] };
-      assert.deepEqual(demo.data.map((mentor) => mentor.full_name), ['Amara Diallo', 'James Okafor', 'Sarah Chen']);
+      assert.deepEqual(
+        demo.data.map((mentor) => mentor.full_name),
+        ['Amara Diallo', 'James Okafor', 'Sarah Chen'],
+      );
       const written = await fetch(`${base}/api/v1/mentors/mntr_durable`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },

@@ -11,7 +11,10 @@ describe('mentor profiles /api/v1/mentors', () => {
   });
   after(() => t.close());
 
-  const put = (mentorId: string, body: unknown) => request(t.http).put(`/api/v1/mentors/${mentorId}`).send(body as object);
+  const put = (mentorId: string, body: unknown) =>
+    request(t.http)
+      .put(`/api/v1/mentors/${mentorId}`)
+      .send(body as object);
 
   it('PUT creates a profile with 201, then replaces it with 200', async () => {
     const created = await put('mntr_new', { full_name: 'Nia Long', chapter_id: 'chpt_A' });
@@ -47,14 +50,20 @@ describe('mentor profiles /api/v1/mentors', () => {
     it('omitted on update leaves it unchanged; null clears it; a new value replaces it', async () => {
       await put('mntr_keep', { full_name: 'Keep', chapter_id: 'chpt_C', certification_expires_at: '2027-01-01T00:00:00.123Z' });
       assert.equal((await put('mntr_keep', { full_name: 'Keep Renamed', chapter_id: 'chpt_C' })).body.certification_expires_at, '2027-01-01T00:00:00.123Z');
-      assert.equal((await put('mntr_keep', { full_name: 'Keep', chapter_id: 'chpt_C', certification_expires_at: '2028-06-30T12:00:00Z' })).body.certification_expires_at, '2028-06-30T12:00:00.000Z');
+      assert.equal(
+        (await put('mntr_keep', { full_name: 'Keep', chapter_id: 'chpt_C', certification_expires_at: '2028-06-30T12:00:00Z' })).body.certification_expires_at,
+        '2028-06-30T12:00:00.000Z',
+      );
       assert.equal((await put('mntr_keep', { full_name: 'Keep', chapter_id: 'chpt_C', certification_expires_at: null })).body.certification_expires_at, null);
       assert.equal(await expiry('mntr_keep'), null);
     });
 
     it('omitted or null on create means no expiry', async () => {
       assert.equal((await put('mntr_nocert', { full_name: 'No Cert', chapter_id: 'chpt_C' })).body.certification_expires_at, null);
-      assert.equal((await put('mntr_nullcert', { full_name: 'Null Cert', chapter_id: 'chpt_C', certification_expires_at: null })).body.certification_expires_at, null);
+      assert.equal(
+        (await put('mntr_nullcert', { full_name: 'Null Cert', chapter_id: 'chpt_C', certification_expires_at: null })).body.certification_expires_at,
+        null,
+      );
     });
 
     for (const [what, value] of [
@@ -65,7 +74,9 @@ describe('mentor profiles /api/v1/mentors', () => {
       ['more than millisecond precision', '2027-03-01T00:00:00.1234Z'],
     ] as const) {
       it(`${what} is 400 naming certification_expires_at, and changes nothing`, async () => {
-        assertProblem(await put('mntr_cert', { full_name: 'Cert Holder', chapter_id: 'chpt_C', certification_expires_at: value }), 400, ['certification_expires_at']);
+        assertProblem(await put('mntr_cert', { full_name: 'Cert Holder', chapter_id: 'chpt_C', certification_expires_at: value }), 400, [
+          'certification_expires_at',
+        ]);
         assert.equal(await expiry('mntr_cert'), '2027-03-01T00:00:00.000Z');
       });
     }
@@ -84,7 +95,12 @@ describe('mentor profiles /api/v1/mentors', () => {
 
   describe('list', () => {
     before(async () => {
-      for (const [id, name] of [['c3', 'Carla'], ['c1', 'Abe'], ['c2', 'Abe'], ['c4', 'Zed']]) {
+      for (const [id, name] of [
+        ['c3', 'Carla'],
+        ['c1', 'Abe'],
+        ['c2', 'Abe'],
+        ['c4', 'Zed'],
+      ]) {
         await put(id, { full_name: name, chapter_id: 'chpt_list' });
       }
     });
@@ -92,13 +108,19 @@ describe('mentor profiles /api/v1/mentors', () => {
     it('filters by chapter and orders by full_name, then mentor_id', async () => {
       const response = await request(t.http).get('/api/v1/mentors?chapter_id=chpt_list');
       assert.equal(response.status, 200);
-      assert.deepEqual(response.body.data.map((m: { mentor_id: string }) => m.mentor_id), ['c1', 'c2', 'c3', 'c4']);
+      assert.deepEqual(
+        response.body.data.map((m: { mentor_id: string }) => m.mentor_id),
+        ['c1', 'c2', 'c3', 'c4'],
+      );
       assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 4 });
     });
 
     it('pages, and a page past the end is empty with the true total', async () => {
       const second = await request(t.http).get('/api/v1/mentors?chapter_id=chpt_list&limit=3&page=2');
-      assert.deepEqual(second.body.data.map((m: { mentor_id: string }) => m.mentor_id), ['c4']);
+      assert.deepEqual(
+        second.body.data.map((m: { mentor_id: string }) => m.mentor_id),
+        ['c4'],
+      );
       const beyond = await request(t.http).get('/api/v1/mentors?chapter_id=chpt_list&limit=3&page=9');
       assert.deepEqual(beyond.body, { data: [], pagination: { page: 9, limit: 3, total: 4 } });
     });

@@ -29,7 +29,10 @@ describe('migrations', () => {
     const applied = await Promise.all(instances.map((source) => runMigrations(source)));
     assert.equal(applied.flat().length, migrations.length, 'each migration ran in exactly one instance');
     const rows: { name: string }[] = await instances[0].query('SELECT name FROM typeorm_migrations ORDER BY id');
-    assert.deepEqual(rows.map((row) => row.name), migrations.map((migration) => migration.name));
+    assert.deepEqual(
+      rows.map((row) => row.name),
+      migrations.map((migration) => migration.name),
+    );
   });
 
   it('revert all the way down and apply again', async () => {
@@ -44,6 +47,9 @@ describe('migrations', () => {
 
   it('leave no schema drift between the entities and the migrations', async () => {
     const pending = await sources[0].driver.createSchemaBuilder().log();
-    assert.deepEqual(pending.upQueries.map((query) => query.query), []);
+    assert.deepEqual(
+      pending.upQueries.map((query) => query.query),
+      [],
+    );
   });
 });

@@ -35,7 +35,13 @@ async function waitForHealth(base: string, service: Service): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (service.process.exitCode !== null) throw new Error(`the service exited with ${service.process.exitCode}: ${service.output()}`);
-    if (await fetch(`${base}/health`).then((response) => response.ok, () => false)) return;
+    if (
+      await fetch(`${base}/health`).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
     await sleep(200);
   }
   throw new Error('the service did not become healthy in 60 s');
@@ -71,7 +77,15 @@ describe('SIGTERM during a write storm', () => {
     await chmod(dataDir, 0o755);
     const port = await freePort();
     pgPort = await freePort();
-    env = { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(pgPort), LOG_LEVEL: 'info', API_KEYS: `storm:${API_KEY}`, CERT_SWEEP_INTERVAL_SECONDS: '0' };
+    env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      EMBEDDED_PG_PORT: String(pgPort),
+      LOG_LEVEL: 'info',
+      API_KEYS: `storm:${API_KEY}`,
+      CERT_SWEEP_INTERVAL_SECONDS: '0',
+    };
     base = `http://127.0.0.1:${port}`;
   });
   after(() => rm(dataDir, { recursive: true, force: true }));
@@ -114,7 +128,12 @@ describe('SIGTERM during a write storm', () => {
       // One write is held inside its transaction by a lock taken from outside, so it is surely in flight at SIGTERM.
       await locker.connect();
       await locker.query(`SELECT pg_advisory_lock(hashtextextended('mentor-status:' || 'mntr_storm_slow', 0))`);
-      slow = send(base, 'POST', '/api/v1/mentor-statuses', { mentor_id: 'mntr_storm_slow', status: 'paused', reason: 'In flight at SIGTERM', changed_by: 'user_storm' });
+      slow = send(base, 'POST', '/api/v1/mentor-statuses', {
+        mentor_id: 'mntr_storm_slow',
+        status: 'paused',
+        reason: 'In flight at SIGTERM',
+        changed_by: 'user_storm',
+      });
       while ((await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n < 1) await sleep(20);
 
       service.process.kill('SIGTERM');

@@ -12,7 +12,10 @@ describe('the maintained count behind the unfiltered audit log total', () => {
   before(async () => {
     t = await startTestApp();
     for (let index = 0; index < 12; index++) {
-      await request(t.http).put(`/api/v1/mentors/mntr_count_${index}`).send({ full_name: `Count ${index}`, chapter_id: 'chpt_count' }).expect(201);
+      await request(t.http)
+        .put(`/api/v1/mentors/mntr_count_${index}`)
+        .send({ full_name: `Count ${index}`, chapter_id: 'chpt_count' })
+        .expect(201);
     }
   });
   after(() => t.close());

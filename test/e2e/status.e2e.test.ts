@@ -25,20 +25,29 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
   after(() => t.close());
 
   const profile = async (mentorId: string) => {
-    const response = await request(t.http).put(`/api/v1/mentors/${mentorId}`).send({ full_name: `Mentor ${mentorId}`, chapter_id: 'chpt_status' });
+    const response = await request(t.http)
+      .put(`/api/v1/mentors/${mentorId}`)
+      .send({ full_name: `Mentor ${mentorId}`, chapter_id: 'chpt_status' });
     assert.ok(response.status === 201 || response.status === 200);
   };
-  const post = (body: unknown) => request(t.http).post(BASE).send(body as object);
+  const post = (body: unknown) =>
+    request(t.http)
+      .post(BASE)
+      .send(body as object);
   const change = async (mentorId: string, status: string, reason?: string) => {
     const response = await post({ mentor_id: mentorId, status, changed_by: 'user_test', ...(reason !== undefined && { reason }) });
     assert.equal(response.status, 201, JSON.stringify(response.body));
     return response.body as { mentor_status_id: string; changed_at: string };
   };
   const get = (id: string) => request(t.http).get(`${BASE}/${id}`);
-  const put = (id: string, body: unknown) => request(t.http).put(`${BASE}/${id}`).send(body as object);
+  const put = (id: string, body: unknown) =>
+    request(t.http)
+      .put(`${BASE}/${id}`)
+      .send(body as object);
   const remove = (id: string) => request(t.http).delete(`${BASE}/${id}`);
   const stored = async (mentorId: string): Promise<StoredRecord[]> =>
-    (await t.db.query('SELECT id, status, reason, changed_at, deleted_at FROM mentor_status_records WHERE mentor_id = $1 ORDER BY changed_at, id', [mentorId])).rows;
+    (await t.db.query('SELECT id, status, reason, changed_at, deleted_at FROM mentor_status_records WHERE mentor_id = $1 ORDER BY changed_at, id', [mentorId]))
+      .rows;
   const storedById = async (id: string): Promise<StoredRecord> =>
     (await t.db.query('SELECT id, status, reason, changed_at, deleted_at FROM mentor_status_records WHERE id = $1', [id])).rows[0];
 
@@ -156,7 +165,10 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
       const paused = await change('mntr_history', 'paused', 'Back to leave');
       assert.equal((await get(paused.mentor_status_id)).body.previous_status, 'active');
       const live = (await stored('mntr_history')).filter((row) => row.deleted_at === null);
-      assert.deepEqual(live.map((row) => row.status), ['active', 'active', 'paused']);
+      assert.deepEqual(
+        live.map((row) => row.status),
+        ['active', 'active', 'paused'],
+      );
     });
   });
 
@@ -202,7 +214,10 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
         const beforeRow = await storedById(paused.mentor_status_id);
         const response = await put(paused.mentor_status_id, body);
         assertProblem(response, 400);
-        assert.ok(response.body.errors.some((error: { field: string }) => error.field === field), JSON.stringify(response.body));
+        assert.ok(
+          response.body.errors.some((error: { field: string }) => error.field === field),
+          JSON.stringify(response.body),
+        );
         assert.deepEqual(await storedById(paused.mentor_status_id), beforeRow);
       });
     }
@@ -259,7 +274,10 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
       assertProblem(await put(second.mentor_status_id, { reason: 'x' }), 404);
       assertProblem(await remove(second.mentor_status_id), 404);
       const list = await request(t.http).get(`${BASE}?mentor_id=mntr_delete`);
-      assert.deepEqual(list.body.data.map((record: { mentor_status_id: string }) => record.mentor_status_id), [first.mentor_status_id]);
+      assert.deepEqual(
+        list.body.data.map((record: { mentor_status_id: string }) => record.mentor_status_id),
+        [first.mentor_status_id],
+      );
       assert.equal(list.body.pagination.total, 1);
       assert.equal((await storedById(second.mentor_status_id)).reason, 'Leave');
     });
@@ -349,7 +367,10 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
       assert.equal(response.status, 200);
       assert.deepEqual(Object.keys(response.body).sort(), ['data', 'pagination']);
       assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 5 });
-      assert.deepEqual(response.body.data.map((record: { mentor_status_id: string }) => record.mentor_status_id), [5, 4, 3, 2, 1].map(listId));
+      assert.deepEqual(
+        response.body.data.map((record: { mentor_status_id: string }) => record.mentor_status_id),
+        [5, 4, 3, 2, 1].map(listId),
+      );
       assert.deepEqual(response.body.data[3], {
         mentor_status_id: listId(2),
         mentor_id: 'mntr_list_1',
@@ -388,7 +409,10 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
 
     it('pages, and a page past the end is empty with the true total', async () => {
       const second = await request(t.http).get(`${BASE}?mentor_id=mntr_list_1&limit=2&page=2`);
-      assert.deepEqual(second.body.data.map((record: { mentor_status_id: string }) => record.mentor_status_id), [listId(1)]);
+      assert.deepEqual(
+        second.body.data.map((record: { mentor_status_id: string }) => record.mentor_status_id),
+        [listId(1)],
+      );
       assert.deepEqual(second.body.pagination, { page: 2, limit: 2, total: 3 });
       const beyond = await request(t.http).get(`${BASE}?mentor_id=mntr_list_1&limit=2&page=7`);
       assert.deepEqual(beyond.body, { data: [], pagination: { page: 7, limit: 2, total: 3 } });

@@ -32,8 +32,14 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
     const response = await request(t.http).put(`/api/v1/mentors/${mentorId}`).send({ full_name: mentorId, chapter_id: 'chpt_supp' });
     assert.ok([200, 201].includes(response.status));
   };
-  const suppress = (body: unknown) => request(t.http).post(BASE).send(body as object);
-  const update = (mentorId: string, body: unknown) => request(t.http).put(`${BASE}/${mentorId}`).send(body as object);
+  const suppress = (body: unknown) =>
+    request(t.http)
+      .post(BASE)
+      .send(body as object);
+  const update = (mentorId: string, body: unknown) =>
+    request(t.http)
+      .put(`${BASE}/${mentorId}`)
+      .send(body as object);
   const current = (mentorId: string) => request(t.http).get(`${BASE}/${mentorId}`);
   const list = (query: string) => request(t.http).get(`${BASE}?${query}`);
   /** A mentor with a profile and one fresh active suppression. */
@@ -114,7 +120,10 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
       const history = await list('mentor_id=m_again');
       assert.deepEqual(
         history.body.data.map((s: Suppression) => [s.suppression_id, s.is_active]),
-        [[second.body.suppression_id, true], [first.suppression_id, false]],
+        [
+          [second.body.suppression_id, true],
+          [first.suppression_id, false],
+        ],
       );
     });
   });
@@ -295,10 +304,28 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
     const ids: Record<string, string> = {};
     before(async () => {
       for (const mentor of ['l_a', 'l_b', 'l_c']) await profile(mentor);
-      ids.a1 = await insertRow({ mentor: 'l_a', coordinator: 'coord_list_x', reason: 'certification_expired', suppressedAt: '2025-01-01T00:00:00Z', restoredAt: '2025-02-01T00:00:00Z' });
+      ids.a1 = await insertRow({
+        mentor: 'l_a',
+        coordinator: 'coord_list_x',
+        reason: 'certification_expired',
+        suppressedAt: '2025-01-01T00:00:00Z',
+        restoredAt: '2025-02-01T00:00:00Z',
+      });
       ids.a2 = await insertRow({ mentor: 'l_a', coordinator: 'coord_list_y', reason: 'conduct_review', suppressedAt: '2025-03-01T00:00:00Z' });
-      ids.b1 = await insertRow({ id: '00000000-0000-4000-8000-000000000001', mentor: 'l_b', coordinator: 'coord_list_x', reason: 'conduct_review', suppressedAt: '2025-02-15T00:00:00Z' });
-      ids.c1 = await insertRow({ id: '00000000-0000-4000-8000-000000000002', mentor: 'l_c', coordinator: 'coord_list_x', reason: 'certification_expired', suppressedAt: '2025-02-15T00:00:00Z' });
+      ids.b1 = await insertRow({
+        id: '00000000-0000-4000-8000-000000000001',
+        mentor: 'l_b',
+        coordinator: 'coord_list_x',
+        reason: 'conduct_review',
+        suppressedAt: '2025-02-15T00:00:00Z',
+      });
+      ids.c1 = await insertRow({
+        id: '00000000-0000-4000-8000-000000000002',
+        mentor: 'l_c',
+        coordinator: 'coord_list_x',
+        reason: 'certification_expired',
+        suppressedAt: '2025-02-15T00:00:00Z',
+      });
     });
     const idsOf = (response: request.Response) => response.body.data.map((s: Suppression) => s.suppression_id);
 

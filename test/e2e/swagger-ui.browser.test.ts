@@ -11,7 +11,8 @@ import { startTestApp, TestApp } from '../support/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const onCi = process.env.CI === 'true';
-const skip = !existsSync(CHROMIUM) && !onCi ? `no Chromium at ${CHROMIUM} (apt-get install chromium); under CI=true this test runs and fails without it` : false;
+const skip =
+  !existsSync(CHROMIUM) && !onCi ? `no Chromium at ${CHROMIUM} (apt-get install chromium); under CI=true this test runs and fails without it` : false;
 
 // The machine has no network: these keep Chromium from trying to reach Google's services.
 const CHROMIUM_ARGS = [

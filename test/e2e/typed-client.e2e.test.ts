@@ -69,18 +69,25 @@ describe('the typed client', () => {
 
     const { data: list } = await client.GET('/api/v1/mentors', { params: { query: { chapter_id: 'chpt_typed', limit: 10 } } });
     assert.ok(list);
-    assert.deepEqual(list.data.map((mentor) => mentor.mentor_id), [mentorId]);
+    assert.deepEqual(
+      list.data.map((mentor) => mentor.mentor_id),
+      [mentorId],
+    );
     assert.deepEqual(list.pagination, { page: 1, limit: 10, total: 1 });
   });
 
   it('writes, reads, corrects, lists and deletes a status record; a no-op transition is a typed 409 problem', async () => {
-    const created = await client.POST('/api/v1/mentor-statuses', { body: { mentor_id: mentorId, status: 'paused', reason: 'Training', changed_by: 'typed_client' } });
+    const created = await client.POST('/api/v1/mentor-statuses', {
+      body: { mentor_id: mentorId, status: 'paused', reason: 'Training', changed_by: 'typed_client' },
+    });
     assert.equal(created.response.status, 201);
     assert.ok(created.data);
     const id = created.data.mentor_status_id;
     assert.match(id, MENTOR_STATUS_ID_PATTERN);
 
-    const again = await client.POST('/api/v1/mentor-statuses', { body: { mentor_id: mentorId, status: 'paused', reason: 'Training', changed_by: 'typed_client' } });
+    const again = await client.POST('/api/v1/mentor-statuses', {
+      body: { mentor_id: mentorId, status: 'paused', reason: 'Training', changed_by: 'typed_client' },
+    });
     assert.equal(again.response.status, 409);
     assert.equal(again.data, undefined);
     assert.ok(again.error);
@@ -99,7 +106,10 @@ describe('the typed client', () => {
 
     const { data: log } = await client.GET('/api/v1/mentor-statuses', { params: { query: { mentor_id: mentorId, status: 'paused' } } });
     assert.ok(log);
-    assert.deepEqual(log.data.map((record) => [record.mentor_status_id, record.reason]), [[id, 'Training, extended']]);
+    assert.deepEqual(
+      log.data.map((record) => [record.mentor_status_id, record.reason]),
+      [[id, 'Training, extended']],
+    );
 
     const { data: deleted } = await client.DELETE('/api/v1/mentor-statuses/{id}', { params: { path: { id } } });
     assert.ok(deleted);
@@ -121,7 +131,10 @@ describe('the typed client', () => {
     );
     const { data: paused } = await client.GET('/api/v1/chapters/{chapter_id}/mentors/paused', { params: { path } });
     assert.ok(paused);
-    assert.deepEqual(paused.data.map((mentor) => [mentor.full_name, mentor.pause_reason]), [['James Okafor', 'Certification expired']]);
+    assert.deepEqual(
+      paused.data.map((mentor) => [mentor.full_name, mentor.pause_reason]),
+      [['James Okafor', 'Certification expired']],
+    );
     const { data: expiring } = await client.GET('/api/v1/chapters/{chapter_id}/mentors/expiring', { params: { path, query: { within_days: 365 } } });
     assert.ok(expiring);
     for (const mentor of expiring.data) assert.ok(mentor.days_remaining >= 1 && mentor.days_remaining <= 365);
@@ -130,9 +143,14 @@ describe('the typed client', () => {
 
   it('lists, reads, restores and deletes suppressions; a second active suppression is a typed 409 naming the first', async () => {
     const path = { mentor_id: DEMO_SUPPRESSION.mentorId };
-    const { data: list } = await client.GET('/api/v1/mentor-suppressions', { params: { query: { is_active: true, coordinator_id: DEMO_SUPPRESSION.coordinatorId } } });
+    const { data: list } = await client.GET('/api/v1/mentor-suppressions', {
+      params: { query: { is_active: true, coordinator_id: DEMO_SUPPRESSION.coordinatorId } },
+    });
     assert.ok(list);
-    assert.deepEqual(list.data.map((suppression) => suppression.suppression_id), [DEMO_SUPPRESSION.id]);
+    assert.deepEqual(
+      list.data.map((suppression) => suppression.suppression_id),
+      [DEMO_SUPPRESSION.id],
+    );
 
     const { data: current } = await client.GET('/api/v1/mentor-suppressions/{mentor_id}', { params: { path } });
     assert.ok(current);
@@ -158,7 +176,9 @@ describe('the typed client', () => {
     assert.equal(restored.restore_reason, 'certification_renewed');
     assert.ok(restored.restored_at !== null && Date.parse(restored.restored_at) >= Date.parse(restored.suppressed_at));
 
-    const created = await client.POST('/api/v1/mentor-suppressions', { body: { mentor_id: mentorId, coordinator_id: 'coord_typed', reason: 'conduct_review' } });
+    const created = await client.POST('/api/v1/mentor-suppressions', {
+      body: { mentor_id: mentorId, coordinator_id: 'coord_typed', reason: 'conduct_review' },
+    });
     assert.equal(created.response.status, 201);
     assert.ok(created.data);
     assert.equal(created.data.is_active, true);

@@ -89,7 +89,13 @@ describe('writes with API_KEYS set', () => {
   });
 
   it('reads stay public, as the contracts have them', async () => {
-    for (const url of ['/api/v1/mentor-statuses', '/api/v1/mentor-suppressions', '/api/v1/mentors/mntr_auth_ok', '/api/v1/chapters/chpt_auth/mentors/active', '/health']) {
+    for (const url of [
+      '/api/v1/mentor-statuses',
+      '/api/v1/mentor-suppressions',
+      '/api/v1/mentors/mntr_auth_ok',
+      '/api/v1/chapters/chpt_auth/mentors/active',
+      '/health',
+    ]) {
       assert.equal((await request(t.http).get(url)).status, 200, url);
     }
   });
@@ -104,7 +110,10 @@ describe('writes without API_KEYS', () => {
 
   it('are open, as the contracts have them, and an Authorization header changes nothing', async () => {
     assert.equal((await request(t.http).put('/api/v1/mentors/mntr_open').send({ full_name: 'Open', chapter_id: 'chpt_auth' })).status, 201);
-    const withHeader = await request(t.http).put('/api/v1/mentors/mntr_open').set('Authorization', 'Bearer anything-at-all-here').send({ full_name: 'Open', chapter_id: 'chpt_auth' });
+    const withHeader = await request(t.http)
+      .put('/api/v1/mentors/mntr_open')
+      .set('Authorization', 'Bearer anything-at-all-here')
+      .send({ full_name: 'Open', chapter_id: 'chpt_auth' });
     assert.equal(withHeader.status, 200);
   });
 });

@@ -22,7 +22,14 @@ export interface TestApp {
  */
 export async function startTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal', DEMO_DATA: 'false', CERT_SWEEP_INTERVAL_SECONDS: '0', RATE_LIMIT_PER_MINUTE: '0', ...env });
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    LOG_LEVEL: 'fatal',
+    DEMO_DATA: 'false',
+    CERT_SWEEP_INTERVAL_SECONDS: '0',
+    RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+  });
   const app = await createApp(config, overrides);
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
   // pool.end() resolves before its connections are gone; the forced DROP may then terminate one,

@@ -8,7 +8,10 @@ const KEY_B = 'sweeper.key~0123456789+/=';
 describe('API keys', () => {
   it('parses named keys, trimming spaces, and holds only their digests', () => {
     const keys = parseApiKeys(` frontend:${KEY_A} , sweeper:${KEY_B}`);
-    assert.deepEqual(keys.map((key) => key.name), ['frontend', 'sweeper']);
+    assert.deepEqual(
+      keys.map((key) => key.name),
+      ['frontend', 'sweeper'],
+    );
     for (const key of keys) {
       assert.equal(key.digest.length, 32);
       assert.ok(!JSON.stringify(key).includes(KEY_A) && !JSON.stringify(key).includes(KEY_B));

@@ -35,7 +35,10 @@ describe('loadConfig', () => {
       DB_STATEMENT_TIMEOUT_MS: '2500',
       DB_CONNECT_TIMEOUT_MS: '750',
     });
-    assert.deepEqual(config.apiKeys.map((key) => key.name), ['frontend']);
+    assert.deepEqual(
+      config.apiKeys.map((key) => key.name),
+      ['frontend'],
+    );
     assert.deepEqual(config.corsOrigins, ['https://app.example.org', 'http://localhost:5173']);
     assert.deepEqual([config.rateLimitPerMinute, config.dbStatementTimeoutMs, config.dbConnectTimeoutMs], [0, 2500, 750]);
   });
@@ -81,7 +84,10 @@ describe('loadConfig', () => {
     ['DB_CONNECT_TIMEOUT_MS', '0'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
-      assert.throws(() => loadConfig({ [name]: value }), (error: unknown) => error instanceof ConfigError && error.message.includes(name));
+      assert.throws(
+        () => loadConfig({ [name]: value }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(name),
+      );
     });
   }
 

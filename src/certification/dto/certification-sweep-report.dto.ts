@@ -9,7 +9,11 @@ export class CertificationSweepActionDto {
 }
 
 export class CertificationSweepReportDto {
-  @ApiProperty({ format: 'date-time', description: 'When the sweep started: the instant every certification was compared with.', example: '2026-03-26T00:01:00.000Z' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'When the sweep started: the instant every certification was compared with.',
+    example: '2026-03-26T00:01:00.000Z',
+  })
   started_at: string;
 
   @ApiProperty({ format: 'date-time', example: '2026-03-26T00:01:00.412Z' })
@@ -23,19 +27,21 @@ export class CertificationSweepReportDto {
 
   @ApiProperty({
     type: CertificationSweepActionDto,
-    description: 'Mentors whose certification had expired and who had no active suppression, now suppressed by coordinator `system` with reason `certification_expired`.',
+    description:
+      'Mentors whose certification had expired and who had no active suppression, now suppressed by coordinator `system` with reason `certification_expired`.',
   })
   suppressed: CertificationSweepActionDto;
 
   @ApiProperty({
     type: CertificationSweepActionDto,
-    description: 'Mentors with a renewed certification whose `certification_expired` suppression by `system` was restored with `restore_reason: certification_renewed`.',
+    description:
+      'Mentors with a renewed certification whose `certification_expired` suppression by `system` was restored with `restore_reason: certification_renewed`.',
   })
   restored: CertificationSweepActionDto;
 
   @ApiProperty({
     type: CertificationSweepActionDto,
-    description: 'Mentors with a renewed certification whose current status was the sweep\'s own pause, now `active` by `system_auto_restore`.',
+    description: "Mentors with a renewed certification whose current status was the sweep's own pause, now `active` by `system_auto_restore`.",
   })
   reactivated: CertificationSweepActionDto;
 }

@@ -23,7 +23,13 @@ export class ExpiringChapterMentorDto {
   })
   days_remaining: number;
 
-  @ApiProperty({ type: String, enum: MENTOR_STATUSES, nullable: true, description: 'The current status; `null` when the mentor has no status record.', example: 'active' })
+  @ApiProperty({
+    type: String,
+    enum: MENTOR_STATUSES,
+    nullable: true,
+    description: 'The current status; `null` when the mentor has no status record.',
+    example: 'active',
+  })
   status: MentorStatus | null;
 }
 

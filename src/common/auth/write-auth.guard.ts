@@ -39,11 +39,9 @@ export class WriteAuthGuard implements CanActivate, OnModuleInit {
     if (name === undefined) {
       const reply = context.switchToHttp().getResponse<FastifyReply>();
       void reply.header('www-authenticate', token === undefined ? 'Bearer' : 'Bearer error="invalid_token"');
-      throw new ProblemException(
-        401,
-        token === undefined ? 'Writes need an API key: send Authorization: Bearer <key>.' : 'The API key is not valid.',
-        { type: '/problems/unauthorized' },
-      );
+      throw new ProblemException(401, token === undefined ? 'Writes need an API key: send Authorization: Bearer <key>.' : 'The API key is not valid.', {
+        type: '/problems/unauthorized',
+      });
     }
     callers.set(request, name);
     return true;

@@ -20,7 +20,10 @@ function problem(status: number, code: string | undefined, instance: string): Pr
  */
 export function frameworkErrorAsProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
-  void reply.status(status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem(status, error.code, request.url));
+  void reply
+    .status(status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .send(problem(status, error.code, request.url));
 }
 
 /** The same for what Node's HTTP parser rejects before there is a request at all, such as headers over the size limit (431). */

@@ -25,7 +25,9 @@ function canonicalJson(value: unknown): string {
 }
 
 function requestHash(request: FastifyRequest): string {
-  return createHash('sha256').update(`${request.method}\n${request.url}\n${canonicalJson(request.body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${request.method}\n${request.url}\n${canonicalJson(request.body)}`)
+    .digest('hex');
 }
 
 function idempotencyKeyOf(request: FastifyRequest): string | undefined {

@@ -28,10 +28,7 @@ export interface StoredResponse {
 }
 
 export type Reservation =
-  | { outcome: 'reserved'; reservationId: string }
-  | { outcome: 'replay'; response: StoredResponse }
-  | { outcome: 'in-progress' }
-  | { outcome: 'mismatch' };
+  { outcome: 'reserved'; reservationId: string } | { outcome: 'replay'; response: StoredResponse } | { outcome: 'in-progress' } | { outcome: 'mismatch' };
 
 interface ExistingRow {
   request_hash: string;

@@ -29,8 +29,14 @@ const IF_MATCH: ParameterObject = {
   schema: { type: 'string', example: '"q3Vb1kQ2xXx7f0Lr4c9Jm8Hn2Pz5Tg6W"' },
 };
 
-const ETAG: HeaderObject = { description: 'Strong entity tag of this representation; send it in `If-Match` to update only what you read.', schema: { type: 'string' } };
-const REPLAYED: HeaderObject = { description: '`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.', schema: { type: 'string', enum: ['true'] } };
+const ETAG: HeaderObject = {
+  description: 'Strong entity tag of this representation; send it in `If-Match` to update only what you read.',
+  schema: { type: 'string' },
+};
+const REPLAYED: HeaderObject = {
+  description: '`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.',
+  schema: { type: 'string', enum: ['true'] },
+};
 const RETRY_AFTER: HeaderObject = { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } };
 
 function problem(description: string, headers?: Record<string, HeaderObject>): ResponseObject {
@@ -94,7 +100,11 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         continue;
       }
       operation.security = [{ [BEARER_SCHEME]: [] }];
-      addProblem(operation, '401', problem('No valid API key: send `Authorization: Bearer <key>`.', { 'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } } }));
+      addProblem(
+        operation,
+        '401',
+        problem('No valid API key: send `Authorization: Bearer <key>`.', { 'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } } }),
+      );
       if (method === 'post') {
         setHeaderParameter(operation, IDEMPOTENCY_KEY);
         addResponseHeader(operation, (status) => status < 300 || (status >= 400 && status < 500), 'Idempotent-Replayed', REPLAYED);
@@ -104,7 +114,11 @@ export function documentWriteSafety(document: OpenAPIObject): void {
       }
       if (method === 'put' && pathItem.get) {
         setHeaderParameter(operation, IF_MATCH);
-        addProblem(operation, '412', problem('`If-Match` does not match the current `ETag`: the resource changed since it was read (type `/problems/precondition-failed`).'));
+        addProblem(
+          operation,
+          '412',
+          problem('`If-Match` does not match the current `ETag`: the resource changed since it was read (type `/problems/precondition-failed`).'),
+        );
       }
     }
   }

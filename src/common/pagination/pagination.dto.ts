@@ -7,7 +7,12 @@ export const MAX_PAGE = 1_000_000;
 
 /** `?page=&limit=` for every list; extended by each list's own filters. */
 export class PageQueryDto {
-  @QueryInteger({ minimum: 1, maximum: MAX_PAGE, default: 1, description: 'Page number, from 1. A page past the end gives an empty `data` with the true `total`.' })
+  @QueryInteger({
+    minimum: 1,
+    maximum: MAX_PAGE,
+    default: 1,
+    description: 'Page number, from 1. A page past the end gives an empty `data` with the true `total`.',
+  })
   page: number = 1;
 
   @QueryInteger({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 20, description: 'Items per page.' })

@@ -62,15 +62,21 @@ async function helmetHeaders(): Promise<Record<string, HeaderValue>> {
  */
 export async function registerSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const securityHeaders = await helmetHeaders();
-  app.getHttpAdapter().getInstance().addHook('onRequest', (_request, reply, done) => {
-    void reply.headers(securityHeaders);
-    done();
-  });
-  app.getHttpAdapter().getInstance().addHook('preHandler', async (request) => {
-    if (nestsDeeperThan(request.body, MAX_BODY_DEPTH)) {
-      throw new ValidationProblem([{ field: 'body', message: `the request body must not nest objects or arrays more than ${MAX_BODY_DEPTH} levels deep` }]);
-    }
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (_request, reply, done) => {
+      void reply.headers(securityHeaders);
+      done();
+    });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preHandler', async (request) => {
+      if (nestsDeeperThan(request.body, MAX_BODY_DEPTH)) {
+        throw new ValidationProblem([{ field: 'body', message: `the request body must not nest objects or arrays more than ${MAX_BODY_DEPTH} levels deep` }]);
+      }
+    });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
       origin: [...config.corsOrigins],

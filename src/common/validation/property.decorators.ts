@@ -39,7 +39,11 @@ export function OpaqueId(docs: PropertyDocs) {
 /** A snake_case reason code; OpenAPI 3.0 schemas have one `example`, so further ones go into the description. */
 export function ReasonCode(docs: { description: string; examples: string[]; required?: boolean }) {
   return documented(
-    { required: docs.required, description: `${docs.description} For example ${docs.examples.map((code) => `\`${code}\``).join(', ')}.`, example: docs.examples[0] },
+    {
+      required: docs.required,
+      description: `${docs.description} For example ${docs.examples.map((code) => `\`${code}\``).join(', ')}.`,
+      example: docs.examples[0],
+    },
     { type: String, pattern: REASON_CODE_PATTERN.source, minLength: 1, maxLength: 64 },
     IsString(),
     Matches(REASON_CODE_PATTERN, { message: '$property must be a snake_case code: a lowercase letter, then up to 63 of a-z, 0-9 or _' }),

@@ -7,4 +7,12 @@ import { AddCertificationExpiry1763800005000 } from './1763800005000-AddCertific
 import { TrackCurrentStatuses1763800006000 } from './1763800006000-TrackCurrentStatuses.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
-export const migrations = [CreateMentors1763800000000, CreateMentorStatusRecords1763800001000, CreateMentorSuppressions1763800002000, CountLiveStatusRecords1763800003000, CreateIdempotencyKeys1763800004000, AddCertificationExpiry1763800005000, TrackCurrentStatuses1763800006000];
+export const migrations = [
+  CreateMentors1763800000000,
+  CreateMentorStatusRecords1763800001000,
+  CreateMentorSuppressions1763800002000,
+  CountLiveStatusRecords1763800003000,
+  CreateIdempotencyKeys1763800004000,
+  AddCertificationExpiry1763800005000,
+  TrackCurrentStatuses1763800006000,
+];

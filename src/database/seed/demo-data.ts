@@ -20,11 +20,46 @@ export const DEMO_SUPPRESSION = {
 
 /** Their status histories; ids are `msr_` and a ULID whose time part is the record's `changed_at`. */
 export const DEMO_STATUS_RECORDS = [
-  { id: 'msr_01KHDSFJ80DEM0000000000001', mentorId: 'mntr_01HX4V2K8P', status: 'paused', reason: 'Personal leave', changedAt: '2026-02-14T10:00:00Z', changedBy: 'user_coord_99XZ' },
-  { id: 'msr_01KKBFJYM0DEM0000000000002', mentorId: 'mntr_01HX4V2K8P', status: 'active', reason: null, changedAt: '2026-03-10T09:00:00Z', changedBy: 'user_coord_99XZ' },
-  { id: 'msr_01KERRMXE0DEM0000000000003', mentorId: 'mntr_05DF9N2QW', status: 'active', reason: null, changedAt: '2026-01-12T09:30:00Z', changedBy: 'user_coord_99XZ' },
-  { id: 'msr_01KE6JQ300DEM0000000000004', mentorId: 'mntr_02BY7M3RL', status: 'active', reason: null, changedAt: '2026-01-05T08:00:00Z', changedBy: 'user_coord_99XZ' },
-  { id: 'msr_01KJP0YCHRDEM0000000000005', mentorId: 'mntr_02BY7M3RL', status: 'paused', reason: 'Certification expired', changedAt: '2026-03-02T01:00:03Z', changedBy: 'system_auto_pause' },
+  {
+    id: 'msr_01KHDSFJ80DEM0000000000001',
+    mentorId: 'mntr_01HX4V2K8P',
+    status: 'paused',
+    reason: 'Personal leave',
+    changedAt: '2026-02-14T10:00:00Z',
+    changedBy: 'user_coord_99XZ',
+  },
+  {
+    id: 'msr_01KKBFJYM0DEM0000000000002',
+    mentorId: 'mntr_01HX4V2K8P',
+    status: 'active',
+    reason: null,
+    changedAt: '2026-03-10T09:00:00Z',
+    changedBy: 'user_coord_99XZ',
+  },
+  {
+    id: 'msr_01KERRMXE0DEM0000000000003',
+    mentorId: 'mntr_05DF9N2QW',
+    status: 'active',
+    reason: null,
+    changedAt: '2026-01-12T09:30:00Z',
+    changedBy: 'user_coord_99XZ',
+  },
+  {
+    id: 'msr_01KE6JQ300DEM0000000000004',
+    mentorId: 'mntr_02BY7M3RL',
+    status: 'active',
+    reason: null,
+    changedAt: '2026-01-05T08:00:00Z',
+    changedBy: 'user_coord_99XZ',
+  },
+  {
+    id: 'msr_01KJP0YCHRDEM0000000000005',
+    mentorId: 'mntr_02BY7M3RL',
+    status: 'paused',
+    reason: 'Certification expired',
+    changedAt: '2026-03-02T01:00:03Z',
+    changedBy: 'system_auto_pause',
+  },
 ];
 
 export async function hasAnyMentor(dataSource: DataSource): Promise<boolean> {
@@ -36,10 +71,11 @@ export async function hasAnyMentor(dataSource: DataSource): Promise<boolean> {
 export async function seedDemoData(dataSource: DataSource): Promise<void> {
   await dataSource.transaction(async (manager) => {
     for (const mentor of DEMO_MENTORS) {
-      await manager.query(
-        'INSERT INTO mentors (mentor_id, full_name, chapter_id) VALUES ($1, $2, $3) ON CONFLICT (mentor_id) DO NOTHING',
-        [mentor.mentorId, mentor.fullName, mentor.chapterId],
-      );
+      await manager.query('INSERT INTO mentors (mentor_id, full_name, chapter_id) VALUES ($1, $2, $3) ON CONFLICT (mentor_id) DO NOTHING', [
+        mentor.mentorId,
+        mentor.fullName,
+        mentor.chapterId,
+      ]);
     }
     for (const record of DEMO_STATUS_RECORDS) {
       await manager.query(

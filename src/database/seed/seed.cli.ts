@@ -11,9 +11,7 @@ import { seedDemoData } from './demo-data.js';
  * migrating first. Rows that already exist are left as they are, so it is safe to repeat.
  */
 const config = loadConfig(process.env);
-const dataSource = new DataSource(
-  dataSourceOptions(config.databaseUrl ? config : config.withDatabaseUrl(embeddedDatabaseUrl(config.embeddedPgPort))),
-);
+const dataSource = new DataSource(dataSourceOptions(config.databaseUrl ? config : config.withDatabaseUrl(embeddedDatabaseUrl(config.embeddedPgPort))));
 await dataSource.initialize();
 try {
   await runMigrations(dataSource);

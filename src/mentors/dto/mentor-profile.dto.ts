@@ -11,7 +11,13 @@ export class MentorProfileDto {
   @ApiProperty({ example: 'chpt_03AZ' })
   chapter_id: string;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the certification lapses; `null` when no expiry is tracked.', example: '2027-03-01T00:00:00.000Z' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the certification lapses; `null` when no expiry is tracked.',
+    example: '2027-03-01T00:00:00.000Z',
+  })
   certification_expires_at: string | null;
 
   @ApiProperty({ format: 'date-time', example: '2026-03-01T09:00:00.000Z' })

@@ -11,7 +11,7 @@ export class UpsertMentorProfileDto {
     required: false,
     nullable: true,
     description:
-      'When the mentor\'s certification lapses; from then on the certification sweep pauses and hides the mentor. ' +
+      "When the mentor's certification lapses; from then on the certification sweep pauses and hides the mentor. " +
       'Omitted: a new profile gets `null`, an existing one keeps its value. `null` clears it (no expiry tracked). ' +
       'Stored to the millisecond.',
     example: '2027-03-01T00:00:00Z',

@@ -15,6 +15,10 @@ export class ListMentorStatusesQueryDto extends PageQueryDto {
   @ZonedDateTime({ required: false, description: 'Only records changed at or after this instant (inclusive).', example: '2026-03-01T00:00:00Z' })
   changed_from?: string;
 
-  @ZonedDateTime({ required: false, description: 'Only records changed before this instant (exclusive). Must not precede `changed_from`.', example: '2026-04-01T00:00:00Z' })
+  @ZonedDateTime({
+    required: false,
+    description: 'Only records changed before this instant (exclusive). Must not precede `changed_from`.',
+    example: '2026-04-01T00:00:00Z',
+  })
   changed_to?: string;
 }

@@ -19,7 +19,7 @@ export class MentorStatusRecordDto {
   @ApiProperty({ type: String, nullable: true, description: 'Always set on a pause; may be null on an activation.', example: null })
   reason: string | null;
 
-  @ApiProperty({ format: 'date-time', description: 'Set by the server; strictly increasing within one mentor\'s history.', example: '2026-03-10T09:00:00.000Z' })
+  @ApiProperty({ format: 'date-time', description: "Set by the server; strictly increasing within one mentor's history.", example: '2026-03-10T09:00:00.000Z' })
   changed_at: string;
 
   @ApiProperty({ example: 'user_coord_99XZ' })
@@ -37,7 +37,7 @@ export class MentorStatusDetailDto extends CreatedMentorStatusDto {
   @ApiProperty({
     enum: MENTOR_STATUSES,
     nullable: true,
-    description: 'Status of the mentor\'s preceding non-deleted record (by `changed_at`, then id); null for the first.',
+    description: "Status of the mentor's preceding non-deleted record (by `changed_at`, then id); null for the first.",
     example: 'paused',
   })
   previous_status: MentorStatus | null;

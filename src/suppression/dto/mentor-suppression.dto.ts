@@ -12,7 +12,11 @@ export class MentorSuppressionDto {
   @ApiProperty({ example: 'coord_maya_patel' })
   coordinator_id: string;
 
-  @ApiProperty({ pattern: REASON_CODE_PATTERN.source, description: 'Why the mentor is suppressed, e.g. `certification_expired`, `conduct_review`.', example: 'certification_expired' })
+  @ApiProperty({
+    pattern: REASON_CODE_PATTERN.source,
+    description: 'Why the mentor is suppressed, e.g. `certification_expired`, `conduct_review`.',
+    example: 'certification_expired',
+  })
   reason: string;
 
   @ApiProperty({ format: 'date-time', description: 'When the suppression was made (server time).', example: '2026-03-26T00:01:00.000Z' })
