@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { EmbeddedDatabase } from '../src/database/embedded-postgres.js';
-import { freePort } from '../test/support/free-port.js';
+import { freePort } from '../tools/free-port.js';
 
 /** A PostgreSQL server for the run: the one at DATABASE_URL, or an embedded cluster of its own. */
 export interface BenchServer {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../test/support/free-port.js';
+import { freePort } from '../tools/free-port.js';
 import { BENCH_API_KEY } from './endpoints.js';
 
 const distRoot = join(dirname(fileURLToPath(import.meta.url)), '..');

@@ -2,21 +2,25 @@
  * `npm test`: every compiled `*.test.js` under Node's test runner, against a real PostgreSQL.
  * DATABASE_URL is used as the admin connection when set (CI); otherwise a throwaway embedded
  * cluster is started for the run. Suites create and drop databases of their own (test/support).
- * Arguments filter test files by substring: `npm test -- mentors`.
+ * Arguments filter test files by substring (`npm test -- mentors`); `--fast` leaves out the
+ * suites under test/system, which start processes, clusters or a browser of their own.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedDatabase } from '../src/database/embedded-postgres.js';
-import { freePort } from './support/free-port.js';
+import { freePort } from '../tools/free-port.js';
 
 const testRoot = dirname(fileURLToPath(import.meta.url));
-const filters = process.argv.slice(2);
+const args = process.argv.slice(2);
+const fast = args.includes('--fast');
+const filters = args.filter((arg) => arg !== '--fast');
 const files = readdirSync(testRoot, { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.test.js'))
+  .filter((file) => !fast || !file.startsWith(`system/`))
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .map((file) => join(testRoot, file))
   .sort();
@@ -38,11 +42,13 @@ async function main(): Promise<number> {
     console.log('tests use the PostgreSQL at DATABASE_URL (each suite in a database of its own)');
   }
   try {
-    const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', '--test-concurrency=4', ...files], {
+    // Suites wait on PostgreSQL as much as on the CPU, so two files per core keep both busy.
+    const concurrency = Math.max(2, availableParallelism() * 2);
+    const child = spawn(process.execPath, ['--enable-source-maps', '--test', '--test-reporter=spec', `--test-concurrency=${concurrency}`, ...files], {
       stdio: 'inherit',
       env,
     });
-    console.log(`running ${files.length} test files: ${files.map((file) => relative(testRoot, file)).join(', ')}`);
+    console.log(`running ${files.length} test files, ${concurrency} at a time: ${files.map((file) => relative(testRoot, file)).join(', ')}`);
     return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   } finally {
     await embedded?.stop();

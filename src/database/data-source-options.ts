@@ -1,8 +1,12 @@
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
-import { entities } from './entities.js';
 import { migrations } from './migrations/index.js';
 
+/**
+ * The connection settings of the app's data source and of the CLIs'. Entities are not listed here:
+ * each feature module registers its own (TypeOrmModule.forFeature), and the TypeORM CLI's data
+ * source (ormconfig.ts) names them all.
+ */
 export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   if (!config.databaseUrl) {
     throw new Error('dataSourceOptions needs a database URL: start the embedded server first or set DATABASE_URL');
@@ -10,7 +14,6 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
   return {
     type: 'postgres',
     url: config.databaseUrl,
-    entities,
     migrations,
     migrationsTableName: 'typeorm_migrations',
     migrationsRun: false,

@@ -29,7 +29,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
 }
 
 @Module({
-  imports: [TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => dataSourceOptions(config) })],
+  imports: [TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), autoLoadEntities: true }) })],
   providers: [DatabaseLifecycle],
 })
 export class DatabaseModule {}

@@ -5,7 +5,7 @@ import { monotonicFactory } from 'ulid';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { paginationOf } from '../common/pagination/pagination.dto.js';
-import { FOREIGN_KEY_VIOLATION, postgresError } from '../database/postgres-error.js';
+import { FOREIGN_KEY_VIOLATION, postgresError } from '../common/errors/postgres-error.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
 import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';

@@ -4,7 +4,7 @@ import { Repository } from 'typeorm';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { paginationOf } from '../common/pagination/pagination.dto.js';
-import { FOREIGN_KEY_VIOLATION, postgresError, UNIQUE_VIOLATION } from '../database/postgres-error.js';
+import { FOREIGN_KEY_VIOLATION, postgresError, UNIQUE_VIOLATION } from '../common/errors/postgres-error.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
 import { CreateMentorSuppressionDto } from './dto/create-mentor-suppression.dto.js';

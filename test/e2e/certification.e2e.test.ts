@@ -404,7 +404,7 @@ describe('GET /api/v1/chapters/:chapter_id/mentors/expiring', () => {
 });
 
 describe('npm run sweep', () => {
-  const cli = join(dirname(fileURLToPath(import.meta.url)), '../../src/certification/sweep.cli.js');
+  const cli = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli/sweep.cli.js');
   let t: TestApp;
   before(async () => {
     t = await startTestApp();

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The repository's root directory (tests run compiled, from dist/test). */
+/** The repository's root directory (tests run compiled, from build/test). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface CommandResult {

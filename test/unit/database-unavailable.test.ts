@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable } from '../../src/database/postgres-error.js';
+import { isDatabaseUnavailable } from '../../src/common/errors/postgres-error.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 const failedQuery = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { firstDifference, repoRoot, runCommand } from '../support/repository.js';
 
-const cli = fileURLToPath(new URL('../../src/common/openapi/openapi.cli.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../src/cli/openapi.cli.js', import.meta.url));
 
 describe('npm run openapi', () => {
   it('writes the committed openapi.json with no server and no database', { timeout: 120_000 }, async () => {

@@ -28,14 +28,14 @@ export function parseApiKeys(value: string): ApiKey[] {
     const key = entry.slice(separator + 1).trim();
     const position = `entry ${index + 1}`;
     if (separator < 0 || !API_KEY_NAME_PATTERN.test(name)) {
-      throw new Error(`API_KEYS ${position} must be name:key with a name of 1 to 64 characters of A-Z, a-z, 0-9, _, . or -`);
+      throw new Error(`${position} must be name:key with a name of 1 to 64 characters of A-Z, a-z, 0-9, _, . or -`);
     }
     if (!API_KEY_PATTERN.test(key)) {
-      throw new Error(`API_KEYS ${position} (${name}) needs a key of 16 to 256 characters of A-Z, a-z, 0-9, ., _, ~, +, / or -`);
+      throw new Error(`${position} (${name}) needs a key of 16 to 256 characters of A-Z, a-z, 0-9, ., _, ~, +, / or -`);
     }
     const digest = sha256(key);
-    if (names.has(name)) throw new Error(`API_KEYS names ${name} twice`);
-    if (digests.has(digest.toString('hex'))) throw new Error(`API_KEYS ${position} (${name}) repeats the key of an earlier entry`);
+    if (names.has(name)) throw new Error(`names ${name} twice`);
+    if (digests.has(digest.toString('hex'))) throw new Error(`${position} (${name}) repeats the key of an earlier entry`);
     names.add(name);
     digests.add(digest.toString('hex'));
     return { name, digest };

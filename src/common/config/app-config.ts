@@ -1,144 +1,151 @@
-import 'reflect-metadata';
-import { plainToInstance, Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
-import { ApiKey, parseApiKeys } from '../auth/api-keys.js';
+import { parseApiKeys } from '../auth/api-keys.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** `https://app.example.org,http://localhost:5173`: scheme, host and optional port, no path. */
-const CORS_ORIGIN_LIST = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\s*,\s*https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?)*$/;
-
-const toBoolean = ({ value }: { value: unknown }) => {
-  if (value === undefined || value === '') return undefined;
-  if (value === 'true' || value === '1') return true;
-  if (value === 'false' || value === '0') return false;
-  return value;
-};
-
-/** The environment as the service accepts it: every variable it reads, with its rules. */
-class EnvironmentVariables {
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
-  PORT?: number;
-
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  HOST?: string;
-
-  @IsOptional()
-  @IsString()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
-  DATABASE_URL?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  DB_POOL_SIZE?: number;
-
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  DATA_DIR?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  EMBEDDED_PG_PORT?: number;
-
-  @IsOptional()
-  @IsIn(LOG_LEVELS)
-  LOG_LEVEL?: LogLevel;
-
-  @IsOptional()
-  @Transform(toBoolean)
-  @IsBoolean({ message: 'DEMO_DATA must be true or false' })
-  DEMO_DATA?: boolean;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1024)
-  @Max(10 * 1024 * 1024)
-  BODY_LIMIT_BYTES?: number;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(86_400)
-  CERT_SWEEP_INTERVAL_SECONDS?: number;
-
-  /** Parsed in {@link loadConfig}, whose messages never repeat a key. */
-  @IsOptional()
-  @IsString()
-  API_KEYS?: string;
-
-  @IsOptional()
-  @IsString()
-  @Matches(CORS_ORIGIN_LIST, { message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://app.example.org' })
-  CORS_ORIGINS?: string;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
-  RATE_LIMIT_PER_MINUTE?: number;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(3_600_000)
-  DB_STATEMENT_TIMEOUT_MS?: number;
-
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(100)
-  @Max(600_000)
-  DB_CONNECT_TIMEOUT_MS?: number;
-}
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** Typed, validated settings. Built once at boot by {@link loadConfig}; injected by class. */
-export class AppConfig {
-  readonly port: number;
-  readonly host: string;
-  /** Absent means: start the embedded PostgreSQL and use that. */
-  readonly databaseUrl: string | undefined;
-  readonly dbPoolSize: number;
-  readonly dataDir: string;
-  readonly embeddedPgPort: number;
-  readonly logLevel: LogLevel;
-  readonly demoData: boolean;
-  readonly bodyLimitBytes: number;
-  /** Seconds between scheduled certification sweeps; 0 turns the schedule off. */
-  readonly certSweepIntervalSeconds: number;
-  /** Named keys for writes; empty means writes are open (and start-up warns). */
-  readonly apiKeys: readonly ApiKey[];
-  /** Origins that browsers may call from; empty means no cross-origin access. */
-  readonly corsOrigins: readonly string[];
-  /** Requests per client address per minute on each instance; 0 turns rate limiting off. */
-  readonly rateLimitPerMinute: number;
-  /** PostgreSQL's statement_timeout for the app's connections; 0 means none. */
-  readonly dbStatementTimeoutMs: number;
-  /** Longest wait for a pool connection (a free one or a new one) before the request fails with 503. */
-  readonly dbConnectTimeoutMs: number;
+/** Turns one variable's text into its value, or throws a message that completes "NAME …" and never repeats a secret. */
+type Parse<T> = (raw: string) => T;
 
-  constructor(values: AppConfigValues) {
+function integer(min: number, max: number): Parse<number> {
+  return (raw) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new Error(`must be a whole number from ${min} to ${max}`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new Error(`must be from ${min} to ${max}`);
+    return value;
+  };
+}
+
+const text: Parse<string> = (raw) => raw;
+
+const boolean: Parse<boolean> = (raw) => {
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new Error('must be true or false');
+};
+
+function oneOf<const T extends string>(values: readonly T[]): Parse<T> {
+  return (raw) => {
+    if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+}
+
+function matching(pattern: RegExp, expectation: string): Parse<string> {
+  return (raw) => {
+    if (!pattern.test(raw)) throw new Error(`must be ${expectation}`);
+    return raw;
+  };
+}
+
+/** `https://app.example.org`: scheme, host and optional port, no path. */
+const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
+
+const origins: Parse<string[]> = (raw) =>
+  raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    if (!ORIGIN.test(origin)) throw new Error('must be a comma-separated list of origins such as https://app.example.org');
+    return origin;
+  });
+
+interface Variable<T, Values> {
+  env: string;
+  parse: Parse<T>;
+  /** The value when the variable is unset or empty; a function when it follows from other settings. */
+  default: T | ((values: Partial<Values>) => T);
+  /** What the variable does, as the README's configuration table says it. */
+  description: string;
+}
+
+/**
+ * Every setting the service reads, each declared once: its variable, how it is validated, its
+ * default and what it means. `loadConfig` reads them in this order, so a default may follow from
+ * a setting above it. The README's configuration table lists the same (a test compares them).
+ */
+const variables = {
+  port: { env: 'PORT', parse: integer(0, 65535), default: 3000, description: 'HTTP port' },
+  host: { env: 'HOST', parse: text, default: '0.0.0.0', description: 'interface to listen on' },
+  databaseUrl: {
+    env: 'DATABASE_URL',
+    parse: matching(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL'),
+    default: undefined,
+    description: '`postgres://…` of the database to use; unset starts the embedded PostgreSQL',
+  },
+  dbPoolSize: { env: 'DB_POOL_SIZE', parse: integer(1, 200), default: 10, description: 'connections in the pool' },
+  dataDir: { env: 'DATA_DIR', parse: text, default: '.data', description: "folder for the embedded PostgreSQL's files (`$DATA_DIR/postgres`)" },
+  embeddedPgPort: { env: 'EMBEDDED_PG_PORT', parse: integer(1, 65535), default: 54329, description: 'port of the embedded PostgreSQL (loopback only)' },
+  logLevel: { env: 'LOG_LEVEL', parse: oneOf(LOG_LEVELS), default: 'info', description: 'least severe level that is logged' },
+  demoData: {
+    env: 'DEMO_DATA',
+    parse: boolean,
+    default: (values: { databaseUrl?: string }) => values.databaseUrl === undefined,
+    description: 'load the demo data into an empty database at start; default `true` embedded, `false` with `DATABASE_URL`',
+  },
+  bodyLimitBytes: {
+    env: 'BODY_LIMIT_BYTES',
+    parse: integer(1024, 10 * 1024 * 1024),
+    default: 100 * 1024,
+    description: 'largest request body; larger ones get 413',
+  },
+  apiKeys: {
+    env: 'API_KEYS',
+    parse: parseApiKeys,
+    default: [],
+    description:
+      '`name:key,…` (name 1–64 of `[A-Za-z0-9_.-]`, key 16–256 token characters): every POST/PUT/DELETE then needs `Authorization: Bearer <key>`; unset leaves writes open (warned at start)',
+  },
+  corsOrigins: { env: 'CORS_ORIGINS', parse: origins, default: [], description: 'comma-separated browser origins allowed to call the API; unset allows none' },
+  rateLimitPerMinute: {
+    env: 'RATE_LIMIT_PER_MINUTE',
+    parse: integer(0, 1_000_000),
+    default: 1000,
+    description: 'requests per client address per minute, per instance (`/health` excepted); `0` turns it off',
+  },
+  dbStatementTimeoutMs: {
+    env: 'DB_STATEMENT_TIMEOUT_MS',
+    parse: integer(0, 3_600_000),
+    default: 10_000,
+    description: "PostgreSQL `statement_timeout` of the app's connections (not of migrations); `0` is none",
+  },
+  dbConnectTimeoutMs: {
+    env: 'DB_CONNECT_TIMEOUT_MS',
+    parse: integer(100, 600_000),
+    default: 3_000,
+    description: 'longest wait for a pool connection; past it the request gets 503',
+  },
+  certSweepIntervalSeconds: {
+    env: 'CERT_SWEEP_INTERVAL_SECONDS',
+    parse: integer(0, 86_400),
+    default: 300,
+    description: 'seconds between scheduled certification sweeps; `0` turns the schedule off',
+  },
+} satisfies { [Key in string]: Variable<unknown, never> };
+
+type Variables = typeof variables;
+type ValueOf<V> = V extends { parse: Parse<infer T> } ? T : never;
+/** The typed settings, by property name. */
+export type ConfigValues = { readonly [Key in keyof Variables]: ValueOf<Variables[Key]> };
+
+/** Name, default and meaning of every variable, for documentation and the test that keeps the README true. */
+export function describeVariables(): { env: string; description: string; defaultValue: unknown }[] {
+  return Object.values(variables as Record<string, Variable<unknown, ConfigValues>>).map((variable) => ({
+    env: variable.env,
+    description: variable.description,
+    defaultValue: variable.default,
+  }));
+}
+
+// The class and the interface merge: AppConfig carries every setting as a typed, read-only property.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface AppConfig extends ConfigValues {}
+
+/** Typed, validated, frozen settings. Built once at boot by {@link loadConfig}; injected by class. */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
+export class AppConfig {
+  constructor(values: ConfigValues) {
     Object.assign(this, values);
     Object.freeze(this);
   }
@@ -149,38 +156,22 @@ export class AppConfig {
   }
 }
 
-type AppConfigValues = { [K in keyof AppConfig as AppConfig[K] extends Function ? never : K]: AppConfig[K] };
-
+/** Reads and validates every variable; all problems are reported together, each naming its variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = plainToInstance(EnvironmentVariables, present);
-  const errors = validateSync(parsed, { whitelist: true });
-  if (errors.length > 0) {
-    const messages = errors.flatMap((error) => Object.values(error.constraints ?? {}));
-    throw new ConfigError(`Invalid configuration: ${messages.join('; ')}`);
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, variable] of Object.entries(variables as Record<string, Variable<unknown, ConfigValues>>)) {
+    const raw = env[variable.env];
+    if (raw === undefined || raw === '') {
+      values[key] = typeof variable.default === 'function' ? variable.default(values) : variable.default;
+      continue;
+    }
+    try {
+      values[key] = variable.parse(raw);
+    } catch (error) {
+      problems.push(`${variable.env} ${(error as Error).message}`);
+    }
   }
-  const databaseUrl = parsed.DATABASE_URL;
-  let apiKeys: ApiKey[] = [];
-  try {
-    if (parsed.API_KEYS !== undefined) apiKeys = parseApiKeys(parsed.API_KEYS);
-  } catch (error) {
-    throw new ConfigError(`Invalid configuration: ${(error as Error).message}`);
-  }
-  return new AppConfig({
-    port: parsed.PORT ?? 3000,
-    host: parsed.HOST ?? '0.0.0.0',
-    databaseUrl,
-    dbPoolSize: parsed.DB_POOL_SIZE ?? 10,
-    dataDir: parsed.DATA_DIR ?? '.data',
-    embeddedPgPort: parsed.EMBEDDED_PG_PORT ?? 54329,
-    logLevel: parsed.LOG_LEVEL ?? 'info',
-    demoData: parsed.DEMO_DATA ?? databaseUrl === undefined,
-    bodyLimitBytes: parsed.BODY_LIMIT_BYTES ?? 100 * 1024,
-    certSweepIntervalSeconds: parsed.CERT_SWEEP_INTERVAL_SECONDS ?? 300,
-    apiKeys,
-    corsOrigins: parsed.CORS_ORIGINS?.split(',').map((origin) => origin.trim()) ?? [],
-    rateLimitPerMinute: parsed.RATE_LIMIT_PER_MINUTE ?? 1000,
-    dbStatementTimeoutMs: parsed.DB_STATEMENT_TIMEOUT_MS ?? 10_000,
-    dbConnectTimeoutMs: parsed.DB_CONNECT_TIMEOUT_MS ?? 3_000,
-  });
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  return new AppConfig(values as unknown as ConfigValues);
 }

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable } from '../../database/postgres-error.js';
+import { isDatabaseUnavailable } from './postgres-error.js';
 import { ProblemException } from './problem.exception.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

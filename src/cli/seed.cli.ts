@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { loadConfig } from '../../common/config/app-config.js';
-import { dataSourceOptions } from '../data-source-options.js';
-import { embeddedDatabaseUrl } from '../embedded-postgres.js';
-import { runMigrations } from '../migrate.js';
-import { seedDemoData } from './demo-data.js';
+import { loadConfig } from '../common/config/app-config.js';
+import { dataSourceOptions } from '../database/data-source-options.js';
+import { embeddedDatabaseUrl } from '../database/embedded-postgres.js';
+import { runMigrations } from '../database/migrate.js';
+import { seedDemoData } from '../database/seed/demo-data.js';
 
 /**
  * `npm run seed`: loads the demo data into DATABASE_URL (or the running embedded server),

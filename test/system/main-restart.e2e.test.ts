@@ -7,11 +7,11 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../tools/free-port.js';
 
 const mainJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 
-/** `node dist/src/main.js` exactly as `npm start` runs it, with no DATABASE_URL: the embedded default. */
+/** the compiled `src/main.js` exactly as `npm start` runs it, with no DATABASE_URL: the embedded default. */
 function startService(env: Record<string, string>): ChildProcess {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   return spawn(process.execPath, [mainJs], { env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });

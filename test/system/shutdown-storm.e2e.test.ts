@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { embeddedDatabaseUrl } from '../../src/database/embedded-postgres.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../tools/free-port.js';
 import { createTestDatabase } from '../support/test-database.js';
 
 const mainJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
@@ -21,7 +21,7 @@ interface Service {
   exited: Promise<number | null>;
 }
 
-/** `node dist/src/main.js` as `npm start` runs it. */
+/** The compiled `src/main.js`, as `npm start` runs it. */
 function startService(env: Record<string, string>): Service {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
   const child = spawn(process.execPath, [mainJs], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

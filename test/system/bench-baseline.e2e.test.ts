@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { DatasetShape, loadDataset, mentorId } from '../../bench/dataset.js';
 import { endpoints } from '../../bench/endpoints.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../tools/free-port.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 const baselineJs = join(dirname(fileURLToPath(import.meta.url)), '../../bench/baseline-server.js');

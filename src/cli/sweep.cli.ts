@@ -5,8 +5,8 @@ import { AppModule } from '../app.module.js';
 import { loadConfig } from '../common/config/app-config.js';
 import { appLogger } from '../common/logging/loggers.js';
 import { embeddedDatabaseUrl } from '../database/embedded-postgres.js';
-import { CertificationSweepRunningProblem } from './certification-sweep-running.problem.js';
-import { CertificationSweepService } from './certification-sweep.service.js';
+import { CertificationSweepRunningProblem } from '../certification/certification-sweep-running.problem.js';
+import { CertificationSweepService } from '../certification/certification-sweep.service.js';
 
 /**
  * `npm run sweep`: one certification sweep against DATABASE_URL (or the running embedded

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
 import { EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../tools/free-port.js';
 import { assertProblem } from '../support/problem.js';
 
 /** Long enough for any answer the service gives while its database is gone; a hang fails the test. */

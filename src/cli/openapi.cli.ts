@@ -3,10 +3,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { configureRoutes } from '../../app.factory.js';
-import { AppModule } from '../../app.module.js';
-import { loadConfig } from '../config/app-config.js';
-import { buildOpenApiDocument } from './openapi.js';
+import { configureRoutes } from '../app.factory.js';
+import { AppModule } from '../app.module.js';
+import { loadConfig } from '../common/config/app-config.js';
+import { buildOpenApiDocument } from '../common/openapi/openapi.js';
 
 /**
  * `npm run openapi`: writes the OpenAPI document to openapi.json at the repository root (or to
@@ -14,7 +14,7 @@ import { buildOpenApiDocument } from './openapi.js';
  * Preview mode resolves the modules and routes without instantiating providers, so no server
  * is started and no database is needed (the URL below is never connected to).
  */
-const output = process.argv[2] ?? fileURLToPath(new URL('../../../../openapi.json', import.meta.url));
+const output = process.argv[2] ?? fileURLToPath(new URL('../../../openapi.json', import.meta.url));
 const config = loadConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused' });
 const app = await NestFactory.create(AppModule.forRoot(config), new FastifyAdapter(), { preview: true, logger: false });
 configureRoutes(app);

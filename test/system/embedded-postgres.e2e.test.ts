@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { EmbeddedDatabase } from '../../src/database/embedded-postgres.js';
-import { freePort } from '../support/free-port.js';
+import { freePort } from '../../tools/free-port.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
