@@ -365,15 +365,28 @@ export interface components {
             updated_at: string;
         };
         PaginationDto: {
-            /** @example 1 */
+            /**
+             * @description This page's number: where it starts, counted in pages of `limit` items.
+             * @example 1
+             */
             page: number;
             /** @example 20 */
             limit: number;
             /**
-             * @description Number of items across all pages.
+             * @description Number of items across all pages; exact up to 10,000 (see `total_exact`).
              * @example 94
              */
             total: number;
+            /**
+             * @description False when more than 10,000 items match: `total` then says 10,000 and the true number is larger. Counting further would cost every request more the larger the data grew.
+             * @example true
+             */
+            total_exact: boolean;
+            /**
+             * @description Pass as `?cursor=` (with the same filters) for the next page; `null` on the last page. Also sent as `Link: <…>; rel="next"`.
+             * @example null
+             */
+            next_cursor: string | null;
         };
         MentorProfileListDto: {
             /** @description This page of items, in the order the operation documents. */
@@ -1035,10 +1048,12 @@ export interface operations {
     listMentorProfiles: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
                 page?: number;
                 /** @description Items per page. */
                 limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
                 /** @description Only mentors of this chapter. */
                 chapter_id?: string;
             };
@@ -1101,10 +1116,12 @@ export interface operations {
     listMentorSuppressions: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
                 page?: number;
                 /** @description Items per page. */
                 limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
                 /** @description Only suppressions made by this coordinator. */
                 coordinator_id?: string;
                 /** @description `true`: only active suppressions; `false`: only restored ones (history). Omit for both. */
@@ -1572,10 +1589,12 @@ export interface operations {
     listMentorStatuses: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
                 page?: number;
                 /** @description Items per page. */
                 limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
                 /** @description Only records of this mentor. */
                 mentor_id?: string;
                 /** @description Only records setting this status. */
@@ -2036,10 +2055,12 @@ export interface operations {
     listActiveChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
                 page?: number;
                 /** @description Items per page. */
                 limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
                 /** @description `true` also lists active mentors who are not eligible for assignment (they have an active suppression), with `is_eligible_for_assignment: false`. */
                 include_ineligible?: boolean;
             };
@@ -2105,10 +2126,12 @@ export interface operations {
     listPausedChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
                 page?: number;
                 /** @description Items per page. */
                 limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
             };
             header?: never;
             path: {
@@ -2172,10 +2195,12 @@ export interface operations {
     listExpiringChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
                 page?: number;
                 /** @description Items per page. */
                 limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
                 /** @description The window, in days of 24 hours from now: mentors whose certification lapses after now and no later than now + `within_days` days. */
                 within_days?: number;
             };

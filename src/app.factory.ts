@@ -10,6 +10,7 @@ import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
+import { linkNextPages } from './common/pagination/next-link.hook.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
 import { appLogger, requestId } from './common/logging/loggers.js';
 import { setupSwagger } from './common/openapi/openapi.js';
@@ -46,6 +47,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.useGlobalFilters(new ProblemDetailsFilter());
   const fastify = app.getHttpAdapter().getInstance();
   addETags(fastify);
+  linkNextPages(fastify);
   refuseRequestsWhileClosing(fastify);
   await registerSecurity(app, config);
   installIdempotency(app);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MentorDirectoryModule } from '../mentor-directory/mentor-directory.module.js';
 import { StatusModule } from '../status/status.module.js';
 import { SuppressionModule } from '../suppression/suppression.module.js';
 import { CertificationSweepController } from './certification-sweep.controller.js';
@@ -6,7 +7,7 @@ import { CertificationSweepScheduler } from './certification-sweep.scheduler.js'
 import { CertificationSweepService } from './certification-sweep.service.js';
 
 @Module({
-  imports: [StatusModule, SuppressionModule],
+  imports: [StatusModule, SuppressionModule, MentorDirectoryModule],
   controllers: [CertificationSweepController],
   providers: [CertificationSweepService, CertificationSweepScheduler],
 })

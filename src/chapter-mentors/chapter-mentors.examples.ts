@@ -1,3 +1,4 @@
+import { encodeCursor, queryFingerprint } from '../common/pagination/cursor.js';
 import { ActiveChapterMentorListDto, PausedChapterMentorListDto } from './dto/chapter-mentor.dto.js';
 
 // The Mentor Status Repository contract's examples; times carry milliseconds, as the service writes them.
@@ -7,7 +8,16 @@ export const ACTIVE_LIST_EXAMPLE: ActiveChapterMentorListDto = {
     { mentor_id: 'mntr_01HX4V2K8P', full_name: 'Sarah Chen', chapter_id: 'chpt_03AZ', status: 'active', is_eligible_for_assignment: true },
     { mentor_id: 'mntr_05DF9N2QW', full_name: 'Amara Diallo', chapter_id: 'chpt_03AZ', status: 'active', is_eligible_for_assignment: true },
   ],
-  pagination: { page: 1, limit: 20, total: 31 },
+  pagination: {
+    page: 1,
+    limit: 20,
+    total: 31,
+    total_exact: true,
+    next_cursor: encodeCursor(queryFingerprint('chapter-active', { chapter_id: 'chpt_03AZ', include_ineligible: false }), {
+      skipped: 20,
+      after: ['Amara Diallo', 'mntr_05DF9N2QW'],
+    }),
+  },
 };
 
 export const PAUSED_LIST_EXAMPLE: PausedChapterMentorListDto = {
@@ -22,5 +32,5 @@ export const PAUSED_LIST_EXAMPLE: PausedChapterMentorListDto = {
       is_eligible_for_assignment: false,
     },
   ],
-  pagination: { page: 1, limit: 20, total: 4 },
+  pagination: { page: 1, limit: 20, total: 4, total_exact: true, next_cursor: null },
 };

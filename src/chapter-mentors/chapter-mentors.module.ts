@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { SuppressionModule } from '../suppression/suppression.module.js';
+import { MentorDirectoryModule } from '../mentor-directory/mentor-directory.module.js';
 import { ChapterMentorsController } from './chapter-mentors.controller.js';
 import { ChapterMentorsService } from './chapter-mentors.service.js';
 
 @Module({
-  imports: [SuppressionModule],
+  imports: [MentorDirectoryModule],
   controllers: [ChapterMentorsController],
   providers: [ChapterMentorsService],
 })

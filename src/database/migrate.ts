@@ -1,7 +1,5 @@
 import { type DataSource, type Migration, MigrationExecutor } from 'typeorm';
-
-/** Any fixed number: every instance of this service takes the same advisory lock before migrating. */
-const MIGRATION_LOCK_KEY = 802_114_007;
+import { DatabaseLock } from './database-lock.js';
 
 /**
  * Applies pending migrations while holding a PostgreSQL advisory lock, so that instances
@@ -14,13 +12,13 @@ export async function runMigrations(dataSource: DataSource): Promise<Migration[]
   await session.connect();
   try {
     await session.query('SET statement_timeout = 0');
-    await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await session.query('SELECT pg_advisory_lock($1)', [DatabaseLock.Migrations]);
     try {
       const executor = new MigrationExecutor(dataSource, session);
       executor.transaction = 'each';
       return await executor.executePendingMigrations();
     } finally {
-      await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+      await session.query('SELECT pg_advisory_unlock($1)', [DatabaseLock.Migrations]);
     }
   } finally {
     await session.query('RESET statement_timeout').catch(() => undefined);

@@ -1,3 +1,4 @@
+import { encodeCursor, queryFingerprint } from '../common/pagination/cursor.js';
 import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
 import {
   CreatedMentorStatusDto,
@@ -30,7 +31,14 @@ export const LIST_EXAMPLE: MentorStatusListDto = {
       changed_by: 'system_auto_pause',
     },
   ],
-  pagination: { page: 1, limit: 20, total: 94 },
+  // The contract's example shows two of 94 records; a real first page would hold 20, and its cursor leads on from the last.
+  pagination: {
+    page: 1,
+    limit: 20,
+    total: 94,
+    total_exact: true,
+    next_cursor: encodeCursor(queryFingerprint('mentor-statuses', {}), { skipped: 20, after: ['2026-03-02T01:00:03.000Z', 'msr_01KJP0YCHR00000000E5F6G7H8'] }),
+  },
 };
 
 export const DETAIL_EXAMPLE: MentorStatusDetailDto = {

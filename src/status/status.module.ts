@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MentorsModule } from '../mentors/mentors.module.js';
+import { MentorCurrentStatus } from './mentor-current-status.entity.js';
+import { MentorStatusRecordCount } from './mentor-status-record-count.entity.js';
 import { MentorStatusRecord } from './mentor-status-record.entity.js';
 import { StatusController } from './status.controller.js';
+import { StatusRepository } from './status.repository.js';
 import { StatusService } from './status.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MentorStatusRecord]), MentorsModule],
+  imports: [TypeOrmModule.forFeature([MentorStatusRecord, MentorCurrentStatus, MentorStatusRecordCount]), MentorsModule],
   controllers: [StatusController],
-  providers: [StatusService],
+  providers: [StatusRepository, StatusService],
   exports: [StatusService],
 })
 export class StatusModule {}

@@ -15,7 +15,10 @@ export const SUPPRESSION_EXAMPLE: MentorSuppressionDto = {
   is_active: true,
 };
 
-export const LIST_EXAMPLE: MentorSuppressionListDto = { data: [SUPPRESSION_EXAMPLE], pagination: { page: 1, limit: 20, total: 1 } };
+export const LIST_EXAMPLE: MentorSuppressionListDto = {
+  data: [SUPPRESSION_EXAMPLE],
+  pagination: { page: 1, limit: 20, total: 1, total_exact: true, next_cursor: null },
+};
 
 export const CREATE_EXAMPLE: CreateMentorSuppressionDto = {
   mentor_id: 'mentor_james_okafor',

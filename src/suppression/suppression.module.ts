@@ -3,12 +3,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { MentorsModule } from '../mentors/mentors.module.js';
 import { MentorSuppression } from './mentor-suppression.entity.js';
 import { SuppressionController } from './suppression.controller.js';
+import { SuppressionRepository } from './suppression.repository.js';
 import { SuppressionService } from './suppression.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([MentorSuppression]), MentorsModule],
   controllers: [SuppressionController],
-  providers: [SuppressionService],
+  providers: [SuppressionRepository, SuppressionService],
   exports: [SuppressionService],
 })
 export class SuppressionModule {}

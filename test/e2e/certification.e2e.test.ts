@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
-import { CertificationSweepService, SWEEP_LOCK_KEY } from '../../src/certification/certification-sweep.service.js';
+import { CertificationSweepService } from '../../src/certification/certification-sweep.service.js';
+import { DatabaseLock } from '../../src/database/database-lock.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
 import { StatusService } from '../../src/status/status.service.js';
 import { SuppressionService } from '../../src/suppression/suppression.service.js';
@@ -209,14 +210,14 @@ describe('certification expiry sweep', () => {
     clock.advance(HOUR);
     const holder = await t.db.connect();
     try {
-      await holder.query('SELECT pg_advisory_lock($1)', [SWEEP_LOCK_KEY]);
+      await holder.query('SELECT pg_advisory_lock($1)', [DatabaseLock.CertificationSweep]);
       const refused = await request(t.http).post('/api/v1/certification-sweeps').set('idempotency-key', 'sweep-retry-1');
       assertProblem(refused, 409);
       assert.equal(refused.body.type, '/problems/certification-sweep-running');
       assert.equal(refused.headers['retry-after'], '5');
       assert.equal((await history('ce_locked'))[0].status, 'active');
     } finally {
-      await holder.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK_KEY]);
+      await holder.query('SELECT pg_advisory_unlock($1)', [DatabaseLock.CertificationSweep]);
       holder.release();
     }
     const retried = await request(t.http).post('/api/v1/certification-sweeps').set('idempotency-key', 'sweep-retry-1');
@@ -346,7 +347,7 @@ describe('GET /api/v1/chapters/:chapter_id/mentors/expiring', () => {
     const response = await expiring();
     assert.equal(response.status, 200);
     assert.deepEqual(ids(response), ['ex_first', 'ex_a1', 'ex_a2', 'ex_b', 'ex_edge']);
-    assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 5 });
+    assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 5, total_exact: true, next_cursor: null });
     assert.deepEqual(response.body.data[0], {
       mentor_id: 'ex_first',
       full_name: 'Just After',
@@ -389,11 +390,11 @@ describe('GET /api/v1/chapters/:chapter_id/mentors/expiring', () => {
 
   it('pages, and a page past the end is empty with the true total', async () => {
     assert.deepEqual(ids(await expiring('?limit=2&page=2')), ['ex_a2', 'ex_b']);
-    assert.deepEqual((await expiring('?limit=2&page=9')).body, { data: [], pagination: { page: 9, limit: 2, total: 5 } });
+    assert.deepEqual((await expiring('?limit=2&page=9')).body, { data: [], pagination: { page: 9, limit: 2, total: 5, total_exact: true, next_cursor: null } });
   });
 
   it('is empty for an unknown chapter', async () => {
-    assert.deepEqual((await expiring('', 'chpt_none')).body, { data: [], pagination: { page: 1, limit: 20, total: 0 } });
+    assert.deepEqual((await expiring('', 'chpt_none')).body, { data: [], pagination: { page: 1, limit: 20, total: 0, total_exact: true, next_cursor: null } });
   });
 
   for (const query of ['within_days=0', 'within_days=366', 'within_days=1.5', 'within_days=soon', 'within_days=']) {
@@ -436,12 +437,12 @@ describe('npm run sweep', () => {
   it('does nothing, says so and exits 0 while another sweep is running', async () => {
     const holder = await t.db.connect();
     try {
-      await holder.query('SELECT pg_advisory_lock($1)', [SWEEP_LOCK_KEY]);
+      await holder.query('SELECT pg_advisory_lock($1)', [DatabaseLock.CertificationSweep]);
       const { code, output } = await runCli();
       assert.equal(code, 0, output);
       assert.match(output, /skipped: another certification sweep is running/);
     } finally {
-      await holder.query('SELECT pg_advisory_unlock($1)', [SWEEP_LOCK_KEY]);
+      await holder.query('SELECT pg_advisory_unlock($1)', [DatabaseLock.CertificationSweep]);
       holder.release();
     }
   });

@@ -64,7 +64,7 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
   it("active lists the chapter's active mentors by full_name, then mentor_id, in the contract shape", async () => {
     const response = await list('active');
     assert.equal(response.status, 200);
-    assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 4 });
+    assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 4, total_exact: true, next_cursor: null });
     assert.deepEqual(
       response.body.data.map((row: { mentor_id: string }) => row.mentor_id),
       ['cm_a1', 'cm_a2', 'cm_b', 'cm_flip'],
@@ -94,7 +94,7 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
           is_eligible_for_assignment: false,
         },
       ],
-      pagination: { page: 1, limit: 20, total: 1 },
+      pagination: { page: 1, limit: 20, total: 1, total_exact: true, next_cursor: null },
     });
     assert.deepEqual(Object.keys(response.body.data[0]).sort(), PAUSED_KEYS);
   });
@@ -134,17 +134,23 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
         { mentor_id: 'cm_b', full_name: 'Bea Zulu', chapter_id: CHAPTER, status: 'active', is_eligible_for_assignment: true },
         { mentor_id: 'cm_flip', full_name: 'Flip Flop', chapter_id: CHAPTER, status: 'active', is_eligible_for_assignment: true },
       ],
-      pagination: { page: 2, limit: 2, total: 4 },
+      pagination: { page: 2, limit: 2, total: 4, total_exact: true, next_cursor: null },
     });
-    assert.deepEqual((await list('active', CHAPTER, '?limit=2&page=3')).body, { data: [], pagination: { page: 3, limit: 2, total: 4 } });
-    assert.deepEqual((await list('paused', CHAPTER, '?page=2')).body, { data: [], pagination: { page: 2, limit: 20, total: 1 } });
+    assert.deepEqual((await list('active', CHAPTER, '?limit=2&page=3')).body, {
+      data: [],
+      pagination: { page: 3, limit: 2, total: 4, total_exact: true, next_cursor: null },
+    });
+    assert.deepEqual((await list('paused', CHAPTER, '?page=2')).body, {
+      data: [],
+      pagination: { page: 2, limit: 20, total: 1, total_exact: true, next_cursor: null },
+    });
   });
 
   it('an unknown chapter gives empty lists', async () => {
     for (const which of ['active', 'paused'] as const) {
       const response = await list(which, 'chpt_unknown');
       assert.equal(response.status, 200);
-      assert.deepEqual(response.body, { data: [], pagination: { page: 1, limit: 20, total: 0 } });
+      assert.deepEqual(response.body, { data: [], pagination: { page: 1, limit: 20, total: 0, total_exact: true, next_cursor: null } });
     }
   });
 

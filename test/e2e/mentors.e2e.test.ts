@@ -112,7 +112,7 @@ describe('mentor profiles /api/v1/mentors', () => {
         response.body.data.map((m: { mentor_id: string }) => m.mentor_id),
         ['c1', 'c2', 'c3', 'c4'],
       );
-      assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 4 });
+      assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 4, total_exact: true, next_cursor: null });
     });
 
     it('pages, and a page past the end is empty with the true total', async () => {
@@ -122,12 +122,12 @@ describe('mentor profiles /api/v1/mentors', () => {
         ['c4'],
       );
       const beyond = await request(t.http).get('/api/v1/mentors?chapter_id=chpt_list&limit=3&page=9');
-      assert.deepEqual(beyond.body, { data: [], pagination: { page: 9, limit: 3, total: 4 } });
+      assert.deepEqual(beyond.body, { data: [], pagination: { page: 9, limit: 3, total: 4, total_exact: true, next_cursor: null } });
     });
 
     it('an unknown chapter is an empty list', async () => {
       const response = await request(t.http).get('/api/v1/mentors?chapter_id=chpt_none');
-      assert.deepEqual(response.body, { data: [], pagination: { page: 1, limit: 20, total: 0 } });
+      assert.deepEqual(response.body, { data: [], pagination: { page: 1, limit: 20, total: 0, total_exact: true, next_cursor: null } });
     });
   });
 

@@ -366,7 +366,7 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
       const response = await request(t.http).get(`${BASE}?${YEAR_2001}`);
       assert.equal(response.status, 200);
       assert.deepEqual(Object.keys(response.body).sort(), ['data', 'pagination']);
-      assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 5 });
+      assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 5, total_exact: true, next_cursor: null });
       assert.deepEqual(
         response.body.data.map((record: { mentor_status_id: string }) => record.mentor_status_id),
         [5, 4, 3, 2, 1].map(listId),
@@ -413,9 +413,9 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
         second.body.data.map((record: { mentor_status_id: string }) => record.mentor_status_id),
         [listId(1)],
       );
-      assert.deepEqual(second.body.pagination, { page: 2, limit: 2, total: 3 });
+      assert.deepEqual(second.body.pagination, { page: 2, limit: 2, total: 3, total_exact: true, next_cursor: null });
       const beyond = await request(t.http).get(`${BASE}?mentor_id=mntr_list_1&limit=2&page=7`);
-      assert.deepEqual(beyond.body, { data: [], pagination: { page: 7, limit: 2, total: 3 } });
+      assert.deepEqual(beyond.body, { data: [], pagination: { page: 7, limit: 2, total: 3, total_exact: true, next_cursor: null } });
     });
 
     it('answers on the doubled contract path too', async () => {

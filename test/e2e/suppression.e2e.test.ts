@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { SuppressionService } from '../../src/suppression/suppression.service.js';
 import { assertOneSuppressionWon, assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
@@ -333,7 +332,7 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
       const response = await list('coordinator_id=coord_list_x');
       assert.equal(response.status, 200);
       assert.deepEqual(idsOf(response), [ids.c1, ids.b1, ids.a1]);
-      assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 3 });
+      assert.deepEqual(response.body.pagination, { page: 1, limit: 20, total: 3, total_exact: true, next_cursor: null });
       assert.deepEqual(Object.keys(response.body.data[0]).sort(), CONTRACT_KEYS);
     });
 
@@ -344,15 +343,18 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
       assert.deepEqual(idsOf(await list('mentor_id=l_a&is_active=true')), [ids.a2]);
       assert.deepEqual(idsOf(await list('coordinator_id=coord_list_x&is_active=true')), [ids.c1, ids.b1]);
       assert.deepEqual(idsOf(await list('coordinator_id=coord_list_x&reason=conduct_review')), [ids.b1]);
-      assert.deepEqual((await list('coordinator_id=coord_nobody')).body, { data: [], pagination: { page: 1, limit: 20, total: 0 } });
+      assert.deepEqual((await list('coordinator_id=coord_nobody')).body, {
+        data: [],
+        pagination: { page: 1, limit: 20, total: 0, total_exact: true, next_cursor: null },
+      });
     });
 
     it('pages, and a page past the end is empty with the true total', async () => {
       const second = await list('coordinator_id=coord_list_x&limit=2&page=2');
       assert.deepEqual(idsOf(second), [ids.a1]);
-      assert.deepEqual(second.body.pagination, { page: 2, limit: 2, total: 3 });
+      assert.deepEqual(second.body.pagination, { page: 2, limit: 2, total: 3, total_exact: true, next_cursor: null });
       const beyond = await list('coordinator_id=coord_list_x&limit=2&page=5');
-      assert.deepEqual(beyond.body, { data: [], pagination: { page: 5, limit: 2, total: 3 } });
+      assert.deepEqual(beyond.body, { data: [], pagination: { page: 5, limit: 2, total: 3, total_exact: true, next_cursor: null } });
     });
 
     for (const [query, field] of [
@@ -419,14 +421,14 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
     });
   });
 
-  describe('activeSuppressionCondition', () => {
-    it('selects exactly the mentors with an active suppression when embedded in another query', async () => {
-      const condition = t.app.get(SuppressionService).activeSuppressionCondition('m.mentor_id');
-      const embedded = await t.db.query(`SELECT m.mentor_id FROM mentors m WHERE ${condition} ORDER BY m.mentor_id`);
+  describe('the mentor directory', () => {
+    it('sees exactly the mentors with an active suppression as suppressed', async () => {
+      const condition = 'd.active_suppression_id IS NOT NULL';
+      const embedded = await t.db.query(`SELECT d.mentor_id FROM mentor_directory d WHERE ${condition} ORDER BY d.mentor_id`);
       const expected = await t.db.query('SELECT mentor_id FROM mentor_suppressions WHERE is_active ORDER BY mentor_id');
       assert.ok(expected.rows.length > 0);
       assert.deepEqual(embedded.rows, expected.rows);
-      const negated = await t.db.query(`SELECT count(*)::int AS n FROM mentors m WHERE NOT ${condition}`);
+      const negated = await t.db.query(`SELECT count(*)::int AS n FROM mentor_directory d WHERE NOT ${condition}`);
       const total = await t.db.query('SELECT count(*)::int AS n FROM mentors');
       assert.equal(negated.rows[0].n, total.rows[0].n - expected.rows.length);
     });

@@ -73,7 +73,7 @@ describe('the typed client', () => {
       list.data.map((mentor) => mentor.mentor_id),
       [mentorId],
     );
-    assert.deepEqual(list.pagination, { page: 1, limit: 10, total: 1 });
+    assert.deepEqual(list.pagination, { page: 1, limit: 10, total: 1, total_exact: true, next_cursor: null });
   });
 
   it('writes, reads, corrects, lists and deletes a status record; a no-op transition is a typed 409 problem', async () => {

@@ -156,6 +156,10 @@ export class AppConfig {
   }
 }
 
+function isDerived<T, Values>(value: T | ((values: Partial<Values>) => T)): value is (values: Partial<Values>) => T {
+  return typeof value === 'function';
+}
+
 /** Reads and validates every variable; all problems are reported together, each naming its variable. */
 export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   const values: Record<string, unknown> = {};
@@ -163,7 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
   for (const [key, variable] of Object.entries(variables as Record<string, Variable<unknown, ConfigValues>>)) {
     const raw = env[variable.env];
     if (raw === undefined || raw === '') {
-      values[key] = typeof variable.default === 'function' ? variable.default(values) : variable.default;
+      values[key] = isDerived(variable.default) ? variable.default(values) : variable.default;
       continue;
     }
     try {

@@ -5,6 +5,8 @@ import { CountLiveStatusRecords1763800003000 } from './1763800003000-CountLiveSt
 import { CreateIdempotencyKeys1763800004000 } from './1763800004000-CreateIdempotencyKeys.js';
 import { AddCertificationExpiry1763800005000 } from './1763800005000-AddCertificationExpiry.js';
 import { TrackCurrentStatuses1763800006000 } from './1763800006000-TrackCurrentStatuses.js';
+import { IndexEveryListFilter1763800007000 } from './1763800007000-IndexEveryListFilter.js';
+import { CreateMentorDirectory1763800008000 } from './1763800008000-CreateMentorDirectory.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -15,4 +17,6 @@ export const migrations = [
   CreateIdempotencyKeys1763800004000,
   AddCertificationExpiry1763800005000,
   TrackCurrentStatuses1763800006000,
+  IndexEveryListFilter1763800007000,
+  CreateMentorDirectory1763800008000,
 ];

@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { PageRequest } from '../common/pagination/page.js';
+import type { MentorStatus } from '../status/mentor-status-record.entity.js';
+
+/** A mentor as the directory sees it: profile, current status and eligibility. */
+export interface DirectoryRow {
+  mentor_id: string;
+  full_name: string;
+  chapter_id: string;
+  certification_expires_at: Date | null;
+  status: MentorStatus | null;
+  status_reason: string | null;
+  status_changed_at: Date | null;
+  is_eligible_for_assignment: boolean;
+}
+
+/** Which of a chapter's mentors a listing holds. */
+export type ChapterSelection = 'active' | 'active-and-eligible' | 'paused';
+
+const SELECTIONS: Record<ChapterSelection, string> = {
+  active: "d.status = 'active'",
+  'active-and-eligible': "d.status = 'active' AND d.is_eligible_for_assignment",
+  paused: "d.status = 'paused'",
+};
+
+const COLUMNS =
+  'd.mentor_id, d.full_name, d.chapter_id, d.certification_expires_at, d.status, d.status_reason, d.status_changed_at, d.is_eligible_for_assignment';
+
+/** Where a walk over certification expiries resumes: after this (expiry, mentor). */
+export interface ExpiryPosition {
+  expiresAt: Date | '-infinity';
+  mentorId: string;
+}
+
+/** The SQL of the mentor_directory view (migration CreateMentorDirectory), the read model over profiles, statuses and suppressions. */
+@Injectable()
+export class MentorDirectoryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * One page of a chapter's mentors in name order (then id) and their exact number, from one
+   * snapshot. The chapter's rows are looked up once (the CTE), then counted and paged: the cost
+   * follows the chapter's size, the same for every page.
+   */
+  chapterPage(chapterId: string, selection: ChapterSelection, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
+    return this.page(chapterId, SELECTIONS[selection], page, ['full_name', 'mentor_id'], []);
+  }
+
+  /** A chapter's mentors, whatever their status, whose certification lapses in (from, until], soonest first. */
+  expiringPage(chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
+    return this.page(
+      chapterId,
+      'd.certification_expires_at > $2 AND d.certification_expires_at <= $3',
+      page,
+      ['certification_expires_at', 'full_name', 'mentor_id'],
+      [from, until],
+    );
+  }
+
+  private async page(
+    chapterId: string,
+    where: string,
+    page: PageRequest,
+    orderBy: string[],
+    params: unknown[],
+  ): Promise<{ rows: DirectoryRow[]; total: number }> {
+    const values: unknown[] = [chapterId, ...params];
+    const keys = orderBy.map((column) => `listing.${column}`).join(', ');
+    let after = '';
+    if (page.after) {
+      const position = orderBy.map((column, index) => `$${values.push(page.after?.[index])}::${column.endsWith('_at') ? 'timestamptz' : 'varchar'}`);
+      after = `WHERE (${keys}) > (${position.join(', ')})`;
+    }
+    const found: (DirectoryRow & { total: number })[] = await this.dataSource.query(
+      `WITH listing AS (SELECT ${COLUMNS} FROM mentor_directory d WHERE d.chapter_id = $1 AND ${where})
+       SELECT page.*, counted.total
+       FROM (SELECT count(*)::int AS total FROM listing) counted
+       LEFT JOIN LATERAL (
+         SELECT * FROM listing ${after} ORDER BY ${keys} LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}
+       ) page ON true
+       ORDER BY ${orderBy.map((column) => `page.${column}`).join(', ')}`,
+      values,
+    );
+    return { rows: found.filter((row) => row.mentor_id !== null), total: found[0].total };
+  }
+
+  /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */
+  async eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, { chapter_id: string; is_eligible_for_assignment: boolean }>> {
+    const rows: { mentor_id: string; chapter_id: string; is_eligible_for_assignment: boolean }[] = await manager.query(
+      'SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY($1::varchar[])',
+      [mentorIds],
+    );
+    return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
+  }
+
+  /**
+   * Up to `limit` mentors whose certification expired at or before `now` and who are still active or
+   * not suppressed, after `position` in (expiry, mentor) order.
+   */
+  expiredNeedingChange(now: Date, position: ExpiryPosition, limit: number): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {
+    return this.dataSource.query(
+      `SELECT d.mentor_id, d.certification_expires_at FROM mentor_directory d
+       WHERE d.certification_expires_at <= $1 AND (d.certification_expires_at, d.mentor_id) > ($2::timestamptz, $3::varchar)
+         AND (d.status = 'active' OR d.active_suppression_id IS NULL)
+       ORDER BY d.certification_expires_at, d.mentor_id
+       LIMIT $4`,
+      [now, position.expiresAt, position.mentorId, limit],
+    );
+  }
+
+  /**
+   * Up to `limit` mentors whose certification lies after `now` and who still carry a pause by
+   * `pausedBy` as their current status, or an active suppression by `suppressedBy` for `reason`.
+   */
+  renewedNeedingChange(
+    now: Date,
+    position: ExpiryPosition,
+    limit: number,
+    marks: { pausedBy: string; suppressedBy: string; reason: string },
+  ): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {
+    return this.dataSource.query(
+      `SELECT d.mentor_id, d.certification_expires_at FROM mentor_directory d
+       WHERE d.certification_expires_at > $1 AND (d.certification_expires_at, d.mentor_id) > ($2::timestamptz, $3::varchar)
+         AND ((d.status = 'paused' AND d.status_changed_by = $5) OR (d.active_suppression_coordinator_id = $6 AND d.active_suppression_reason = $7))
+       ORDER BY d.certification_expires_at, d.mentor_id
+       LIMIT $4`,
+      [now, position.expiresAt, position.mentorId, limit, marks.pausedBy, marks.suppressedBy, marks.reason],
+    );
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { PageRequest } from '../common/pagination/page.js';
+import { ChapterSelection, DirectoryRow, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
+
+export type { ChapterSelection, DirectoryRow, ExpiryPosition };
+
+/**
+ * The query API of the mentor directory, for the chapter views, the certification sweep and change
+ * events. "Eligible for assignment" is decided in one place, the directory itself.
+ */
+@Injectable()
+export class MentorDirectoryService {
+  constructor(private readonly directory: MentorDirectoryRepository) {}
+
+  /** A chapter's mentors in name order (then id), `selection` of them. */
+  chapterMentors(chapterId: string, selection: ChapterSelection, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
+    return this.directory.chapterPage(chapterId, selection, page);
+  }
+
+  /** A chapter's mentors, whatever their status, whose certification lapses in (from, until], soonest first. */
+  expiringInChapter(chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
+    return this.directory.expiringPage(chapterId, from, until, page);
+  }
+
+  eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, { chapter_id: string; is_eligible_for_assignment: boolean }>> {
+    return this.directory.eligibility(manager, mentorIds);
+  }
+
+  expiredNeedingChange(now: Date, position: ExpiryPosition, limit: number): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {
+    return this.directory.expiredNeedingChange(now, position, limit);
+  }
+
+  renewedNeedingChange(
+    now: Date,
+    position: ExpiryPosition,
+    limit: number,
+    marks: { pausedBy: string; suppressedBy: string; reason: string },
+  ): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {
+    return this.directory.renewedNeedingChange(now, position, limit, marks);
+  }
+}

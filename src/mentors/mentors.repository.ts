@@ -1,0 +1,82 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { PageRequest } from '../common/pagination/page.js';
+import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
+
+export interface MentorProfileRow {
+  mentor_id: string;
+  full_name: string;
+  chapter_id: string;
+  certification_expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface MentorProfileWrite {
+  fullName: string;
+  chapterId: string;
+  /** Undefined keeps an existing profile's expiry (and gives a new one none). */
+  certificationExpiresAt: string | null | undefined;
+}
+
+const PROFILE_COLUMNS = 'mentor_id, full_name, chapter_id, certification_expires_at, created_at, updated_at';
+
+/** The SQL of mentor profiles. */
+@Injectable()
+export class MentorsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Creates or replaces a profile in one statement, so concurrent PUTs cannot collide; says which it did. */
+  async upsert(manager: EntityManager, mentorId: string, profile: MentorProfileWrite): Promise<MentorProfileRow & { created: boolean }> {
+    const [row]: (MentorProfileRow & { created: boolean })[] = await manager.query(
+      `INSERT INTO mentors (mentor_id, full_name, chapter_id, certification_expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (mentor_id) DO UPDATE SET full_name = EXCLUDED.full_name, chapter_id = EXCLUDED.chapter_id,
+         certification_expires_at = CASE WHEN $5 THEN EXCLUDED.certification_expires_at ELSE mentors.certification_expires_at END,
+         updated_at = now()
+       RETURNING ${PROFILE_COLUMNS}, (xmax = 0) AS created`,
+      [mentorId, profile.fullName, profile.chapterId, profile.certificationExpiresAt ?? null, profile.certificationExpiresAt !== undefined],
+    );
+    return row;
+  }
+
+  /** `lock` holds the profile's row until the transaction ends. */
+  async find(manager: EntityManager, mentorId: string, { lock = false } = {}): Promise<MentorProfileRow | undefined> {
+    const [row]: MentorProfileRow[] = await manager.query(`SELECT ${PROFILE_COLUMNS} FROM mentors WHERE mentor_id = $1 ${lock ? 'FOR UPDATE' : ''}`, [
+      mentorId,
+    ]);
+    return row;
+  }
+
+  async exists(mentorId: string): Promise<boolean> {
+    const found: unknown[] = await this.dataSource.query('SELECT 1 FROM mentors WHERE mentor_id = $1', [mentorId]);
+    return found.length > 0;
+  }
+
+  /** One page of profiles by name, then id, and the number matching (up to COUNT_LIMIT + 1), from one snapshot. */
+  async list(chapterId: string | undefined, page: PageRequest): Promise<{ rows: MentorProfileRow[]; counted: number }> {
+    const values: unknown[] = [];
+    const where = chapterId === undefined ? 'true' : `m.chapter_id = $${values.push(chapterId)}`;
+    const after = page.after ? `AND (m.full_name, m.mentor_id) > ($${values.push(page.after[0])}::varchar, $${values.push(page.after[1])}::varchar)` : '';
+    const found: (MentorProfileRow & { total: number })[] = await this.dataSource.query(
+      `SELECT page.*, counted.total
+       FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentors m WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) matching) counted
+       LEFT JOIN LATERAL (
+         SELECT ${PROFILE_COLUMNS} FROM mentors m
+         WHERE ${where} ${after}
+         ORDER BY m.full_name, m.mentor_id
+         LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}
+       ) page ON true
+       ORDER BY page.full_name, page.mentor_id`,
+      values,
+    );
+    return { rows: found.filter((row) => row.mentor_id !== null), counted: found[0].total };
+  }
+}

@@ -1,0 +1,177 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { PageRequest } from '../common/pagination/page.js';
+import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
+import { lockMentorHistories } from '../database/database-lock.js';
+import type { MentorStatus } from './mentor-status-record.entity.js';
+
+export interface StatusRecordRow {
+  id: string;
+  mentor_id: string;
+  status: MentorStatus;
+  reason: string | null;
+  changed_at: Date;
+  changed_by: string;
+  created_at: Date;
+}
+
+export interface StatusRecordDetailRow extends StatusRecordRow {
+  previous_status: MentorStatus | null;
+}
+
+/** A mentor's current status: the latest live record, as the database keeps it in mentor_current_statuses. */
+export interface CurrentStatusRow {
+  mentor_id: string;
+  record_id: string;
+  status: MentorStatus;
+  reason: string | null;
+  changed_at: Date;
+  changed_by: string;
+}
+
+export interface NewStatusRecord {
+  id: string;
+  mentorId: string;
+  status: MentorStatus;
+  reason: string | null;
+  changedBy: string;
+  /** `changed_at` of the mentor's current record, which the new one must follow; null for a first record. */
+  follows: Date | null;
+}
+
+export interface StatusRecordFilters {
+  mentor_id?: string;
+  status?: MentorStatus;
+  changed_by?: string;
+  changed_from?: string;
+  changed_to?: string;
+}
+
+const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.changed_at, r.changed_by, r.created_at';
+// changed_at never repeats or goes back within a mentor's history, whatever the clock does; milliseconds are the API's precision.
+const STAMP = `greatest(date_trunc('milliseconds', clock_timestamp()), given.follows + interval '1 millisecond')`;
+
+/** The SQL of the status audit log and of each mentor's current status. */
+@Injectable()
+export class StatusRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** For reads outside a transaction. */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Serialises the writes of these mentors' histories until the transaction ends. */
+  lockHistories(manager: EntityManager, mentorIds: readonly string[]): Promise<void> {
+    return lockMentorHistories(manager, mentorIds);
+  }
+
+  /** The current status of each given mentor that has one: the one place that reads it. */
+  async currentStatuses(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, CurrentStatusRow>> {
+    const rows: CurrentStatusRow[] = await manager.query(
+      'SELECT mentor_id, record_id, status, reason, changed_at, changed_by FROM mentor_current_statuses WHERE mentor_id = ANY($1::varchar[])',
+      [mentorIds],
+    );
+    return new Map(rows.map((row) => [row.mentor_id, row]));
+  }
+
+  /** Inserts the records in one statement; each `changed_at` is now, or just after the record it follows. */
+  async insert(manager: EntityManager, records: readonly NewStatusRecord[]): Promise<StatusRecordRow[]> {
+    if (records.length === 0) return [];
+    return manager.query(
+      `INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, changed_at, changed_by, created_at, updated_at)
+       SELECT given.id, given.mentor_id, given.status, given.reason, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
+       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[])
+         AS given(id, mentor_id, status, reason, changed_by, follows)
+       RETURNING ${RECORD_COLUMNS}`,
+      [
+        records.map((record) => record.id),
+        records.map((record) => record.mentorId),
+        records.map((record) => record.status),
+        records.map((record) => record.reason),
+        records.map((record) => record.changedBy),
+        records.map((record) => record.follows),
+      ],
+    );
+  }
+
+  /** A live record with the status of the record before it; `lock` holds its row until the transaction ends. */
+  async findDetail(manager: EntityManager, id: string, { lock = false } = {}): Promise<StatusRecordDetailRow | undefined> {
+    const [row]: StatusRecordDetailRow[] = await manager.query(
+      `SELECT ${RECORD_COLUMNS}, previous.status AS previous_status
+       FROM mentor_status_records r
+       LEFT JOIN LATERAL (
+         SELECT p.status FROM mentor_status_records p
+         WHERE p.mentor_id = r.mentor_id AND p.deleted_at IS NULL AND (p.changed_at, p.id) < (r.changed_at, r.id)
+         ORDER BY p.changed_at DESC, p.id DESC
+         LIMIT 1
+       ) previous ON true
+       WHERE r.id = $1 AND r.deleted_at IS NULL
+       ${lock ? 'FOR UPDATE OF r' : ''}`,
+      [id],
+    );
+    return row;
+  }
+
+  /** The mentor of a live record, or undefined. */
+  async mentorOf(manager: EntityManager, id: string): Promise<string | undefined> {
+    const [row]: { mentor_id: string }[] = await manager.query('SELECT mentor_id FROM mentor_status_records WHERE id = $1 AND deleted_at IS NULL', [id]);
+    return row?.mentor_id;
+  }
+
+  async updateReason(manager: EntityManager, id: string, reason: string | null): Promise<{ reason: string | null; updated_at: Date } | undefined> {
+    const [[row]]: [{ reason: string | null; updated_at: Date }[], number] = await manager.query(
+      `UPDATE mentor_status_records SET reason = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING reason, updated_at`,
+      [id, reason],
+    );
+    return row;
+  }
+
+  async softDelete(manager: EntityManager, id: string): Promise<Date | undefined> {
+    const [[row]]: [{ deleted_at: Date }[], number] = await manager.query(
+      `UPDATE mentor_status_records SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING deleted_at`,
+      [id],
+    );
+    return row?.deleted_at;
+  }
+
+  /**
+   * One page of live records, newest first, and the number matching the filters, from one snapshot.
+   * Filtered by status at most, the count is the sum of the counts the table's triggers keep (exact,
+   * and no cost as the log grows); otherwise it stops at COUNT_LIMIT + 1.
+   */
+  async list(filters: StatusRecordFilters, page: PageRequest): Promise<{ rows: StatusRecordRow[]; counted: number; exact: boolean }> {
+    const values: unknown[] = [];
+    const conditions = ['r.deleted_at IS NULL'];
+    const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
+    const exact = [filters.mentor_id, filters.changed_by, filters.changed_from, filters.changed_to].every((value) => value === undefined);
+    if (filters.status !== undefined) filter('r.status =', filters.status);
+    if (filters.mentor_id !== undefined) filter('r.mentor_id =', filters.mentor_id);
+    if (filters.changed_by !== undefined) filter('r.changed_by =', filters.changed_by);
+    if (filters.changed_from !== undefined) filter('r.changed_at >=', filters.changed_from);
+    if (filters.changed_to !== undefined) filter('r.changed_at <', filters.changed_to);
+    const where = conditions.join(' AND ');
+    const counted = exact
+      ? `SELECT coalesce(sum(c.live), 0)::int AS total FROM mentor_status_record_counts c ${filters.status === undefined ? '' : 'WHERE c.status = $1'}`
+      : `SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_status_records r WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) matching`;
+    const after = page.after ? `AND (r.changed_at, r.id) < ($${values.push(page.after[0])}::timestamptz, $${values.push(page.after[1])}::varchar)` : '';
+    // The count row is always there, so a page past the end still tells the total.
+    const found: (StatusRecordRow & { total: number })[] = await this.dataSource.query(
+      `SELECT page.*, counted.total
+       FROM (${counted}) counted
+       LEFT JOIN LATERAL (
+         SELECT ${RECORD_COLUMNS} FROM mentor_status_records r
+         WHERE ${where} ${after}
+         ORDER BY r.changed_at DESC, r.id DESC
+         LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}
+       ) page ON true
+       ORDER BY page.changed_at DESC, page.id DESC`,
+      values,
+    );
+    return { rows: found.filter((row) => row.id !== null), counted: found[0].total, exact };
+  }
+}

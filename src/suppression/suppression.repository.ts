@@ -1,0 +1,147 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { PageRequest } from '../common/pagination/page.js';
+import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
+
+export interface SuppressionRow {
+  id: string;
+  mentor_id: string;
+  coordinator_id: string;
+  reason: string;
+  restore_reason: string | null;
+  suppressed_at: Date;
+  restored_at: Date | null;
+  is_active: boolean;
+}
+
+export interface SuppressionFilters {
+  coordinator_id?: string;
+  is_active?: boolean;
+  mentor_id?: string;
+  reason?: string;
+}
+
+/** The name of the partial unique index that allows one active suppression per mentor. */
+export const ONE_ACTIVE_INDEX = 'mentor_suppressions_one_active_idx';
+
+const COLUMNS = 's.id, s.mentor_id, s.coordinator_id, s.reason, s.restore_reason, s.suppressed_at, s.restored_at, s.is_active';
+// Stored times are cut to milliseconds, the precision of the JS Dates they are compared with,
+// so a restored_at that passes the check in code cannot fail the table's CHECK on microseconds.
+const NOW_TO_THE_MILLISECOND = "date_trunc('milliseconds', clock_timestamp())";
+
+/** A mentor's current suppression: the active one, else the most recently made restored one. */
+const CURRENT = `SELECT ${COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id = $1 ORDER BY s.is_active DESC, s.suppressed_at DESC, s.id DESC LIMIT 1`;
+
+/** The SQL of visibility suppressions. */
+@Injectable()
+export class SuppressionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  /** Inserts an active suppression; the one-active index refuses a second one (23505 on {@link ONE_ACTIVE_INDEX}). */
+  async insert(manager: EntityManager, suppression: { mentorId: string; coordinatorId: string; reason: string }): Promise<SuppressionRow> {
+    const [row]: SuppressionRow[] = await manager.query(
+      `INSERT INTO mentor_suppressions AS s (mentor_id, coordinator_id, reason, suppressed_at) VALUES ($1, $2, $3, ${NOW_TO_THE_MILLISECOND})
+       RETURNING ${COLUMNS}`,
+      [suppression.mentorId, suppression.coordinatorId, suppression.reason],
+    );
+    return row;
+  }
+
+  /** Suppresses each given mentor that has no active suppression, in one statement; returns the mentors suppressed. */
+  async insertWhereNoneActive(manager: EntityManager, mentorIds: readonly string[], suppression: { coordinatorId: string; reason: string }): Promise<string[]> {
+    const rows: { mentor_id: string }[] = await manager.query(
+      `INSERT INTO mentor_suppressions (mentor_id, coordinator_id, reason, suppressed_at)
+       SELECT given.mentor_id, $2, $3, ${NOW_TO_THE_MILLISECOND} FROM unnest($1::varchar[]) AS given(mentor_id)
+       ON CONFLICT (mentor_id) WHERE is_active DO NOTHING
+       RETURNING mentor_id`,
+      // Distinct and sorted: concurrent callers then take the index's row locks in one order and cannot deadlock.
+      [[...new Set(mentorIds)].sort(), suppression.coordinatorId, suppression.reason],
+    );
+    return rows.map((row) => row.mentor_id);
+  }
+
+  /** Restores the given mentors' active suppressions made by `coordinatorId` for `reason`, and no others; returns the mentors restored. */
+  async restoreActiveMadeBy(
+    manager: EntityManager,
+    mentorIds: readonly string[],
+    made: { coordinatorId: string; reason: string },
+    restoreReason: string,
+  ): Promise<string[]> {
+    const [rows]: [{ mentor_id: string }[], number] = await manager.query(
+      `UPDATE mentor_suppressions
+       SET is_active = false, restored_at = greatest(${NOW_TO_THE_MILLISECOND}, suppressed_at), restore_reason = $4, updated_at = now()
+       WHERE mentor_id = ANY($1::varchar[]) AND is_active AND coordinator_id = $2 AND reason = $3
+       RETURNING mentor_id`,
+      [mentorIds, made.coordinatorId, made.reason, restoreReason],
+    );
+    return rows.map((row) => row.mentor_id);
+  }
+
+  async findActive(manager: EntityManager, mentorId: string): Promise<SuppressionRow | undefined> {
+    const [row]: SuppressionRow[] = await manager.query(`SELECT ${COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id = $1 AND s.is_active`, [mentorId]);
+    return row;
+  }
+
+  /** The mentor's current suppression; `lock` holds its row until the transaction ends. */
+  async findCurrent(manager: EntityManager, mentorId: string, { lock = false } = {}): Promise<SuppressionRow | undefined> {
+    const [row]: SuppressionRow[] = await manager.query(`${CURRENT} ${lock ? 'FOR UPDATE' : ''}`, [mentorId]);
+    return row;
+  }
+
+  /** The current time as suppressions store it. */
+  async now(manager: EntityManager): Promise<Date> {
+    const [{ now }]: { now: Date }[] = await manager.query(`SELECT ${NOW_TO_THE_MILLISECOND} AS now`);
+    return now;
+  }
+
+  async update(manager: EntityManager, suppression: SuppressionRow): Promise<SuppressionRow> {
+    const [[row]]: [SuppressionRow[], number] = await manager.query(
+      `UPDATE mentor_suppressions AS s
+       SET coordinator_id = $2, reason = $3, restore_reason = $4, restored_at = $5, is_active = $6, updated_at = now()
+       WHERE s.id = $1
+       RETURNING ${COLUMNS}`,
+      [suppression.id, suppression.coordinator_id, suppression.reason, suppression.restore_reason, suppression.restored_at, suppression.is_active],
+    );
+    return row;
+  }
+
+  /** Deletes every suppression of the mentor; returns how many there were. */
+  async deleteAll(manager: EntityManager, mentorId: string): Promise<number> {
+    const [, deleted]: [unknown, number] = await manager.query('DELETE FROM mentor_suppressions WHERE mentor_id = $1', [mentorId]);
+    return deleted;
+  }
+
+  /** One page of suppressions, newest first, and the number matching (up to COUNT_LIMIT + 1), from one snapshot. */
+  async list(filters: SuppressionFilters, page: PageRequest): Promise<{ rows: SuppressionRow[]; counted: number }> {
+    const values: unknown[] = [];
+    const conditions = ['true'];
+    const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
+    if (filters.coordinator_id !== undefined) filter('s.coordinator_id =', filters.coordinator_id);
+    if (filters.is_active !== undefined) filter('s.is_active =', filters.is_active);
+    if (filters.mentor_id !== undefined) filter('s.mentor_id =', filters.mentor_id);
+    if (filters.reason !== undefined) filter('s.reason =', filters.reason);
+    const where = conditions.join(' AND ');
+    const after = page.after ? `AND (s.suppressed_at, s.id) < ($${values.push(page.after[0])}::timestamptz, $${values.push(page.after[1])}::uuid)` : '';
+    const found: (SuppressionRow & { total: number })[] = await this.dataSource.query(
+      `SELECT page.*, counted.total
+       FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_suppressions s WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) matching) counted
+       LEFT JOIN LATERAL (
+         SELECT ${COLUMNS} FROM mentor_suppressions s
+         WHERE ${where} ${after}
+         ORDER BY s.suppressed_at DESC, s.id DESC
+         LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}
+       ) page ON true
+       ORDER BY page.suppressed_at DESC, page.id DESC`,
+      values,
+    );
+    return { rows: found.filter((row) => row.id !== null), counted: found[0].total };
+  }
+}
