@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import request from 'supertest';
@@ -9,6 +8,7 @@ import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { createTestDatabase } from '../support/test-database.js';
+import { waitUntil } from '../support/poll.js';
 
 describe('rate limiting', () => {
   let t: TestApp;
@@ -204,13 +204,13 @@ describe('bounded database waits', () => {
           .post('/api/v1/mentor-statuses')
           .send({ mentor_id: 'mntr_pool', status: 'active', changed_by: 'user_pool' })
           .then((r) => r);
-        const deadline = Date.now() + 10_000;
-        while (
-          Number((await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n) < 1
-        ) {
-          if (Date.now() > deadline) throw new Error('the POST did not start waiting');
-          await sleep(20);
-        }
+        await waitUntil(
+          async () =>
+            Number(
+              (await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n,
+            ) >= 1,
+          'the POST waits for the lock',
+        );
         const starved = await request(t.http).get('/api/v1/mentor-statuses').timeout(10_000);
         assertProblem(starved, 503);
       } finally {
@@ -231,13 +231,20 @@ describe('bounded database waits', () => {
       const starting = createApp(
         loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal', DB_STATEMENT_TIMEOUT_MS: '100', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
       );
-      const deadline = Date.now() + 10_000;
-      while ((await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n < 1) {
-        if (Date.now() > deadline) throw new Error('the start-up did not wait for the migration lock');
-        await sleep(20);
-      }
-      // Well past the 100 ms statement timeout that the app's other statements run under.
-      await sleep(500);
+      await waitUntil(
+        async () => (await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n >= 1,
+        'the start-up waits for the migration lock',
+      );
+      // Until it has waited well past the 100 ms statement timeout that the app's other statements run under.
+      await waitUntil(
+        async () =>
+          (
+            await other.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND now() - query_start > interval '500 milliseconds'`,
+            )
+          ).rows[0].n >= 1,
+        'the waiting start-up outlives the statement timeout',
+      );
       await other.query('SELECT pg_advisory_unlock(802114007)');
       const app = await starting;
       try {

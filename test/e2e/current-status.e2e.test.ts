@@ -5,6 +5,7 @@ import request from 'supertest';
 import { TrackCurrentStatuses1763800006000 } from '../../src/database/migrations/1763800006000-TrackCurrentStatuses.js';
 import { reapplyMigration } from '../support/reapply-migration.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
+import { waitUntil } from '../support/poll.js';
 
 const BASE = '/api/v1/mentor-statuses';
 const MENTORS = Array.from({ length: 6 }, (_, index) => `mntr_current_${index}`);
@@ -111,7 +112,12 @@ describe('mentor_current_statuses, the current record the triggers keep per ment
       // Soft-deleting the record that was current recomputes the mentor's current record: it must
       // not settle on the record before it, which is all it could see before the insert commits.
       const deleting = t.db.query('UPDATE mentor_status_records SET deleted_at = now() WHERE id = $1', [latest.mentor_status_id]);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitUntil(
+        async () =>
+          Number((await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n) >=
+          1,
+        'the soft delete waits for the insert',
+      );
       await inserting.query('COMMIT');
       await deleting;
     } finally {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
+import { waitUntil } from '../support/poll.js';
 
 const STRONG_ETAG = /^"[A-Za-z0-9_-]{32}"$/;
 
@@ -129,14 +129,13 @@ describe('ETag and If-Match', () => {
           await holder.query('BEGIN');
           await holder.query(lockRow);
           const pending = Array.from({ length: 8 }, (_, i) => put(url, resource.bodies[i % 2], seen).then((response) => response));
-          const deadline = Date.now() + 10_000;
-          while (
-            Number((await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n) <
-            8
-          ) {
-            if (Date.now() > deadline) throw new Error('the PUTs did not all wait for the row lock');
-            await sleep(20);
-          }
+          await waitUntil(
+            async () =>
+              Number(
+                (await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n,
+              ) >= 8,
+            'the PUTs all wait for the row lock',
+          );
           await holder.query('COMMIT');
           answers = await Promise.all(pending);
         } finally {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -9,17 +8,10 @@ import { IdempotencyService } from '../../src/common/idempotency/idempotency.ser
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
+import { waitUntil } from '../support/poll.js';
 
 const STATUSES = '/api/v1/mentor-statuses';
 const SUPPRESSIONS = '/api/v1/mentor-suppressions';
-
-async function waitFor(condition: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('Idempotency-Key on POST', () => {
   let t: TestApp;
@@ -125,7 +117,7 @@ describe('Idempotency-Key on POST', () => {
     let first: Promise<request.Response>;
     try {
       first = postStatus(t.http, 'key-running', body).then((response) => response);
-      await waitFor(async () => (await keyRow('key-running'))?.state === 'in_progress', 'the first request reserved its key');
+      await waitUntil(async () => (await keyRow('key-running'))?.state === 'in_progress', 'the first request reserved its key');
       const retry = await postStatus(t.http, 'key-running', body);
       assertProblem(retry, 409);
       assert.equal(retry.body.type, '/problems/idempotency-key-in-progress');
