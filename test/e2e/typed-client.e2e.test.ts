@@ -135,10 +135,20 @@ describe('the typed client', () => {
       paused.data.map((mentor) => [mentor.full_name, mentor.pause_reason]),
       [['James Okafor', 'Certification expired']],
     );
+    // The demo people carry no certification expiry: give one of them one, ten days ahead.
+    const expiresAt = new Date(Date.now() + 10 * 24 * 60 * 60 * 1000).toISOString();
+    const { response: upserted } = await client.PUT('/api/v1/mentors/{mentor_id}', {
+      params: { path: { mentor_id: 'mntr_05DF9N2QW' } },
+      body: { full_name: 'Amara Diallo', chapter_id: DEMO_CHAPTER_ID, certification_expires_at: expiresAt },
+    });
+    assert.equal(upserted.status, 200);
     const { data: expiring } = await client.GET('/api/v1/chapters/{chapter_id}/mentors/expiring', { params: { path, query: { within_days: 365 } } });
     assert.ok(expiring);
-    for (const mentor of expiring.data) assert.ok(mentor.days_remaining >= 1 && mentor.days_remaining <= 365);
-    assert.equal(expiring.pagination.total, expiring.data.length);
+    assert.deepEqual(
+      expiring.data.map((mentor) => [mentor.mentor_id, mentor.certification_expires_at, mentor.days_remaining, mentor.status]),
+      [['mntr_05DF9N2QW', expiresAt, 10, 'active']],
+    );
+    assert.equal(expiring.pagination.total, 1);
   });
 
   it('lists, reads, restores and deletes suppressions; a second active suppression is a typed 409 naming the first', async () => {
