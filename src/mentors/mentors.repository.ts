@@ -60,20 +60,21 @@ export class MentorsRepository {
     return found.length > 0;
   }
 
-  /** One page of profiles by name, then id, and the number matching (up to COUNT_LIMIT + 1), from one snapshot. */
+  /** One page of profiles by name, then id, and the number matching (up to COUNT_LIMIT + 1), from one snapshot; offsets as the status log's. */
   async list(chapterId: string | undefined, page: PageRequest): Promise<{ rows: MentorProfileRow[]; counted: number }> {
     const values: unknown[] = [];
     const where = chapterId === undefined ? 'true' : `m.chapter_id = $${values.push(chapterId)}`;
+    const ORDER = 'ORDER BY m.full_name, m.mentor_id';
     const after = page.after ? `AND (m.full_name, m.mentor_id) > ($${values.push(page.after[0])}::varchar, $${values.push(page.after[1])}::varchar)` : '';
+    const window = `LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}`;
+    const rows =
+      page.offset === 0
+        ? `SELECT ${PROFILE_COLUMNS} FROM mentors m WHERE ${where} ${after} ${ORDER} ${window}`
+        : `SELECT ${PROFILE_COLUMNS} FROM (SELECT m.mentor_id FROM mentors m WHERE ${where} ${ORDER} ${window}) ids JOIN mentors m USING (mentor_id) ${ORDER}`;
     const found: (MentorProfileRow & { total: number })[] = await this.dataSource.query(
       `SELECT page.*, counted.total
-       FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentors m WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) matching) counted
-       LEFT JOIN LATERAL (
-         SELECT ${PROFILE_COLUMNS} FROM mentors m
-         WHERE ${where} ${after}
-         ORDER BY m.full_name, m.mentor_id
-         LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}
-       ) page ON true
+       FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentors m WHERE ${where} ${ORDER} LIMIT ${COUNT_LIMIT + 1}) matching) counted
+       LEFT JOIN LATERAL (${rows}) page ON true
        ORDER BY page.full_name, page.mentor_id`,
       values,
     );

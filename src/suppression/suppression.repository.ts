@@ -119,7 +119,7 @@ export class SuppressionRepository {
     return deleted;
   }
 
-  /** One page of suppressions, newest first, and the number matching (up to COUNT_LIMIT + 1), from one snapshot. */
+  /** One page of suppressions, newest first, and the number matching (up to COUNT_LIMIT + 1), from one snapshot; offsets as the status log's. */
   async list(filters: SuppressionFilters, page: PageRequest): Promise<{ rows: SuppressionRow[]; counted: number }> {
     const values: unknown[] = [];
     const conditions = ['true'];
@@ -129,16 +129,17 @@ export class SuppressionRepository {
     if (filters.mentor_id !== undefined) filter('s.mentor_id =', filters.mentor_id);
     if (filters.reason !== undefined) filter('s.reason =', filters.reason);
     const where = conditions.join(' AND ');
+    const ORDER = 'ORDER BY s.suppressed_at DESC, s.id DESC';
     const after = page.after ? `AND (s.suppressed_at, s.id) < ($${values.push(page.after[0])}::timestamptz, $${values.push(page.after[1])}::uuid)` : '';
+    const window = `LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}`;
+    const rows =
+      page.offset === 0
+        ? `SELECT ${COLUMNS} FROM mentor_suppressions s WHERE ${where} ${after} ${ORDER} ${window}`
+        : `SELECT ${COLUMNS} FROM (SELECT s.id FROM mentor_suppressions s WHERE ${where} ${ORDER} ${window}) ids JOIN mentor_suppressions s USING (id) ${ORDER}`;
     const found: (SuppressionRow & { total: number })[] = await this.dataSource.query(
       `SELECT page.*, counted.total
-       FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_suppressions s WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) matching) counted
-       LEFT JOIN LATERAL (
-         SELECT ${COLUMNS} FROM mentor_suppressions s
-         WHERE ${where} ${after}
-         ORDER BY s.suppressed_at DESC, s.id DESC
-         LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}
-       ) page ON true
+       FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_suppressions s WHERE ${where} ${ORDER} LIMIT ${COUNT_LIMIT + 1}) matching) counted
+       LEFT JOIN LATERAL (${rows}) page ON true
        ORDER BY page.suppressed_at DESC, page.id DESC`,
       values,
     );
