@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export type BenchMode = 'compare' | 'scale' | 'adapters';
+export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -20,12 +20,13 @@ export interface BenchOptions {
   output: string;
 }
 
-const USAGE = `npm run bench -- [--scale | --adapters] [--mentors N] [--chapters N] [--records N]
+const USAGE = `npm run bench -- [--scale | --adapters | --limits] [--mentors N] [--chapters N] [--records N]
                  [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--output FILE]
 
   (default)   the app and the raw baseline side by side on every measured endpoint
   --scale     chapter and list endpoints at 10,000 and at --records status records
-  --adapters  the same app module on Fastify and on Express, on two GET endpoints`;
+  --adapters  the same app module on Fastify and on Express, on two GET endpoints
+  --limits    the costliest list requests a client can send, and a flood of them beside another client`;
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -41,6 +42,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     options: {
       scale: { type: 'boolean', default: false },
       adapters: { type: 'boolean', default: false },
+      limits: { type: 'boolean', default: false },
       mentors: { type: 'string' },
       chapters: { type: 'string' },
       records: { type: 'string' },
@@ -57,8 +59,9 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  if (values.scale && values.adapters) throw new Error(`--scale and --adapters are separate runs\n\n${USAGE}`);
-  const mode: BenchMode = values.scale ? 'scale' : values.adapters ? 'adapters' : 'compare';
+  const modes = (['scale', 'adapters', 'limits'] as const).filter((mode) => values[mode]);
+  if (modes.length > 1) throw new Error(`--${modes.join(' and --')} are separate runs\n\n${USAGE}`);
+  const mode: BenchMode = modes.length === 0 ? 'compare' : modes[0];
   // The scaling run keeps one chapter of the main run's size (500 mentors) and varies only how
   // long each mentor's history is: 20 records each at 10,000, 2,000 each at 1,000,000. Every
   // page is full at both sizes, so only the length of the history differs.

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { startBenchServer, type BenchServer } from './database.js';
 import { DatasetShape, loadDataset, suppressedMentorIndexes } from './dataset.js';
 import { Endpoint, endpoints } from './endpoints.js';
-import { measure, MeasuredFigures } from './load.js';
+import { clientFrom, floodEndpoint, listCostEndpoints, pointReads } from './limits.js';
+import { measure, MeasuredFigures, runLoad } from './load.js';
 import { BenchOptions, parseOptions } from './options.js';
 import {
   compareEndpoint,
@@ -19,6 +20,7 @@ import {
   formatMs,
   formatRatio,
   machineLine,
+  markdownTable,
   ScaledEndpoint,
   scalingTable,
   TargetCheck,
@@ -162,6 +164,95 @@ async function adapters(bench: BenchServer, options: BenchOptions) {
   };
 }
 
+/** Connections of the flood: one client asking the costliest list request over and over. */
+const FLOOD_CONNECTIONS = 24;
+
+async function limits(bench: BenchServer, options: BenchOptions) {
+  const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records: options.records };
+  const { url, loadSeconds } = await freshDataset(bench, shape);
+  // With the production default for CLIENT_CONCURRENCY, which the other modes turn off.
+  const app = await startServer({ name: 'app', script: 'app', env: { CLIENT_CONCURRENCY: '' } }, url, options);
+  // Cost as service time: as many connections as the pool has, so that requests do not queue for it.
+  const costSettings = { ...settingsOf(options), connections: options.poolSize };
+  const { first, worstFirst, deep } = await listCostEndpoints(url);
+  const p50 = async (endpoint: Endpoint) => (await measure([app], endpoint, costSettings, log)).get(app.name)!;
+  const firstPage = await p50(first);
+  const worstFirstPage = await p50(worstFirst);
+  const costs = [];
+  for (const endpoint of deep) {
+    const figures = await p50(endpoint);
+    costs.push({ name: endpoint.name, figures, ofItsFirstPage: figures.p50Ms / worstFirstPage.p50Ms, ofUnfilteredFirstPage: figures.p50Ms / firstPage.p50Ms });
+  }
+
+  const seconds = options.duration * 2;
+  const quiet = await clientFrom(app.url, '127.0.0.2', 4, pointReads(shape), sleepFor(seconds));
+  let floodOver!: () => void;
+  const over = new Promise<void>((resolve) => (floodOver = resolve));
+  const flooding = runLoad(app, floodEndpoint(), seconds, FLOOD_CONNECTIONS).finally(floodOver);
+  const [flood, other, health] = await Promise.all([
+    flooding,
+    clientFrom(app.url, '127.0.0.2', 4, pointReads(shape), over),
+    clientFrom(app.url, '127.0.0.3', 1, () => '/health', over),
+  ]);
+  log(
+    `flood: ${Math.round(flood.requestsPerSecond)} req/s, p50 ${flood.p50Ms} ms; other client p50 ${other.p50Ms} ms (quiet ${quiet.p50Ms} ms); /health ${JSON.stringify(health.statuses)}`,
+  );
+
+  const checks: TargetCheck[] = [
+    ...costs.map((cost) => ({
+      target: `\`${cost.name}\`: p50 ≤ 3× the first page of its list`,
+      met: cost.ofItsFirstPage <= 3,
+      measured: `${formatMs(cost.figures.p50Ms)} ms = ${formatRatio(cost.ofItsFirstPage)} (${formatRatio(cost.ofUnfilteredFirstPage)} of the unfiltered first page)`,
+    })),
+    {
+      target: `/health stays 200 while one client floods the deepest page with ${FLOOD_CONNECTIONS} connections`,
+      met: Object.keys(health.statuses).every((status) => status === '200'),
+      measured: `${health.requests} checks: ${JSON.stringify(health.statuses)}, p99 ${health.p99Ms} ms`,
+    },
+    {
+      target: "another client's `GET /mentor-statuses/:id` p50 < 50 ms during the flood",
+      met: other.p50Ms < 50 && Object.keys(other.statuses).every((status) => status === '200'),
+      measured: `p50 ${other.p50Ms} ms, p99 ${other.p99Ms} ms (${quiet.p50Ms} / ${quiet.p99Ms} ms without the flood), ${JSON.stringify(other.statuses)}`,
+    },
+  ];
+  const table = markdownTable(
+    ['request', 'p50 ms', 'p99 ms', 'req/s', '× its first page', '× unfiltered first page'],
+    [
+      [first.name, formatMs(firstPage.p50Ms), formatMs(firstPage.p99Ms), firstPage.requestsPerSecond, '', '1.00×'],
+      [
+        worstFirst.name,
+        formatMs(worstFirstPage.p50Ms),
+        formatMs(worstFirstPage.p99Ms),
+        worstFirstPage.requestsPerSecond,
+        '1.00×',
+        formatRatio(worstFirstPage.p50Ms / firstPage.p50Ms),
+      ],
+      ...costs.map((cost) => [
+        cost.name,
+        formatMs(cost.figures.p50Ms),
+        formatMs(cost.figures.p99Ms),
+        cost.figures.requestsPerSecond,
+        formatRatio(cost.ofItsFirstPage),
+        formatRatio(cost.ofUnfilteredFirstPage),
+      ]),
+    ],
+  );
+  return {
+    tables: [table, targetsTable(checks)],
+    results: {
+      dataset: datasetSummary(shape, loadSeconds),
+      costConnections: options.poolSize,
+      firstPage,
+      worstFirstPage,
+      deepPages: costs,
+      flood: { connections: FLOOD_CONNECTIONS, seconds, flood, otherClient: other, otherClientQuiet: quiet, health },
+      targets: checks,
+    },
+  };
+}
+
+const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), benchDir);
   const started = Date.now();
@@ -174,7 +265,7 @@ async function main(): Promise<void> {
   try {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
-    const run = options.mode === 'scale' ? scale : options.mode === 'adapters' ? adapters : compare;
+    const run = { compare, scale, adapters, limits }[options.mode];
     const { tables, results } = await run(bench, options);
     const seconds = Math.round((Date.now() - started) / 1000);
     console.log(

@@ -46,6 +46,7 @@ export class ServerProcess {
         LOG_LEVEL: 'warn',
         DEMO_DATA: 'false',
         RATE_LIMIT_PER_MINUTE: '0',
+        CLIENT_CONCURRENCY: '0',
         CERT_SWEEP_INTERVAL_SECONDS: '0',
         API_KEYS: `${BENCH_API_KEY.name}:${BENCH_API_KEY.key}`,
         ...spec.env,

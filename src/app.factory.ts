@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { limitConcurrencyPerClient } from './common/http/client-concurrency.js';
 import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
@@ -49,6 +50,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   addETags(fastify);
   linkNextPages(fastify);
   refuseRequestsWhileClosing(fastify);
+  limitConcurrencyPerClient(fastify, config.clientConcurrency);
   await registerSecurity(app, config);
   installIdempotency(app);
   // A JSON API: Fastify's own JSON parser (with the body limit) stays, anything else is 415.

@@ -1,14 +1,18 @@
 import type pg from 'pg';
 import { MENTOR_HISTORY_LOCK_NAMESPACE } from '../../src/database/database-lock.js';
 
-const LOCK_KEY = `hashtextextended($1 || ':' || $2::text, 0)`;
+const LOCK_KEY = `hashtextextended($1 || ':' || mentor_id, 0)`;
 
-/** Holds a mentor's status-history lock from outside the app, so that the app's POST for that mentor waits. */
-export async function holdMentorHistory(db: pg.Pool, mentorId: string): Promise<() => Promise<void>> {
+/**
+ * Holds mentors' status-history locks from outside the app, on one session, so that the app's
+ * writes for those mentors wait. Resolves to the function that lets them go.
+ */
+export async function holdMentorHistory(db: pg.Pool, mentorIds: string | string[]): Promise<() => Promise<void>> {
+  const ids = [mentorIds].flat();
   const client = await db.connect();
-  await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`, [MENTOR_HISTORY_LOCK_NAMESPACE, mentorId]);
+  await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}) FROM unnest($2::text[]) AS mentor_id`, [MENTOR_HISTORY_LOCK_NAMESPACE, ids]);
   return async () => {
-    await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`, [MENTOR_HISTORY_LOCK_NAMESPACE, mentorId]);
+    await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($2::text[]) AS mentor_id`, [MENTOR_HISTORY_LOCK_NAMESPACE, ids]);
     client.release();
   };
 }

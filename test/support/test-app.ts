@@ -18,7 +18,7 @@ export interface TestApp {
 
 /**
  * The production app (same `createApp`) on a new database whose schema the real migrations build.
- * No scheduled certification sweep and no rate limit unless `env` asks for them; `overrides.clock` sets the time it decides by.
+ * No scheduled certification sweep, no rate limit and no per-client concurrency limit unless `env` asks for them; `overrides.clock` sets the time it decides by.
  */
 export async function startTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase();

@@ -116,6 +116,13 @@ const variables = {
     default: 3_000,
     description: 'longest wait for a pool connection; past it the request gets 503',
   },
+  clientConcurrency: {
+    env: 'CLIENT_CONCURRENCY',
+    parse: integer(0, 10_000),
+    default: (values: { dbPoolSize?: number }) => Math.max(1, Math.floor((values.dbPoolSize ?? 10) / 2)),
+    description:
+      'requests of one client address that run at once; further ones wait their turn, so one client cannot hold the whole pool; default half of `DB_POOL_SIZE`; `0` turns it off (behind a load balancer, set `TRUST_PROXY` so that clients are told apart)',
+  },
   certSweepIntervalSeconds: {
     env: 'CERT_SWEEP_INTERVAL_SECONDS',
     parse: integer(0, 86_400),
