@@ -3,13 +3,13 @@ import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { createApp } from './app.factory.js';
 import { AppConfig, loadConfig } from './common/config/app-config.js';
-import { appLogger } from './common/logging/loggers.js';
+import { nestLogger, rootLogger } from './common/logging/loggers.js';
 import { EmbeddedDatabase } from './database/embedded-postgres.js';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig = loadConfig(process.env);
   const logger = new Logger('Main');
-  Logger.overrideLogger(appLogger(config.logLevel));
+  Logger.overrideLogger(nestLogger(rootLogger(config.logLevel)));
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {

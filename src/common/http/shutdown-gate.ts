@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { ProblemException } from '../errors/problem.exception.js';
+import { markRoutineAnswer } from '../logging/loggers.js';
 
 /**
  * Once the app starts closing, requests that arrive (on connections kept alive) get 503
@@ -11,8 +12,9 @@ export function refuseRequestsWhileClosing(fastify: FastifyInstance): void {
   fastify.addHook('preClose', async () => {
     closing = true;
   });
-  fastify.addHook('onRequest', async (_request, reply) => {
+  fastify.addHook('onRequest', async (request, reply) => {
     if (!closing) return;
+    markRoutineAnswer(request.raw);
     void reply.header('connection', 'close').header('retry-after', '1');
     throw new ProblemException(503, 'The service is shutting down; retry in a moment.', { type: '/problems/shutting-down' });
   });
