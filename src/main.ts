@@ -27,10 +27,16 @@ async function bootstrap(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received, shutting down`);
+    logger.log(`${signal} received: finishing the requests in flight (up to SHUTDOWN_GRACE_MS=${config.shutdownGraceMs}), then stopping`);
+    const overdue = setTimeout(() => {
+      logger.error(`requests still running ${config.shutdownGraceMs} ms after ${signal} (SHUTDOWN_GRACE_MS): exiting without them`);
+      void Promise.resolve(embedded?.stop()).finally(() => process.exit(1));
+    }, config.shutdownGraceMs);
     try {
       await app.close();
       await embedded?.stop();
+      clearTimeout(overdue);
+      logger.log('stopped cleanly');
       process.exit(0);
     } catch (error) {
       logger.error(`shutdown failed: ${String(error)}`);

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
     assert.equal(config.rateLimitPerMinute, 1000);
     assert.equal(config.dbStatementTimeoutMs, 10_000);
     assert.equal(config.dbConnectTimeoutMs, 3_000);
+    assert.equal(config.shutdownGraceMs, 10_000);
   });
 
   it('takes CERT_SWEEP_INTERVAL_SECONDS, where 0 turns the scheduled sweep off', () => {
@@ -82,6 +83,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PER_MINUTE', '-1'],
     ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
     ['DB_CONNECT_TIMEOUT_MS', '0'],
+    ['SHUTDOWN_GRACE_MS', '0'],
+    ['SHUTDOWN_GRACE_MS', 'ten seconds'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(

@@ -122,6 +122,12 @@ const variables = {
     default: 300,
     description: 'seconds between scheduled certification sweeps; `0` turns the schedule off',
   },
+  shutdownGraceMs: {
+    env: 'SHUTDOWN_GRACE_MS',
+    parse: integer(100, 600_000),
+    default: 10_000,
+    description: 'on SIGTERM/SIGINT, how long requests in flight may take to finish; past it the process exits with code 1',
+  },
 } satisfies { [Key in string]: Variable<unknown, never> };
 
 type Variables = typeof variables;
