@@ -1,8 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
@@ -10,6 +10,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js'
 import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
+import { capConnections, serverLimits } from './common/http/server-limits.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
 import { REQUEST_ID_KEY, requestId, rootLogger } from './common/logging/loggers.js';
@@ -34,6 +35,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     // Fastify writes through the one logger; the request lines are pino-http's (see loggingParams).
     loggerInstance: rootLogger(config.logLevel, overrides.logDestination),
     logController: new LogController({ requestIdLogLabel: REQUEST_ID_KEY, disableRequestLogging: true }),
+    ...serverLimits(config),
     // Replaced by refuseRequestsWhileClosing, which answers with problem+json.
     return503OnClosing: false,
     frameworkErrors: frameworkErrorAsProblem,
@@ -43,7 +45,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     bufferLogs: true,
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PinoNestLogger));
+  capConnections(app.getHttpServer(), config.maxConnections, new Logger('Connections'));
   configureRoutes(app);
   app.useGlobalPipes(new StrictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
