@@ -144,7 +144,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         });
         await waitUntil('the held write waits for its lock', () => waitingForAdvisoryLock(db));
 
-        const signalledAt = Date.now();
         service.process.kill(signal);
         const inFlight = attempts.filter((attempt) => !attempt.outcome);
 
@@ -152,12 +151,14 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         assert.equal(exited, false, 'the service waits for the request in flight');
         await release();
         release = undefined;
+        const releasedAt = Date.now();
         const heldOutcome = await held;
         assert.ok('answer' in heldOutcome, `the held write was answered: ${JSON.stringify(heldOutcome)}`);
         assert.equal(heldOutcome.answer.status, 201, JSON.stringify(heldOutcome.answer.body));
         assert.equal(heldOutcome.answer.headers.connection, 'close', 'an answer written while closing closes its connection');
 
         assert.equal(await service.exited, 0, `${signal} ends the service cleanly`);
+        const exitedAt = Date.now();
         await Promise.all(workers);
 
         const lines = logLines(service.output());
@@ -208,7 +209,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         t.diagnostic(
           `${signal}: ${attempts.length} writes, ${created.size} answered 201; in flight at the signal: ${inFlight.length + 1} ` +
             `(${ended((o) => 'answer' in o && o.answer.status === 201) + 1} answered 201, ${ended((o) => 'answer' in o && o.answer.status === 503)} refused 503, ` +
-            `${ended((o) => 'error' in o)} never reached the app); exit ${Date.now() - signalledAt} ms after the signal`,
+            `${ended((o) => 'error' in o)} never reached the app); exit ${exitedAt - releasedAt} ms after the held write was let go`,
         );
         assert.ok(inFlight.length > 0, 'the storm had writes in flight at the signal');
       } finally {
