@@ -15,12 +15,12 @@ import { configureRoutes } from '../src/app.factory.js';
 import { AppModule } from '../src/app.module.js';
 import { loadConfig } from '../src/common/config/app-config.js';
 import { ProblemDetailsFilter } from '../src/common/errors/problem-details.filter.js';
-import { appLogger } from '../src/common/logging/loggers.js';
+import { nestLogger, rootLogger } from '../src/common/logging/loggers.js';
 import { StrictValidationPipe } from '../src/common/validation/strict-validation.pipe.js';
 
 const config = loadConfig(process.env);
-const adapter = process.env.ADAPTER === 'express' ? new ExpressAdapter() : new FastifyAdapter({ logger: { level: config.logLevel } });
-const app: INestApplication = await NestFactory.create(AppModule.forRoot(config), adapter, { logger: appLogger(config.logLevel) });
+const adapter = process.env.ADAPTER === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+const app: INestApplication = await NestFactory.create(AppModule.forRoot(config), adapter, { logger: nestLogger(rootLogger(config.logLevel)) });
 configureRoutes(app);
 app.useGlobalPipes(new StrictValidationPipe());
 app.useGlobalFilters(new ProblemDetailsFilter());

@@ -1,7 +1,8 @@
-import type { INestApplication } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
@@ -10,10 +11,11 @@ import { limitConcurrencyPerClient } from './common/http/client-concurrency.js';
 import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
+import { capConnections, serverLimits } from './common/http/server-limits.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { linkNextPages } from './common/pagination/next-link.hook.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
-import { appLogger, requestId } from './common/logging/loggers.js';
+import { REQUEST_ID_KEY, requestId, rootLogger } from './common/logging/loggers.js';
 import { setupSwagger } from './common/openapi/openapi.js';
 import { registerSecurity } from './common/security/security.setup.js';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe.js';
@@ -32,17 +34,21 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     bodyLimit: config.bodyLimitBytes,
     rewriteUrl: (request: IncomingMessage) => canonicalContractPath(request.url ?? '/'),
     genReqId: requestId,
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
-    logger: { level: config.logLevel },
+    // Fastify writes through the one logger; the request lines are pino-http's (see loggingParams).
+    loggerInstance: rootLogger(config.logLevel, overrides.logDestination),
+    logController: new LogController({ requestIdLogLabel: REQUEST_ID_KEY, disableRequestLogging: true }),
+    ...serverLimits(config),
     // Replaced by refuseRequestsWhileClosing, which answers with problem+json.
     return503OnClosing: false,
     frameworkErrors: frameworkErrorAsProblem,
     clientErrorHandler: clientErrorAsProblem,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
-    logger: appLogger(config.logLevel),
+    bufferLogs: true,
     bodyParser: false,
   });
+  app.useLogger(app.get(PinoNestLogger));
+  capConnections(app.getHttpServer(), config.maxConnections, new Logger('Connections'));
   configureRoutes(app);
   app.useGlobalPipes(new StrictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());

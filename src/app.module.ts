@@ -1,4 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import { CertificationModule } from './certification/certification.module.js';
 import { ChapterMentorsModule } from './chapter-mentors/chapter-mentors.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
@@ -7,6 +9,7 @@ import { ClockModule } from './common/clock/clock.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
 import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
+import { loggingParams, rootLogger } from './common/logging/loggers.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -17,6 +20,8 @@ import { SuppressionModule } from './suppression/suppression.module.js';
 /** Replacements for providers that tests need to control. */
 export interface AppOverrides {
   clock?: Clock;
+  /** Where the log goes instead of stdout (see rootLogger: the first app of a process decides). */
+  logDestination?: DestinationStream;
 }
 
 @Module({})
@@ -26,6 +31,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        LoggerModule.forRoot(loggingParams(rootLogger(config.logLevel, overrides.logDestination))),
         ClockModule.forRoot(overrides.clock),
         DatabaseModule,
         SecurityModule,

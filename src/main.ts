@@ -3,13 +3,13 @@ import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { createApp } from './app.factory.js';
 import { AppConfig, loadConfig } from './common/config/app-config.js';
-import { appLogger } from './common/logging/loggers.js';
+import { nestLogger, rootLogger } from './common/logging/loggers.js';
 import { EmbeddedDatabase } from './database/embedded-postgres.js';
 
 async function bootstrap(): Promise<void> {
   let config: AppConfig = loadConfig(process.env);
   const logger = new Logger('Main');
-  Logger.overrideLogger(appLogger(config.logLevel));
+  Logger.overrideLogger(nestLogger(rootLogger(config.logLevel)));
 
   let embedded: EmbeddedDatabase | undefined;
   if (!config.databaseUrl) {
@@ -27,10 +27,16 @@ async function bootstrap(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.log(`${signal} received, shutting down`);
+    logger.log(`${signal} received: finishing the requests in flight (up to SHUTDOWN_GRACE_MS=${config.shutdownGraceMs}), then stopping`);
+    const overdue = setTimeout(() => {
+      logger.error(`requests still running ${config.shutdownGraceMs} ms after ${signal} (SHUTDOWN_GRACE_MS): exiting without them`);
+      void Promise.resolve(embedded?.stop()).finally(() => process.exit(1));
+    }, config.shutdownGraceMs);
     try {
       await app.close();
       await embedded?.stop();
+      clearTimeout(overdue);
+      logger.log('stopped cleanly');
       process.exit(0);
     } catch (error) {
       logger.error(`shutdown failed: ${String(error)}`);

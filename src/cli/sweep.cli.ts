@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
 import { loadConfig } from '../common/config/app-config.js';
-import { appLogger } from '../common/logging/loggers.js';
+import { nestLogger, rootLogger } from '../common/logging/loggers.js';
 import { embeddedDatabaseUrl } from '../database/embedded-postgres.js';
 import { CertificationSweepRunningProblem } from '../certification/certification-sweep-running.problem.js';
 import { CertificationSweepService } from '../certification/certification-sweep.service.js';
@@ -14,7 +14,7 @@ import { CertificationSweepService } from '../certification/certification-sweep.
  * is running it does nothing and says so; both end with exit code 0.
  */
 const config = loadConfig({ ...process.env, CERT_SWEEP_INTERVAL_SECONDS: '0', DEMO_DATA: 'false' });
-const logger = appLogger(config.logLevel);
+const logger = nestLogger(rootLogger(config.logLevel));
 Logger.overrideLogger(logger);
 const app = await NestFactory.createApplicationContext(
   AppModule.forRoot(config.databaseUrl ? config : config.withDatabaseUrl(embeddedDatabaseUrl(config.embeddedPgPort))),

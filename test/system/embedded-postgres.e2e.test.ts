@@ -38,6 +38,7 @@ describe('EmbeddedDatabase', () => {
     await query(first.url, 'CREATE TABLE notes (body text); INSERT INTO notes VALUES ($$still here$$)');
     await first.stop();
     assert.equal(existsSync(join(dataDir, 'postmaster.pid')), false, 'a clean stop leaves no pid file');
+    assert.equal(existsSync(join(dataDir, 'mss-owner.pid')), false, 'nor an owner file');
 
     const second = await EmbeddedDatabase.start({ dataDir, port, database: 'kept' });
     try {

@@ -1,41 +1,19 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../tools/free-port.js';
+import { ServiceProcess, startService, waitForHealth } from '../support/service-process.js';
 
 const mainJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 
-/** the compiled `src/main.js` exactly as `npm start` runs it, with no DATABASE_URL: the embedded default. */
-function startService(env: Record<string, string>): ChildProcess {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  return spawn(process.execPath, [mainJs], { env: { ...inherited, LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-}
-
-async function waitForHealth(base: string, service: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (service.exitCode !== null) throw new Error(`the service exited with ${service.exitCode}`);
-    const ok = await fetch(`${base}/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await sleep(200);
-  }
-  throw new Error('the service did not become healthy in 60 s');
-}
-
-function stop(service: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    service.once('exit', (code) => resolve(code));
-    service.kill('SIGTERM');
-  });
+async function stop(service: ServiceProcess): Promise<number | null> {
+  service.process.kill('SIGTERM');
+  return service.exited;
 }
 
 describe('npm start on the embedded default', () => {
@@ -46,7 +24,7 @@ describe('npm start on the embedded default', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'mss-main-'));
     await chmod(dataDir, 0o755);
     const port = await freePort();
-    env = { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(await freePort()) };
+    env = { LOG_LEVEL: 'warn', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', EMBEDDED_PG_PORT: String(await freePort()) };
     base = `http://127.0.0.1:${port}`;
   });
   after(() => rm(dataDir, { recursive: true, force: true }));

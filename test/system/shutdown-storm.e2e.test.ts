@@ -1,51 +1,16 @@
 import assert from 'node:assert/strict';
-import { ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { embeddedDatabaseUrl } from '../../src/database/embedded-postgres.js';
 import { freePort } from '../../tools/free-port.js';
+import { logLines, startService, waitForHealth, waitUntil } from '../support/service-process.js';
 import { createTestDatabase } from '../support/test-database.js';
 
-const mainJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 const API_KEY = 'storm-key-5b0e2c7d9a41f3e8';
-
-interface Service {
-  process: ChildProcess;
-  /** Everything it wrote to stdout and stderr. */
-  output(): string;
-  exited: Promise<number | null>;
-}
-
-/** The compiled `src/main.js`, as `npm start` runs it. */
-function startService(env: Record<string, string>): Service {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [mainJs], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return { process: child, output: () => output, exited: new Promise((resolve) => child.once('exit', resolve)) };
-}
-
-async function waitForHealth(base: string, service: Service): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (service.process.exitCode !== null) throw new Error(`the service exited with ${service.process.exitCode}: ${service.output()}`);
-    if (
-      await fetch(`${base}/health`).then(
-        (response) => response.ok,
-        () => false,
-      )
-    )
-      return;
-    await sleep(200);
-  }
-  throw new Error('the service did not become healthy in 60 s');
-}
 
 interface Answer {
   status: number;
@@ -137,8 +102,9 @@ describe('SIGTERM during a write storm', () => {
       while ((await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n < 1) await sleep(20);
 
       service.process.kill('SIGTERM');
-      await sleep(500);
-      const late = await send(base, 'GET', '/api/v1/mentor-statuses');
+      // Served normally until the app starts closing a moment later; then refused, or no longer connectable.
+      let late: Answer | undefined;
+      await waitUntil('requests are no longer served', async () => (late = await send(base, 'GET', '/api/v1/mentor-statuses'))?.status !== 200);
       if (late) {
         assert.equal(late.status, 503, 'a request after SIGTERM is refused');
         assert.match(late.contentType, /^application\/problem\+json/);
@@ -187,6 +153,11 @@ describe('SIGTERM during a write storm', () => {
     try {
       await waitForHealth(`http://127.0.0.1:${port}`, service);
       assert.match(service.output(), /API_KEYS is not set: every POST, PUT and DELETE is open/);
+      assert.deepEqual(
+        logLines(service.output()).filter((line) => !['warn', 'error', 'fatal'].includes(String(line.level))),
+        [],
+        'LOG_LEVEL=warn leaves out info and below',
+      );
     } finally {
       service.process.kill('SIGTERM');
       await service.exited;

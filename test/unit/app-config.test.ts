@@ -20,6 +20,15 @@ describe('loadConfig', () => {
     assert.equal(config.rateLimitPerMinute, 1000);
     assert.equal(config.dbStatementTimeoutMs, 10_000);
     assert.equal(config.dbConnectTimeoutMs, 3_000);
+    assert.equal(config.shutdownGraceMs, 10_000);
+    assert.equal(config.requestTimeoutMs, 30_000);
+    assert.equal(config.maxConnections, 1024);
+    assert.equal(config.keepAliveTimeoutMs, 65_000);
+  });
+
+  it('takes the shutdown grace period and the limits on slow clients and connections', () => {
+    const config = loadConfig({ SHUTDOWN_GRACE_MS: '2500', REQUEST_TIMEOUT_MS: '1500', MAX_CONNECTIONS: '3', KEEP_ALIVE_TIMEOUT_MS: '75000' });
+    assert.deepEqual([config.shutdownGraceMs, config.requestTimeoutMs, config.maxConnections, config.keepAliveTimeoutMs], [2500, 1500, 3, 75_000]);
   });
 
   it('takes CERT_SWEEP_INTERVAL_SECONDS, where 0 turns the scheduled sweep off', () => {
@@ -82,6 +91,14 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PER_MINUTE', '-1'],
     ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
     ['DB_CONNECT_TIMEOUT_MS', '0'],
+    ['SHUTDOWN_GRACE_MS', '0'],
+    ['SHUTDOWN_GRACE_MS', 'ten seconds'],
+    ['REQUEST_TIMEOUT_MS', '0'],
+    ['REQUEST_TIMEOUT_MS', '600001'],
+    ['MAX_CONNECTIONS', '0'],
+    ['MAX_CONNECTIONS', '1.5'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '-1'],
+    ['KEEP_ALIVE_TIMEOUT_MS', '0'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(

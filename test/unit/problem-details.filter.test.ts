@@ -73,6 +73,17 @@ describe('ProblemDetailsFilter', () => {
     assert.equal((reply.body as { detail: string }).detail, 'Request body is too large');
   });
 
+  it('redacts credentials given in the query from the instance', () => {
+    const http = { getRequest: () => ({ url: '/api/v1/things?token=s3cret&x=1', id: 'req-2' }), getResponse: () => reply };
+    filter.catch(new ConflictException('taken'), { switchToHttp: () => http } as unknown as ArgumentsHost);
+    assert.equal((reply.body as { instance: string }).instance, '/api/v1/things?token=[REDACTED]&x=1');
+  });
+
+  it('answers an upload the client gave up on as a client fault', () => {
+    filter.catch(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), host);
+    assert.equal(reply.statusCode, 400);
+  });
+
   it('turns anything unexpected into a 500 that reveals nothing internal', (t) => {
     t.mock.method(console, 'error', () => undefined);
     t.mock.method(process.stderr, 'write', () => true);

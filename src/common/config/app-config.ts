@@ -129,6 +129,30 @@ const variables = {
     default: 300,
     description: 'seconds between scheduled certification sweeps; `0` turns the schedule off',
   },
+  shutdownGraceMs: {
+    env: 'SHUTDOWN_GRACE_MS',
+    parse: integer(100, 600_000),
+    default: 10_000,
+    description: 'on SIGTERM/SIGINT, how long requests in flight may take to finish; past it the process exits with code 1',
+  },
+  requestTimeoutMs: {
+    env: 'REQUEST_TIMEOUT_MS',
+    parse: integer(100, 600_000),
+    default: 30_000,
+    description: 'time a client has to send a whole request, headers and body; past it the answer is 408 and the connection is closed',
+  },
+  maxConnections: {
+    env: 'MAX_CONNECTIONS',
+    parse: integer(1, 1_000_000),
+    default: 1024,
+    description: 'open client connections per instance; connections beyond it are closed at once, unserved',
+  },
+  keepAliveTimeoutMs: {
+    env: 'KEEP_ALIVE_TIMEOUT_MS',
+    parse: integer(100, 3_600_000),
+    default: 65_000,
+    description: 'how long an idle kept-alive connection stays open; keep it above the idle timeout of the load balancer in front',
+  },
 } satisfies { [Key in string]: Variable<unknown, never> };
 
 type Variables = typeof variables;

@@ -1,6 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { redactUrlSecrets } from '../http/url-secrets.js';
+import { isRoutineAnswer } from '../logging/loggers.js';
 import { isDatabaseUnavailable } from './postgres-error.js';
 import { ProblemException } from './problem.exception.js';
 
@@ -33,6 +35,11 @@ function isFastifyClientError(error: unknown): error is FastifyClientError {
   );
 }
 
+/** Node's error when the client closes the connection before its request has arrived in full. */
+function isClientAbort(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ECONNRESET' && error.message === 'aborted';
+}
+
 function httpExceptionDetail(exception: HttpException): string {
   const response = exception.getResponse();
   if (typeof response === 'string') return response;
@@ -53,9 +60,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const problem = this.toProblem(exception, request.url);
-    if (problem.status >= 500) {
-      this.logger.error({ message: 'request failed', request_id: request.id, error: String(exception), stack: (exception as Error)?.stack });
+    const problem = this.toProblem(exception, request);
+    // Client faults and routine refusals are told by the request's own line (info); only server faults need their cause.
+    if (problem.status >= 500 && !isRoutineAnswer(request.raw)) {
+      this.logger.error({ msg: 'error while handling the request', err: exception });
     }
     if (exception instanceof ProblemException && exception.problem.retryAfterSeconds !== undefined) {
       void reply.header('retry-after', String(exception.problem.retryAfterSeconds));
@@ -63,7 +71,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 
-  private toProblem(exception: unknown, instance: string): ProblemBody {
+  private toProblem(exception: unknown, request: FastifyRequest): ProblemBody {
+    const instance = redactUrlSecrets(request.url);
     if (exception instanceof ProblemException) {
       const { type = 'about:blank', errors, extensions } = exception.problem;
       const standard = this.base(exception.getStatus(), exception.detail, instance, type);
@@ -75,6 +84,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (isFastifyClientError(exception)) {
       return this.base(exception.statusCode, exception.message, instance);
+    }
+    if (isClientAbort(exception)) {
+      return this.base(400, 'The client closed the connection before the request arrived in full.', instance);
     }
     if (isDatabaseUnavailable(exception)) {
       return this.base(503, 'The database is not answering; try again shortly.', instance);

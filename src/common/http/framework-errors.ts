@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { PROBLEM_CONTENT_TYPE, ProblemBody } from '../errors/problem-details.filter.js';
+import { redactUrlSecrets } from './url-secrets.js';
 
 const DETAILS: Record<string, string> = {
   FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is too long.',
@@ -23,7 +24,7 @@ export function frameworkErrorAsProblem(error: FastifyError, request: FastifyReq
   void reply
     .status(status)
     .header('content-type', PROBLEM_CONTENT_TYPE)
-    .send(problem(status, error.code, request.url));
+    .send(problem(status, error.code, redactUrlSecrets(request.url)));
 }
 
 /** The same for what Node's HTTP parser rejects before there is a request at all, such as headers over the size limit (431). */

@@ -1,19 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import { ProblemException } from '../errors/problem.exception.js';
+import { markRoutineAnswer } from '../logging/loggers.js';
 
 /**
  * Once the app starts closing, requests that arrive (on connections kept alive) get 503
- * problem+json and their connection is closed, while the requests already running finish.
+ * problem+json, while the requests already running finish. Every answer written from then on
+ * says `Connection: close`, so that each connection ends with its last answer and the server
+ * can close: Node closes the connections idle at that moment, not those that become idle later.
  * It replaces Fastify's own 503 on closing, whose body is not problem+json.
  */
 export function refuseRequestsWhileClosing(fastify: FastifyInstance): void {
   let closing = false;
-  fastify.addHook('preClose', async () => {
+  fastify.addHook('preClose', (done) => {
     closing = true;
+    done();
   });
-  fastify.addHook('onRequest', async (_request, reply) => {
+  fastify.addHook('onRequest', async (request, reply) => {
     if (!closing) return;
-    void reply.header('connection', 'close').header('retry-after', '1');
+    markRoutineAnswer(request.raw);
+    void reply.header('retry-after', '1');
     throw new ProblemException(503, 'The service is shutting down; retry in a moment.', { type: '/problems/shutting-down' });
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
   });
 }

@@ -107,7 +107,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
     } catch (error) {
       // The answer still goes out; the key stays reserved until it counts as abandoned.
-      this.logger.warn({ message: 'could not record the outcome of an idempotent request', request_id: request.id, error: String(error) });
+      this.logger.warn({ msg: 'could not record the outcome of an idempotent request', error: String(error) });
     }
     return payload;
   };
