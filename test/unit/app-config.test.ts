@@ -20,6 +20,24 @@ describe('loadConfig', () => {
     assert.equal(config.rateLimitPerMinute, 1000);
     assert.equal(config.dbStatementTimeoutMs, 10_000);
     assert.equal(config.dbConnectTimeoutMs, 3_000);
+    assert.equal(config.dbQueryTimeoutMs, 11_000);
+  });
+
+  it('bounds each query a second beyond the statement timeout unless told otherwise, and not at all when there is no statement timeout', () => {
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '2500' }).dbQueryTimeoutMs, 3500);
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' }).dbQueryTimeoutMs, 0);
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_QUERY_TIMEOUT_MS: '5000' }).dbQueryTimeoutMs, 5000);
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '1000', DB_QUERY_TIMEOUT_MS: '1500' }).dbQueryTimeoutMs, 1500);
+    assert.equal(loadConfig({ DB_QUERY_TIMEOUT_MS: '0' }).dbQueryTimeoutMs, 0);
+  });
+
+  it('refuses a query timeout that would fire before the statement timeout', () => {
+    for (const queryTimeout of ['10000', '9999']) {
+      assert.throws(
+        () => loadConfig({ DB_QUERY_TIMEOUT_MS: queryTimeout }),
+        (error: unknown) => error instanceof ConfigError && /DB_QUERY_TIMEOUT_MS must be greater than DB_STATEMENT_TIMEOUT_MS \(10000\)/.test(error.message),
+      );
+    }
   });
 
   it('takes CERT_SWEEP_INTERVAL_SECONDS, where 0 turns the scheduled sweep off', () => {
@@ -82,6 +100,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PER_MINUTE', '-1'],
     ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
     ['DB_CONNECT_TIMEOUT_MS', '0'],
+    ['DB_QUERY_TIMEOUT_MS', '-1'],
+    ['DB_QUERY_TIMEOUT_MS', 'soon'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(
