@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { isDatabaseUnavailable } from './postgres-error.js';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './postgres-error.js';
 import { ProblemException } from './problem.exception.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -57,9 +57,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500) {
       this.logger.error({ message: 'request failed', request_id: request.id, error: String(exception), stack: (exception as Error)?.stack });
     }
-    if (exception instanceof ProblemException && exception.problem.retryAfterSeconds !== undefined) {
-      void reply.header('retry-after', String(exception.problem.retryAfterSeconds));
-    }
+    const retryAfterSeconds =
+      exception instanceof ProblemException ? exception.problem.retryAfterSeconds : isDatabaseUnavailable(exception) ? DATABASE_RETRY_AFTER_SECONDS : undefined;
+    if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 
