@@ -27,7 +27,7 @@ export class BoundedClient extends pg.Client {
   /** Public so that a session that may rightly wait long (migrations) can lift it: see {@link liftQueryTimeout}. */
   queryTimeoutMs: number;
 
-  constructor(config: BoundedClientConfig) {
+  constructor(config: BoundedClientConfig = {}) {
     super(config);
     this.queryTimeoutMs = config.queryTimeoutMillis ?? 0;
   }
