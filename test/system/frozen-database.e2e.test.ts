@@ -38,6 +38,7 @@ interface Answer {
 type Traffic = Record<string, Answer[]>;
 
 const ms = (value: number) => Math.round(value);
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /** How many answers of each status each loop got, for failure messages. */
 function summary(traffic: Traffic): string {
@@ -233,6 +234,7 @@ describe('when the database freezes (stops answering without refusing connection
         requests: answers.length,
         while_frozen: whileFrozen.length,
         freeze_to_first_503_ms: ms(first503.endedAt - frozenAt),
+        median_answer_while_frozen_ms: ms(median(whileFrozen.map((answer) => answer.endedAt - answer.startedAt))),
         worst_answer_while_frozen_ms: ms(Math.max(...whileFrozen.map((answer) => answer.endedAt - answer.startedAt))),
         thaw_to_first_2xx_ms: ms(backAfter),
       };
