@@ -10,6 +10,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig, loadConfig } from '../../src/common/config/app-config.js';
 import { isDatabaseUnavailable, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
+import { BoundedClient } from '../../src/database/bounded-client.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { PgCluster, startPrivateCluster } from '../support/pg-cluster.js';
 
@@ -137,6 +138,41 @@ describe('when the database freezes (stops answering without refusing connection
     } finally {
       cluster.thaw();
       await dataSource.destroy();
+    }
+  });
+
+  it("bounds every form of pg's query(): a promise, a callback, and a config object that carries its callback", async () => {
+    const clients = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const client = new BoundedClient({ connectionString: cluster.urlFor('frozen'), queryTimeoutMillis: QUERY_TIMEOUT_MS });
+        await client.connect();
+        return client;
+      }),
+    );
+    const [promised, called, configured] = clients;
+    const ended = clients.map((client) => new Promise((resolve) => client.once('end', resolve)));
+    try {
+      await cluster.freeze();
+      const startedAt = performance.now();
+      const failures = await Promise.race([
+        Promise.all([
+          promised.query('SELECT 1').then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+          new Promise((resolve) => called.query('SELECT 1', [], (error: Error | null) => resolve(error))),
+          // pg's types do not know this form; pg itself does, and answers it through the callback alone.
+          new Promise((resolve) => void configured.query({ text: 'SELECT 1', callback: (error: Error | null) => resolve(error) } as pg.QueryConfig)),
+        ]),
+        sleep(2 * ANSWER_WITHIN_MS).then(() => assert.fail('a query on the frozen database was never given up')),
+      ]);
+      const took = performance.now() - startedAt;
+      for (const failure of failures) assert.ok(failure instanceof QueryTimeoutError, String(failure));
+      assert.ok(took < QUERY_TIMEOUT_MS + MARGIN_MS, `the queries failed after ${ms(took)} ms`);
+      await Promise.all(ended);
+    } finally {
+      cluster.thaw();
+      await Promise.all(clients.map((client) => client.end().catch(() => undefined)));
     }
   });
 
