@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
+import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
 import { migrations } from './migrations/index.js';
 
 /**
@@ -19,9 +20,15 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     migrationsRun: false,
     synchronize: false,
     poolSize: config.dbPoolSize,
-    // A request waits this long for a pool connection, then fails with 503 instead of hanging.
+    // A request waits this long for a pool connection (a free one, or a new one whose server may accept but never answer), then fails with 503 instead of hanging.
     connectTimeoutMS: config.dbConnectTimeoutMs,
-    extra: { statement_timeout: config.dbStatementTimeoutMs },
+    // pg-pool builds its connections with `Client` from these options: each query is bounded on our side too.
+    extra: {
+      Client: BoundedClient,
+      queryTimeoutMillis: config.dbQueryTimeoutMs,
+      statement_timeout: config.dbStatementTimeoutMs,
+      ...KEEPALIVE,
+    } satisfies BoundedClientConfig & { Client: typeof BoundedClient },
     applicationName: 'mentor-status-service',
     logging: false,
   };

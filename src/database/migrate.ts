@@ -1,15 +1,16 @@
 import { type DataSource, type Migration, MigrationExecutor } from 'typeorm';
+import { liftQueryTimeout } from './bounded-client.js';
 import { DatabaseLock } from './database-lock.js';
 
 /**
  * Applies pending migrations while holding a PostgreSQL advisory lock, so that instances
  * starting together migrate one after another instead of racing on the same DDL. Lock and
- * migrations share one session without the requests' statement_timeout: waiting for another
- * instance, or building an index on a large table, may rightly take longer than any request.
+ * migrations share one session without the requests' statement_timeout or query timeout: waiting
+ * for another instance, or building an index on a large table, may rightly take longer than any request.
  */
 export async function runMigrations(dataSource: DataSource): Promise<Migration[]> {
   const session = dataSource.createQueryRunner();
-  await session.connect();
+  const restoreQueryTimeout = liftQueryTimeout(await session.connect());
   try {
     await session.query('SET statement_timeout = 0');
     await session.query('SELECT pg_advisory_lock($1)', [DatabaseLock.Migrations]);
@@ -22,6 +23,7 @@ export async function runMigrations(dataSource: DataSource): Promise<Migration[]
     }
   } finally {
     await session.query('RESET statement_timeout').catch(() => undefined);
+    restoreQueryTimeout();
     await session.release();
   }
 }

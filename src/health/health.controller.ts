@@ -1,9 +1,11 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
-import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../common/errors/postgres-error.js';
 import { ProblemException } from '../common/errors/problem.exception.js';
+import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
+import { DatabaseHealthIndicator } from './database-health.indicator.js';
 import { HealthCheckDto } from './dto/health-check.dto.js';
 
 @ApiTags('health')
@@ -12,7 +14,7 @@ import { HealthCheckDto } from './dto/health-check.dto.js';
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
+    private readonly database: DatabaseHealthIndicator,
   ) {}
 
   @Get()
@@ -26,10 +28,13 @@ export class HealthController {
   @ApiProblemResponses()
   async getHealth(): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.database.pingCheck('database', { timeout: 2000 })]);
+      return await this.health.check([() => this.database.check('database')]);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
-      throw new ProblemException(503, 'The database is not answering.', { extensions: { checks: error.getResponse() } });
+      throw new ProblemException(503, 'The database is not answering.', {
+        extensions: { checks: error.getResponse() },
+        retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
+      });
     }
   }
 }

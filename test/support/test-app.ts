@@ -28,6 +28,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     DEMO_DATA: 'false',
     CERT_SWEEP_INTERVAL_SECONDS: '0',
     RATE_LIMIT_PER_MINUTE: '0',
+    CLIENT_CONCURRENCY: '0',
     ...env,
   });
   const app = await createApp(config, overrides);

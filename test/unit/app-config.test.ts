@@ -24,11 +24,36 @@ describe('loadConfig', () => {
     assert.equal(config.requestTimeoutMs, 30_000);
     assert.equal(config.maxConnections, 1024);
     assert.equal(config.keepAliveTimeoutMs, 65_000);
+    assert.equal(config.dbQueryTimeoutMs, 11_000);
+    assert.equal(config.clientConcurrency, 5);
+  });
+
+  it('lets one client run half the pool at once unless told otherwise; 0 turns the limit off', () => {
+    assert.equal(loadConfig({ DB_POOL_SIZE: '30' }).clientConcurrency, 15);
+    assert.equal(loadConfig({ DB_POOL_SIZE: '1' }).clientConcurrency, 1);
+    assert.equal(loadConfig({ CLIENT_CONCURRENCY: '0' }).clientConcurrency, 0);
   });
 
   it('takes the shutdown grace period and the limits on slow clients and connections', () => {
     const config = loadConfig({ SHUTDOWN_GRACE_MS: '2500', REQUEST_TIMEOUT_MS: '1500', MAX_CONNECTIONS: '3', KEEP_ALIVE_TIMEOUT_MS: '75000' });
     assert.deepEqual([config.shutdownGraceMs, config.requestTimeoutMs, config.maxConnections, config.keepAliveTimeoutMs], [2500, 1500, 3, 75_000]);
+  });
+
+  it('bounds each query a second beyond the statement timeout unless told otherwise, and not at all when there is no statement timeout', () => {
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '2500' }).dbQueryTimeoutMs, 3500);
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0' }).dbQueryTimeoutMs, 0);
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '0', DB_QUERY_TIMEOUT_MS: '5000' }).dbQueryTimeoutMs, 5000);
+    assert.equal(loadConfig({ DB_STATEMENT_TIMEOUT_MS: '1000', DB_QUERY_TIMEOUT_MS: '1500' }).dbQueryTimeoutMs, 1500);
+    assert.equal(loadConfig({ DB_QUERY_TIMEOUT_MS: '0' }).dbQueryTimeoutMs, 0);
+  });
+
+  it('refuses a query timeout that would fire before the statement timeout', () => {
+    for (const queryTimeout of ['10000', '9999']) {
+      assert.throws(
+        () => loadConfig({ DB_QUERY_TIMEOUT_MS: queryTimeout }),
+        (error: unknown) => error instanceof ConfigError && /DB_QUERY_TIMEOUT_MS must be greater than DB_STATEMENT_TIMEOUT_MS \(10000\)/.test(error.message),
+      );
+    }
   });
 
   it('takes CERT_SWEEP_INTERVAL_SECONDS, where 0 turns the scheduled sweep off', () => {
@@ -99,6 +124,10 @@ describe('loadConfig', () => {
     ['MAX_CONNECTIONS', '1.5'],
     ['KEEP_ALIVE_TIMEOUT_MS', '-1'],
     ['KEEP_ALIVE_TIMEOUT_MS', '0'],
+    ['DB_QUERY_TIMEOUT_MS', '-1'],
+    ['DB_QUERY_TIMEOUT_MS', 'soon'],
+    ['CLIENT_CONCURRENCY', '-1'],
+    ['CLIENT_CONCURRENCY', 'many'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable } from '../../src/common/errors/postgres-error.js';
+import { isDatabaseUnavailable, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 const failedQuery = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
@@ -18,6 +18,10 @@ describe('isDatabaseUnavailable', () => {
       failedQuery(withCode('sorry, too many clients already', '53300')),
       failedQuery(withCode('connection failure', '08006')),
       failedQuery(new Error('Connection terminated unexpectedly')),
+      new Error('Connection terminated due to connection timeout'),
+      new QueryTimeoutError(1500),
+      failedQuery(new QueryTimeoutError(1500)),
+      failedQuery(new Error('Client was closed and is not queryable')),
     ]) {
       assert.equal(isDatabaseUnavailable(error), true, error.message);
     }

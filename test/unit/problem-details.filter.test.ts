@@ -1,6 +1,8 @@
 import { ArgumentsHost, ConflictException } from '@nestjs/common';
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
+import { QueryFailedError } from 'typeorm';
+import { QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
 import { ProblemDetailsFilter } from '../../src/common/errors/problem-details.filter.js';
 import { ProblemException, ValidationProblem } from '../../src/common/errors/problem.exception.js';
 
@@ -64,6 +66,22 @@ describe('ProblemDetailsFilter', () => {
     reply = new RecordingReply();
     filter.catch(new ProblemException(409, 'final'), host);
     assert.equal(reply.headers['retry-after'], undefined);
+  });
+
+  it('answers a database that is not answering with 503 and Retry-After, revealing nothing internal', (t) => {
+    t.mock.method(process.stderr, 'write', () => true);
+    t.mock.method(process.stdout, 'write', () => true);
+    for (const error of [
+      new QueryFailedError('SELECT secret FROM t', [], new QueryTimeoutError(1500)),
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      new Error('timeout exceeded when trying to connect'),
+    ]) {
+      reply = new RecordingReply();
+      filter.catch(error, host);
+      assert.equal(reply.statusCode, 503);
+      assert.equal(reply.headers['retry-after'], '1');
+      assert.doesNotMatch(JSON.stringify(reply.body), /secret|127\.0\.0\.1|1500/);
+    }
   });
 
   it("keeps the status and message of Fastify's own client errors", () => {

@@ -58,6 +58,8 @@ interface Variable<T, Values> {
   default: T | ((values: Partial<Values>) => T);
   /** What the variable does, as the README's configuration table says it. */
   description: string;
+  /** Checks a value that was set against the settings above it; throws like `parse`. */
+  check?(value: T, values: Partial<Values>): void;
 }
 
 /**
@@ -109,6 +111,19 @@ const variables = {
     parse: integer(0, 3_600_000),
     default: 10_000,
     description: "PostgreSQL `statement_timeout` of the app's connections (not of migrations); `0` is none",
+  },
+  dbQueryTimeoutMs: {
+    env: 'DB_QUERY_TIMEOUT_MS',
+    parse: integer(0, 7_200_000),
+    default: (values: { dbStatementTimeoutMs?: number }) => (values.dbStatementTimeoutMs ? values.dbStatementTimeoutMs + 1000 : 0),
+    check: (value: number, values: { dbStatementTimeoutMs?: number }) => {
+      // The server's own timeout must come first: it cancels the statement and keeps the connection, where ours discards it.
+      if (value > 0 && values.dbStatementTimeoutMs && value <= values.dbStatementTimeoutMs) {
+        throw new Error(`must be greater than DB_STATEMENT_TIMEOUT_MS (${values.dbStatementTimeoutMs}), or 0`);
+      }
+    },
+    description:
+      "longest wait for a query's answer, timed by the service even when the database does not answer at all: past it the request gets 503 and the connection is discarded; default `DB_STATEMENT_TIMEOUT_MS` + 1000, `0` (none) when that is `0`",
   },
   dbConnectTimeoutMs: {
     env: 'DB_CONNECT_TIMEOUT_MS',
@@ -203,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     }
     try {
       values[key] = variable.parse(raw);
+      variable.check?.(values[key], values);
     } catch (error) {
       problems.push(`${variable.env} ${(error as Error).message}`);
     }

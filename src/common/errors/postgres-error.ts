@@ -17,10 +17,26 @@ const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
 /** What pg and pg-pool say, without a code, when a connection cannot be had or was lost. */
 const CONNECTION_LOST = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Client was closed)/;
 
+/**
+ * A query that got no answer within DB_QUERY_TIMEOUT_MS, timed by the service itself: the database
+ * may be stuck or cut off without refusing anything, where its own statement_timeout cannot fire.
+ */
+export class QueryTimeoutError extends Error {
+  override readonly name = 'QueryTimeoutError';
+
+  constructor(readonly timeoutMs: number) {
+    super(`the database did not answer within ${timeoutMs} ms; the connection was closed`);
+  }
+}
+
+/** Seconds a client should wait before retrying a request that failed because the database was unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 1;
+
 /** True when the database, not the request, is at fault: the answer is 503 and a retry may succeed. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const causes = [error, error instanceof QueryFailedError ? error.driverError : undefined];
   return causes.some((cause) => {
+    if (cause instanceof QueryTimeoutError) return true;
     if (!(cause instanceof Error)) return false;
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_FAILURES.has(code))) return true;

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { redactUrlSecrets } from '../http/url-secrets.js';
 import { isRoutineAnswer } from '../logging/loggers.js';
-import { isDatabaseUnavailable } from './postgres-error.js';
+import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './postgres-error.js';
 import { ProblemException } from './problem.exception.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -65,9 +65,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (problem.status >= 500 && !isRoutineAnswer(request.raw)) {
       this.logger.error({ msg: 'error while handling the request', err: exception });
     }
-    if (exception instanceof ProblemException && exception.problem.retryAfterSeconds !== undefined) {
-      void reply.header('retry-after', String(exception.problem.retryAfterSeconds));
-    }
+    const retryAfterSeconds =
+      exception instanceof ProblemException ? exception.problem.retryAfterSeconds : isDatabaseUnavailable(exception) ? DATABASE_RETRY_AFTER_SECONDS : undefined;
+    if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
     void reply.status(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
   }
 

@@ -94,7 +94,11 @@ export function documentWriteSafety(document: OpenAPIObject): void {
       if (operation.operationId !== 'getHealth') {
         addProblem(operation, '429', problem('Too many requests from this client; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }));
       }
-      addProblem(operation, '503', problem('The database is not answering, or the service is shutting down; retry shortly.'));
+      addProblem(
+        operation,
+        '503',
+        problem('The database is not answering, or the service is shutting down; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }),
+      );
       if (method === 'get') {
         addResponseHeader(operation, (status) => status === 200, 'ETag', ETAG);
         continue;

@@ -57,7 +57,6 @@ export class PageQueryDto {
     required: false,
     description:
       'Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`.',
-    example: 'WzEsIkxXNkJTZyIsMjAsIjIwMjYtMDMtMDJUMDE6MDA6MDMuMDAwWiIsIm1zcl8wMUtKUDBZQ0hSREVNMDAwMDAwMDAwMDAwNSJd.2sDMoG6sKqc',
   })
   @NotWithPage()
   cursor?: string;

@@ -1,0 +1,52 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import pg from 'pg';
+import { AppConfig } from '../common/config/app-config.js';
+import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from '../database/bounded-client.js';
+
+/** The longest a health check waits for the database, whatever it waits on. */
+export const HEALTH_TIMEOUT_MS = 2000;
+
+/**
+ * Asks the database `SELECT 1` over a connection of the health check's own, not one of the app's
+ * pool: a check never queues behind requests for a pool slot (a busy pool is not a dead database),
+ * and connecting, the query and the whole check are each bounded by {@link HEALTH_TIMEOUT_MS}, so
+ * a frozen database gives a 503 within that time and a thawed one a 200 on the next check.
+ */
+@Injectable()
+export class DatabaseHealthIndicator implements OnModuleDestroy {
+  private readonly pool: pg.Pool;
+
+  constructor(
+    config: AppConfig,
+    private readonly health: HealthIndicatorService,
+  ) {
+    const options: pg.PoolConfig & BoundedClientConfig = {
+      connectionString: config.databaseUrl,
+      application_name: 'mentor-status-service health',
+      max: 1,
+      Client: BoundedClient,
+      queryTimeoutMillis: HEALTH_TIMEOUT_MS,
+      connectionTimeoutMillis: HEALTH_TIMEOUT_MS,
+      // Probes come every few seconds: keep the connection between them rather than reconnect each time.
+      idleTimeoutMillis: 60_000,
+      ...KEEPALIVE,
+    };
+    this.pool = new pg.Pool(options);
+    // An idle connection that breaks is dropped by the pool; the next check says what it finds.
+    this.pool.on('error', () => undefined);
+  }
+
+  check<const Key extends string>(key: Key) {
+    return this.health
+      .check(key)
+      .attempt(async () => {
+        await this.pool.query('SELECT 1');
+      })
+      .withTimeout(HEALTH_TIMEOUT_MS);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end();
+  }
+}
