@@ -33,23 +33,37 @@ async function deepCursor(databaseUrl: string, depth: number): Promise<string> {
   }
 }
 
-/** The list requests whose cost is compared: each list's first page, and the deepest pages a client can ask for. */
-export async function listCostEndpoints(databaseUrl: string): Promise<{ first: Endpoint; worstFirst: Endpoint; deep: Endpoint[] }> {
-  const cursor = await deepCursor(databaseUrl, CURSOR_DEPTH);
-  return {
-    first: fixedPath('GET /mentor-statuses (first page)', `${API}/mentor-statuses`),
-    worstFirst: fixedPath(`GET /mentor-statuses?${WORST_FILTERS}&limit=100 (first page)`, `${API}/mentor-statuses?${WORST_FILTERS}&limit=100`),
-    deep: [
-      fixedPath(`… &page=${DEEPEST_PAGE} (deepest offset)`, `${API}/mentor-statuses?${WORST_FILTERS}&limit=100&page=${DEEPEST_PAGE}`),
-      fixedPath(`… &cursor= (${CURSOR_DEPTH.toLocaleString('en')} items in)`, `${API}/mentor-statuses?${WORST_FILTERS}&limit=100&cursor=${cursor}`),
-      fixedPath(`GET /mentors?page=${DEEPEST_PAGE}&limit=100`, `${API}/mentors?limit=100&page=${DEEPEST_PAGE}`),
-      fixedPath(
-        `GET /mentor-suppressions?page=${Math.floor(DEEPEST_PAGE / 2)}&limit=100`,
-        `${API}/mentor-suppressions?limit=100&page=${Math.floor(DEEPEST_PAGE / 2)}`,
-      ),
-    ],
-  };
+/** A list's first page and the deepest pages a client can ask of it, whose costs are compared. */
+export interface ListCost {
+  first: Endpoint;
+  deep: Endpoint[];
 }
+
+/** The lists whose deepest pages are measured; the status log with its costliest filters first. */
+export async function listCosts(databaseUrl: string): Promise<ListCost[]> {
+  const cursor = await deepCursor(databaseUrl, CURSOR_DEPTH);
+  const worst = `${API}/mentor-statuses?${WORST_FILTERS}&limit=100`;
+  return [
+    {
+      first: fixedPath(`GET /mentor-statuses?${WORST_FILTERS}&limit=100`, worst),
+      deep: [
+        fixedPath(`… &page=${DEEPEST_PAGE} (deepest offset)`, `${worst}&page=${DEEPEST_PAGE}`),
+        fixedPath(`… &cursor= (${CURSOR_DEPTH.toLocaleString('en')} items in)`, `${worst}&cursor=${cursor}`),
+      ],
+    },
+    {
+      first: fixedPath('GET /mentors?limit=100', `${API}/mentors?limit=100`),
+      deep: [fixedPath(`… &page=${DEEPEST_PAGE}`, `${API}/mentors?limit=100&page=${DEEPEST_PAGE}`)],
+    },
+    {
+      first: fixedPath('GET /mentor-suppressions?limit=100', `${API}/mentor-suppressions?limit=100`),
+      // The bench's 10,000 suppressions end on page 100.
+      deep: [fixedPath('… &page=100', `${API}/mentor-suppressions?limit=100&page=100`)],
+    },
+  ];
+}
+
+export const unfilteredFirstPage = fixedPath('GET /mentor-statuses', `${API}/mentor-statuses`);
 
 export const floodEndpoint = (): Endpoint => fixedPath('flood', `${API}/mentor-statuses?${WORST_FILTERS}&limit=100&page=${DEEPEST_PAGE}`);
 
