@@ -19,7 +19,7 @@ async function asAdmin(adminUrl: string, sql: string): Promise<Record<string, un
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
-    return (await client.query(sql)).rows;
+    return (await client.query<Record<string, unknown>>(sql)).rows;
   } finally {
     await client.end();
   }

@@ -15,7 +15,9 @@ describe('limitConcurrencyPerClient', () => {
   let entered = 0;
   let finish: () => void = () => undefined;
   let gate = Promise.resolve();
-  const closeGate = () => (gate = new Promise<void>((resolve) => (finish = resolve)));
+  const closeGate = () => {
+    gate = new Promise<void>((resolve) => (finish = resolve));
+  };
 
   before(async () => {
     fastify = Fastify();
