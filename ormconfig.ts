@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { IdempotencyKey } from './src/common/idempotency/idempotency-key.entity.js';
+import { EventOutboxEntry } from './src/events/event-outbox.entity.js';
+import { EventPosition } from './src/events/event-position.entity.js';
 import { loadConfig } from './src/common/config/app-config.js';
 import { dataSourceOptions } from './src/database/data-source-options.js';
 import { embeddedDatabaseUrl } from './src/database/embedded-postgres.js';
@@ -18,5 +20,14 @@ import { MentorSuppression } from './src/suppression/mentor-suppression.entity.j
 const config = loadConfig(process.env);
 export default new DataSource({
   ...dataSourceOptions(config.databaseUrl ? config : config.withDatabaseUrl(embeddedDatabaseUrl(config.embeddedPgPort))),
-  entities: [MentorProfile, MentorStatusRecord, MentorCurrentStatus, MentorStatusRecordCount, MentorSuppression, IdempotencyKey],
+  entities: [
+    MentorProfile,
+    MentorStatusRecord,
+    MentorCurrentStatus,
+    MentorStatusRecordCount,
+    MentorSuppression,
+    IdempotencyKey,
+    EventOutboxEntry,
+    EventPosition,
+  ],
 });

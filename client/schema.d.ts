@@ -272,6 +272,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the change feed
+         * @description Every change to a mentor (status history, suppressions, profile, eligibility) as a CloudEvents 1.0 event, in commit order:
+         *     store `next_cursor` and ask again with `after=` to get what committed since. A consumer that does so never misses an event and never sees
+         *     two out of order, even when transactions commit in another order than they started; events of one mentor are in the order their changes were made.
+         *
+         *     `next_cursor` is always present; when nothing is new it is the `after` given. With `wait=` an empty answer is held until an event commits
+         *     (on any instance) or `wait` seconds pass. Events are kept for `EVENTS_RETENTION_DAYS`; a cursor from before the oldest retained event is
+         *     410 (`type: /problems/cursor-expired`). The same events go to webhook subscriptions and, where configured, to the JetStream stream `MENTOR_EVENTS`.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -769,6 +795,495 @@ export interface components {
             restored: components["schemas"]["CertificationSweepActionDto"];
             /** @description Mentors with a renewed certification whose current status was the sweep's own pause, now `active` by `system_auto_restore`. */
             reactivated: components["schemas"]["CertificationSweepActionDto"];
+        };
+        MentorStatusChangedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.status.changed";
+            /** @description The new status record as `GET /mentor-statuses/{id}` shows it, with `previous_status`. */
+            data: components["schemas"]["MentorStatusDetailDto"];
+        };
+        MentorStatusCorrectedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.status.corrected";
+            /** @description The record with its corrected `reason`. */
+            data: components["schemas"]["MentorStatusDetailDto"];
+        };
+        MentorStatusDeletedDataDto: {
+            /** @example msr_01KK9T4N2H8Q6V3X7C5D1F0G2J */
+            mentor_status_id: string;
+            /** @example mntr_01HX4V2K8P */
+            mentor_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-26T11:00:00.000Z
+             */
+            deleted_at: string;
+            /**
+             * @description The mentor's current status after the delete (the record before it took over); null when no record is left.
+             * @example active
+             * @enum {string|null}
+             */
+            current_status: "active" | "paused" | null;
+        };
+        MentorStatusDeletedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.status.deleted";
+            /** @description The deleted record, and the status the mentor falls back to. */
+            data: components["schemas"]["MentorStatusDeletedDataDto"];
+        };
+        MentorSuppressionCreatedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.suppression.created";
+            /** @description The new, active suppression. */
+            data: components["schemas"]["MentorSuppressionDto"];
+        };
+        MentorSuppressionUpdatedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.suppression.updated";
+            /** @description The suppression with its corrected metadata. */
+            data: components["schemas"]["MentorSuppressionDto"];
+        };
+        MentorSuppressionRestoredEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.suppression.restored";
+            /** @description The suppression, now restored. */
+            data: components["schemas"]["MentorSuppressionDto"];
+        };
+        MentorSuppressionsDeletedDataDto: {
+            /** @example mntr_02BY7M3RL */
+            mentor_id: string;
+            /**
+             * @description Every suppression record of the mentor that was deleted.
+             * @example [
+             *       "c3d4e5f6-a7b8-9012-cdef-123456789012"
+             *     ]
+             */
+            suppression_ids: string[];
+        };
+        MentorSuppressionDeletedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.suppression.deleted";
+            /** @description The mentor whose suppression records were all deleted, and their ids. */
+            data: components["schemas"]["MentorSuppressionsDeletedDataDto"];
+        };
+        MentorProfileUpsertedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.profile.upserted";
+            /** @description The profile as written. */
+            data: components["schemas"]["MentorProfileDto"];
+        };
+        MentorEligibilityChangedDataDto: {
+            /** @example mntr_01HX4V2K8P */
+            mentor_id: string;
+            /**
+             * @description The mentor's chapter now.
+             * @example chpt_03AZ
+             */
+            chapter_id: string;
+            /**
+             * @description Active and not suppressed: may be assigned to mentees in `chapter_id`.
+             * @example false
+             */
+            is_eligible_for_assignment: boolean;
+            /**
+             * @description The chapter before the change, when the change moved the mentor; else null.
+             * @example null
+             */
+            previous_chapter_id: string | null;
+            /**
+             * Format: uuid
+             * @description The id of the event (in the same transaction, just before this one) whose change made eligibility flip.
+             */
+            caused_by: string;
+        };
+        MentorEligibilityChangedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.eligibility.changed";
+            /** @description The mentor's eligibility for assignment now, in their chapter now. */
+            data: components["schemas"]["MentorEligibilityChangedDataDto"];
+        };
+        WebhookSubscriptionDisabledDataDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /** @example https://hooks.example.org/mentor-events */
+            url: string;
+            /**
+             * Format: date-time
+             * @description The first failed delivery since the last success.
+             */
+            failing_since: string;
+            /** Format: date-time */
+            disabled_at: string;
+            /**
+             * @description What the last attempt ended with.
+             * @example HTTP 503
+             */
+            last_error: string | null;
+        };
+        WebhookSubscriptionDisabledEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "webhook.subscription.disabled";
+            /** @description The subscription that was disabled after failing for too long. */
+            data: components["schemas"]["WebhookSubscriptionDisabledDataDto"];
+        };
+        EventFeedDto: {
+            /** @description Events in commit order (by transaction, then within it), oldest first. */
+            data: (components["schemas"]["MentorStatusChangedEventDto"] | components["schemas"]["MentorStatusCorrectedEventDto"] | components["schemas"]["MentorStatusDeletedEventDto"] | components["schemas"]["MentorSuppressionCreatedEventDto"] | components["schemas"]["MentorSuppressionUpdatedEventDto"] | components["schemas"]["MentorSuppressionRestoredEventDto"] | components["schemas"]["MentorSuppressionDeletedEventDto"] | components["schemas"]["MentorProfileUpsertedEventDto"] | components["schemas"]["MentorEligibilityChangedEventDto"] | components["schemas"]["WebhookSubscriptionDisabledEventDto"])[];
+            /**
+             * @description Always present: send it as `after` next time. When nothing new has committed it is the `after` you sent (or, without one, the position before the oldest retained event).
+             * @example WzEsIm1jbmRvRVdaIiwwLCI3NDIiLCIzIl0.0x2vQ8h3RcS
+             */
+            next_cursor: string;
         };
         FieldErrorDto: {
             /**
@@ -2334,6 +2849,85 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous answer; without it the feed starts at the oldest retained event. Opaque. */
+                after?: string;
+                /** @description Most events per answer. */
+                limit?: number;
+                /** @description Only events of these types, comma-separated: `mentor.status.changed`, `mentor.status.corrected`, `mentor.status.deleted`, `mentor.suppression.created`, `mentor.suppression.updated`, `mentor.suppression.restored`, `mentor.suppression.deleted`, `mentor.profile.upserted`, `mentor.eligibility.changed`, `webhook.subscription.disabled`. */
+                types?: string;
+                /** @description Only this mentor's events (`mentor.*`). */
+                mentor_id?: string;
+                /** @description Long poll: when nothing new has committed, wait up to this many seconds for an event instead of answering at once. */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventFeedDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

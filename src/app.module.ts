@@ -9,6 +9,7 @@ import { ConfigModule } from './common/config/config.module.js';
 import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
 import { StatusModule } from './status/status.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         StatusModule,
         ChapterMentorsModule,
         CertificationModule,
+        EventsModule,
       ],
     };
   }

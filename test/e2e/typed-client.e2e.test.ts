@@ -196,6 +196,21 @@ describe('the typed client', () => {
     }
   });
 
+  it('follows the change feed: every write above is there as a typed CloudEvent, told apart by type', async () => {
+    const { data: feed } = await client.GET('/api/v1/events', { params: { query: { mentor_id: mentorId, types: 'mentor.status.changed', limit: 10 } } });
+    assert.ok(feed);
+    assert.ok(feed.data.length >= 1);
+    for (const event of feed.data) {
+      assert.equal(event.specversion, '1.0');
+      if (event.type === 'mentor.status.changed') assert.equal(event.data.mentor_id, mentorId);
+      else assert.fail(`unexpected ${event.type}`);
+    }
+    const again = await client.GET('/api/v1/events', { params: { query: { after: feed.next_cursor, mentor_id: mentorId } } });
+    assert.equal(again.response.status, 200);
+    const bad = await client.GET('/api/v1/events', { params: { query: { limit: 501 } } });
+    assert.equal(bad.error?.status, 400);
+  });
+
   it('has made a round trip through every operation of the document', async () => {
     const document: unknown = await (await fetch(`${baseUrl}/docs-json`)).json();
     assert.deepEqual([...roundTrips].sort(), operationsOf(document));

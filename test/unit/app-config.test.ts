@@ -22,6 +22,12 @@ describe('loadConfig', () => {
     assert.equal(config.dbConnectTimeoutMs, 3_000);
   });
 
+  it('keeps events 30 days by default and prunes hourly; both can be set', () => {
+    assert.deepEqual([loadConfig({}).eventsRetentionDays, loadConfig({}).eventsPruneIntervalSeconds], [30, 3600]);
+    const config = loadConfig({ EVENTS_RETENTION_DAYS: '7', EVENTS_PRUNE_INTERVAL_SECONDS: '0' });
+    assert.deepEqual([config.eventsRetentionDays, config.eventsPruneIntervalSeconds], [7, 0]);
+  });
+
   it('takes CERT_SWEEP_INTERVAL_SECONDS, where 0 turns the scheduled sweep off', () => {
     assert.equal(loadConfig({ CERT_SWEEP_INTERVAL_SECONDS: '0' }).certSweepIntervalSeconds, 0);
     assert.equal(loadConfig({ CERT_SWEEP_INTERVAL_SECONDS: '3600' }).certSweepIntervalSeconds, 3600);
@@ -82,6 +88,10 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PER_MINUTE', '-1'],
     ['DB_STATEMENT_TIMEOUT_MS', 'soon'],
     ['DB_CONNECT_TIMEOUT_MS', '0'],
+    ['EVENTS_RETENTION_DAYS', '0'],
+    ['EVENTS_RETENTION_DAYS', '3651'],
+    ['EVENTS_RETENTION_DAYS', 'month'],
+    ['EVENTS_PRUNE_INTERVAL_SECONDS', '-1'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(

@@ -122,6 +122,18 @@ const variables = {
     default: 300,
     description: 'seconds between scheduled certification sweeps; `0` turns the schedule off',
   },
+  eventsRetentionDays: {
+    env: 'EVENTS_RETENTION_DAYS',
+    parse: integer(1, 3650),
+    default: 30,
+    description: 'days change events are kept in the outbox (feed, webhooks, JetStream); a feed cursor from before that is 410',
+  },
+  eventsPruneIntervalSeconds: {
+    env: 'EVENTS_PRUNE_INTERVAL_SECONDS',
+    parse: integer(0, 86_400),
+    default: 3600,
+    description: 'seconds between deletions of events older than `EVENTS_RETENTION_DAYS`; `0` turns them off',
+  },
 } satisfies { [Key in string]: Variable<unknown, never> };
 
 type Variables = typeof variables;

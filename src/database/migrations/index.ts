@@ -7,6 +7,7 @@ import { AddCertificationExpiry1763800005000 } from './1763800005000-AddCertific
 import { TrackCurrentStatuses1763800006000 } from './1763800006000-TrackCurrentStatuses.js';
 import { IndexEveryListFilter1763800007000 } from './1763800007000-IndexEveryListFilter.js';
 import { CreateMentorDirectory1763800008000 } from './1763800008000-CreateMentorDirectory.js';
+import { CreateEventOutbox1763800009000 } from './1763800009000-CreateEventOutbox.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   TrackCurrentStatuses1763800006000,
   IndexEveryListFilter1763800007000,
   CreateMentorDirectory1763800008000,
+  CreateEventOutbox1763800009000,
 ];
