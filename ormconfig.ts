@@ -11,6 +11,8 @@ import { MentorCurrentStatus } from './src/status/mentor-current-status.entity.j
 import { MentorStatusRecordCount } from './src/status/mentor-status-record-count.entity.js';
 import { MentorStatusRecord } from './src/status/mentor-status-record.entity.js';
 import { MentorSuppression } from './src/suppression/mentor-suppression.entity.js';
+import { WebhookDelivery } from './src/webhooks/webhook-delivery.entity.js';
+import { WebhookSubscription } from './src/webhooks/webhook-subscription.entity.js';
 
 /**
  * The TypeORM CLI's data source (`npm run migration:*`), with the app's own settings and every
@@ -29,5 +31,7 @@ export default new DataSource({
     IdempotencyKey,
     EventOutboxEntry,
     EventPosition,
+    WebhookSubscription,
+    WebhookDelivery,
   ],
 });

@@ -298,6 +298,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description Newest first. Secrets are not shown.
+         */
+        get: operations["listWebhookSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe a URL to change events
+         * @description Every event that commits from now on (of `event_types`, or all) is POSTed to `url` as a CloudEvents 1.0 structured JSON body, signed as Standard Webhooks has it (`webhook-id` = event id, `webhook-timestamp`, `webhook-signature: v1,<HMAC-SHA256>`), at least once and in event order. Failed deliveries (connection errors, timeouts, 5xx, 408, 429 after `Retry-After`) are retried with exponential backoff and jitter for about a day; a subscription with no success for 3 days is disabled (event `webhook.subscription.disabled`). The answer carries the signing `secret`, which is never shown again (rotate it to get a new one). Loopback, private, link-local and metadata addresses are refused (400 naming `url`), here and again after DNS resolution at delivery. Needs an API key, always.
+         */
+        post: operations["createWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook subscription
+         * @description Its secret is not shown.
+         */
+        get: operations["getWebhookSubscription"];
+        /**
+         * Replace a webhook subscription
+         * @description Sets `url`, `event_types` (omitted: all), `description` and `enabled` (omitted: true). Enabling a disabled subscription resumes delivery where it stopped. The secret stays.
+         */
+        put: operations["updateWebhookSubscription"];
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Deliveries stop; its delivery records go too.
+         */
+        delete: operations["deleteWebhookSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description A new secret signs every delivery from now on; the answer is the only place it is shown.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a subscription's deliveries
+         * @description Newest event first: each event's delivery with its status, number of attempts, and the last attempt's answer, duration, error and next retry.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event again
+         * @description Queues another attempt now, with a fresh retry window: of a failed delivery, of a pending one (sooner than its backoff), or of a succeeded one.
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1284,6 +1396,188 @@ export interface components {
              * @example WzEsIm1jbmRvRVdaIiwwLCI3NDIiLCIzIl0.0x2vQ8h3RcS
              */
             next_cursor: string;
+        };
+        CreateWebhookSubscriptionDto: {
+            /**
+             * @description Where to POST the events: `https://` (`http://` only where WEBHOOK_ALLOW_HTTP=true), never to a loopback, private, link-local or metadata address (unless its host is in WEBHOOK_ALLOWED_HOSTS).
+             * @example https://hooks.example.org/mentor-events
+             */
+            url: string;
+            /**
+             * @description Only these event types; omitted: all.
+             * @example [
+             *       "mentor.eligibility.changed"
+             *     ]
+             */
+            event_types?: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[];
+            /**
+             * @description What the subscription is for.
+             * @example Matching service: eligibility changes
+             */
+            description?: string;
+        };
+        CreatedWebhookSubscriptionDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /** @example https://hooks.example.org/mentor-events */
+            url: string;
+            /**
+             * @description The event types delivered; null: all of them.
+             * @example [
+             *       "mentor.eligibility.changed"
+             *     ]
+             */
+            event_types: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[] | null;
+            /** @example Matching service: eligibility changes */
+            description: string | null;
+            /** @description False once disabled (by a PUT, or after failing for `WEBHOOK_DISABLE_AFTER_SECONDS`); a PUT with `enabled: true` resumes where it stopped. */
+            enabled: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description The first failed delivery since the last success; null while deliveries succeed.
+             */
+            failing_since: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            disabled_at: string | null;
+            /**
+             * @description The signing secret (Standard Webhooks: `whsec_` and base64). Shown here and after a rotation only: store it to verify `webhook-signature`.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookSubscriptionDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /** @example https://hooks.example.org/mentor-events */
+            url: string;
+            /**
+             * @description The event types delivered; null: all of them.
+             * @example [
+             *       "mentor.eligibility.changed"
+             *     ]
+             */
+            event_types: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[] | null;
+            /** @example Matching service: eligibility changes */
+            description: string | null;
+            /** @description False once disabled (by a PUT, or after failing for `WEBHOOK_DISABLE_AFTER_SECONDS`); a PUT with `enabled: true` resumes where it stopped. */
+            enabled: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description The first failed delivery since the last success; null while deliveries succeed.
+             */
+            failing_since: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            disabled_at: string | null;
+        };
+        WebhookSubscriptionListDto: {
+            /** @description This page of items, in the order the operation documents. */
+            data: components["schemas"]["WebhookSubscriptionDto"][];
+            pagination: components["schemas"]["PaginationDto"];
+        };
+        UpdateWebhookSubscriptionDto: {
+            /**
+             * @description Where to POST the events: `https://` (`http://` only where WEBHOOK_ALLOW_HTTP=true), never to a loopback, private, link-local or metadata address (unless its host is in WEBHOOK_ALLOWED_HOSTS).
+             * @example https://hooks.example.org/mentor-events
+             */
+            url: string;
+            /**
+             * @description Only these event types; omitted: all.
+             * @example [
+             *       "mentor.eligibility.changed"
+             *     ]
+             */
+            event_types?: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[];
+            /**
+             * @description What the subscription is for.
+             * @example Matching service: eligibility changes
+             */
+            description?: string;
+            /**
+             * @description `false` pauses deliveries; `true` (the default) resumes them where they stopped.
+             * @example true
+             */
+            enabled?: boolean;
+        };
+        DeletedWebhookSubscriptionDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            deleted: true;
+        };
+        WebhookSecretDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /**
+             * @description The new signing secret; the old one no longer signs.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookDeliveryDto: {
+            /** Format: uuid */
+            delivery_id: string;
+            /** Format: uuid */
+            subscription_id: string;
+            /**
+             * Format: uuid
+             * @description The event delivered; also its `webhook-id`.
+             */
+            event_id: string;
+            /** @enum {string} */
+            event_type: "mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled";
+            /**
+             * @description `pending`: to be (re)tried at `next_attempt_at`; `succeeded`: the receiver answered 2xx; `failed`: given up (after retrying, or at once on a 4xx other than 408 and 429).
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            /** @description Attempts made. */
+            attempts: number;
+            /**
+             * @description The last attempt's HTTP status; null when it got no answer.
+             * @example 200
+             */
+            response_status: number | null;
+            /**
+             * @description How long the last attempt took, in milliseconds.
+             * @example 12
+             */
+            duration_ms: number | null;
+            /**
+             * @description What went wrong with the last attempt.
+             * @example null
+             */
+            error: string | null;
+            /** @description The start (at most 1 KB) of the last answer's body. */
+            response_body: string | null;
+            /** Format: date-time */
+            first_attempt_at: string | null;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (while `pending`).
+             */
+            next_attempt_at: string | null;
+        };
+        WebhookDeliveryListDto: {
+            /** @description This page of items, in the order the operation documents. */
+            data: components["schemas"]["WebhookDeliveryDto"][];
+            pagination: components["schemas"]["PaginationDto"];
         };
         FieldErrorDto: {
             /**
@@ -2928,6 +3222,863 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listWebhookSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                page?: number;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionListDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookSubscriptionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookSubscriptionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit. */
+            413: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    updateWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of a GET of this resource: the write happens only if the resource is still as it was then, else 412. Checked under the same lock as the write, so of two PUTs sent with the same ETag at most one can succeed. `*` requires only that the resource exists. Without it, the PUT is unconditional. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookSubscriptionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `If-Match` does not match the current `ETag`: the resource changed since it was read (type `/problems/precondition-failed`). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    deleteWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedWebhookSubscriptionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                page?: number;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryListDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The subscription. */
+                id: string;
+                /** @description The delivery. */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery is queued. */
+            202: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

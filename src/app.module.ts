@@ -14,6 +14,7 @@ import { HealthModule } from './health/health.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
 import { StatusModule } from './status/status.module.js';
 import { SuppressionModule } from './suppression/suppression.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** Replacements for providers that tests need to control. */
 export interface AppOverrides {
@@ -39,6 +40,7 @@ export class AppModule {
         ChapterMentorsModule,
         CertificationModule,
         EventsModule,
+        WebhooksModule,
       ],
     };
   }

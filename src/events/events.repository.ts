@@ -102,6 +102,17 @@ export class EventsRepository {
     };
   }
 
+  /** The last event below the horizon, and whether committed events wait above it. */
+  async tail(): Promise<{ tail: OutboxPosition | undefined; withheld: boolean }> {
+    const [row]: { tail: string | null; withheld: boolean }[] = await this.dataSource.query(
+      `WITH h AS (SELECT ${HORIZON} AS horizon)
+       SELECT (SELECT e.xid || ':' || e.seq FROM event_outbox e WHERE e.xid < h.horizon ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS tail,
+              EXISTS (SELECT 1 FROM event_outbox e WHERE e.xid >= h.horizon) AS withheld
+       FROM h`,
+    );
+    return { tail: position(row.tail), withheld: row.withheld };
+  }
+
   /** The events at these positions that are still retained. */
   async eventsAt(positions: readonly OutboxPosition[]): Promise<EventRow[]> {
     if (positions.length === 0) return [];

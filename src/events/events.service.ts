@@ -158,6 +158,11 @@ export class EventsService {
     return this.events.eventsAfter(after, filters, limit);
   }
 
+  /** The last event readers may have now, and whether committed ones wait behind an older open transaction. */
+  tail(): Promise<{ tail: OutboxPosition | undefined; withheld: boolean }> {
+    return this.events.tail();
+  }
+
   eventsAt(positions: readonly OutboxPosition[]): Promise<EventRow[]> {
     return this.events.eventsAt(positions);
   }

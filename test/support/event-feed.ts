@@ -39,7 +39,7 @@ export class FeedFollower {
 
   constructor(
     private readonly http: Server,
-    private readonly writeHttp: Server = http,
+    private readonly headers: Record<string, string> = {},
   ) {}
 
   /** Moves to the end of the feed, forgetting what is there. */
@@ -50,7 +50,7 @@ export class FeedFollower {
   /** The events that committed since the last call, in feed order. */
   async next(): Promise<FeedEvent[]> {
     const marker = `${MARKER_PREFIX}${process.pid}_${++markers}`;
-    const written = await request(this.writeHttp).put(`/api/v1/mentors/${marker}`).send({ full_name: 'Feed Marker', chapter_id: 'chpt_marker' });
+    const written = await request(this.http).put(`/api/v1/mentors/${marker}`).set(this.headers).send({ full_name: 'Feed Marker', chapter_id: 'chpt_marker' });
     assert.equal(written.status, 201);
     const seen: FeedEvent[] = [];
     const deadline = Date.now() + 60_000;

@@ -17,6 +17,10 @@ const TAGS: [name: string, description: string][] = [
     'events',
     'Change events: every change to a mentor as a CloudEvents 1.0 event, in commit order, from a feed that consumers follow with a cursor (and, where configured, from JetStream).',
   ],
+  [
+    'webhooks',
+    'Webhook subscriptions: the change events POSTed to a URL, signed (Standard Webhooks), at least once and in order. Managing them always needs an API key.',
+  ],
   ['health', 'Liveness and readiness for load balancers and orchestrators.'],
 ];
 

@@ -8,6 +8,7 @@ import { TrackCurrentStatuses1763800006000 } from './1763800006000-TrackCurrentS
 import { IndexEveryListFilter1763800007000 } from './1763800007000-IndexEveryListFilter.js';
 import { CreateMentorDirectory1763800008000 } from './1763800008000-CreateMentorDirectory.js';
 import { CreateEventOutbox1763800009000 } from './1763800009000-CreateEventOutbox.js';
+import { CreateWebhooks1763800010000 } from './1763800010000-CreateWebhooks.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   IndexEveryListFilter1763800007000,
   CreateMentorDirectory1763800008000,
   CreateEventOutbox1763800009000,
+  CreateWebhooks1763800010000,
 ];
