@@ -11,6 +11,7 @@ import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JetStreamModule } from './jetstream/jetstream.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
 import { StatusModule } from './status/status.module.js';
 import { SuppressionModule } from './suppression/suppression.module.js';
@@ -41,6 +42,7 @@ export class AppModule {
         CertificationModule,
         EventsModule,
         WebhooksModule,
+        JetStreamModule,
       ],
     };
   }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
 
@@ -15,7 +15,7 @@ const RECONNECT_DELAYS_MS = [250, 1_000, 5_000, 15_000, 30_000];
  * Behind PgBouncer in transaction mode LISTEN does not work: this connection needs a direct URL.
  */
 @Injectable()
-export class EventNotifications implements OnApplicationBootstrap, OnApplicationShutdown {
+export class EventNotifications implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('EventNotifications');
   private readonly listeners = new Set<() => void>();
   private client: pg.Client | undefined;
@@ -31,10 +31,15 @@ export class EventNotifications implements OnApplicationBootstrap, OnApplication
     await this.connect();
   }
 
+  /** Long polls answer now rather than hold the shutdown up. */
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+    this.notify();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
-    this.notify();
     await this.client?.end().catch(() => undefined);
   }
 
@@ -58,19 +63,24 @@ export class EventNotifications implements OnApplicationBootstrap, OnApplication
     return () => this.listeners.delete(listener);
   }
 
-  /** Resolves once the generation has moved past `seen`, after `milliseconds` at the latest, or at once on shutdown. */
-  waitForNext(seen: number, milliseconds: number): Promise<void> {
-    if (this.generationNumber !== seen || this.closing || milliseconds <= 0) return Promise.resolve();
+  /** Resolves once the generation has moved past `seen`, after `milliseconds` at the latest, or at once on shutdown or `signal`. */
+  waitForNext(seen: number, milliseconds: number, signal?: AbortSignal): Promise<void> {
+    if (this.generationNumber !== seen || this.closing || milliseconds <= 0 || signal?.aborted) return Promise.resolve();
     this.waiters++;
     return new Promise((resolve) => {
+      let settled = false;
       const done = () => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         stop();
+        signal?.removeEventListener('abort', done);
         this.waiters--;
         resolve();
       };
       const timer = setTimeout(done, milliseconds);
       const stop = this.subscribe(done);
+      signal?.addEventListener('abort', done, { once: true });
     });
   }
 

@@ -78,12 +78,17 @@ function eligibilityEvents(mentorIds: string[], before: Map<string, Eligibility>
   });
 }
 
+/** Deletes, in batches, what another module keeps about events older than `cutoff`; returns how many rows went. */
+export type RetentionTask = (cutoff: Date, signal?: AbortSignal) => Promise<number>;
+
 /**
  * The outbox: writes record their events here inside their own transactions, and readers (the
  * feed, webhook delivery, JetStream publication) read them back in commit order.
  */
 @Injectable()
 export class EventsService {
+  private readonly retentionTasks: RetentionTask[] = [];
+
   constructor(
     private readonly events: EventsRepository,
     private readonly directory: MentorDirectoryService,
@@ -175,7 +180,12 @@ export class EventsService {
     return this.events.setPosition(name, at);
   }
 
-  /** Deletes events older than EVENTS_RETENTION_DAYS, oldest first, in batches; returns how many. `signal` stops it between batches. */
+  /** Has `task` run with every pruning, for records that other modules keep about events (webhook deliveries). */
+  addRetentionTask(task: RetentionTask): void {
+    this.retentionTasks.push(task);
+  }
+
+  /** Deletes events older than EVENTS_RETENTION_DAYS, oldest first, in batches, and what other modules keep about them; returns how many events. */
   async prune(signal?: AbortSignal): Promise<number> {
     const cutoff = new Date(this.clock.now().getTime() - this.config.eventsRetentionDays * 86_400_000);
     let total = 0;
@@ -184,6 +194,7 @@ export class EventsService {
       total += deleted;
       if (deleted < PRUNE_BATCH) break;
     }
+    for (const task of this.retentionTasks) await task(cutoff, signal);
     return total;
   }
 

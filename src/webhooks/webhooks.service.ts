@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { Clock } from '../common/clock/clock.js';
 import { ValidationProblem } from '../common/errors/problem.exception.js';
@@ -23,6 +23,7 @@ import { DeliveryRow, SubscriptionRow, WebhooksRepository } from './webhooks.rep
 
 const SUBSCRIPTION_ORDER: ListOrder = { list: 'webhook-subscriptions', keys: [timestampKey('created_at'), patternKey('subscription_id', UUID_PATTERN)] };
 const DECIMAL = /^\d{1,19}$/;
+const PRUNE_BATCH = 1_000;
 const DELIVERY_ORDER: ListOrder = { list: 'webhook-deliveries', keys: [patternKey('event_xid', DECIMAL), patternKey('event_seq', DECIMAL)] };
 
 /** A Standard Webhooks secret: `whsec_` and 32 random bytes in base64. */
@@ -71,7 +72,7 @@ function notFound(id: string): NotFoundException {
 
 /** The rules of webhook subscriptions: where they may point, their secrets, and what a retry of a delivery means. */
 @Injectable()
-export class WebhooksService {
+export class WebhooksService implements OnModuleInit {
   constructor(
     private readonly subscriptions: WebhooksRepository,
     private readonly policy: WebhookAddressPolicy,
@@ -79,6 +80,17 @@ export class WebhooksService {
     private readonly worker: WebhookDeliveryWorker,
     private readonly clock: Clock,
   ) {}
+
+  /** Delivery records go with the events they are about. */
+  onModuleInit(): void {
+    this.events.addRetentionTask(async (cutoff, signal) => {
+      let total = 0;
+      for (let deleted = PRUNE_BATCH; deleted === PRUNE_BATCH && !signal?.aborted; total += deleted) {
+        deleted = await this.subscriptions.pruneDeliveries(cutoff, PRUNE_BATCH);
+      }
+      return total;
+    });
+  }
 
   /** A new subscription gets every event that commits from now on. Its secret is in this answer only (and in a rotation's). */
   async create(body: CreateWebhookSubscriptionDto): Promise<CreatedWebhookSubscriptionDto> {

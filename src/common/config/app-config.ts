@@ -206,6 +206,30 @@ const variables = {
     default: 3 * 86_400,
     description: 'a subscription whose deliveries fail this long without a success is disabled (event `webhook.subscription.disabled`)',
   },
+  natsUrl: {
+    env: 'NATS_URL',
+    parse: matching(/^(nats|tls):\/\/\S+$/, 'a nats:// or tls:// URL (several separated by commas)'),
+    default: undefined,
+    description: 'NATS server(s) with JetStream: every event is also published to the stream `NATS_STREAM`; unset: no publication',
+  },
+  natsStream: {
+    env: 'NATS_STREAM',
+    parse: matching(/^[A-Za-z0-9_-]{1,64}$/, '1 to 64 of A-Z, a-z, 0-9, _ or -'),
+    default: 'MENTOR_EVENTS',
+    description: 'the JetStream stream the events go to (created, or updated to the settings below, at start)',
+  },
+  natsSubjectPrefix: {
+    env: 'NATS_SUBJECT_PREFIX',
+    parse: matching(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated NATS subject tokens'),
+    default: 'mentor-status.events',
+    description: 'subjects are `<prefix>.<event type>`, e.g. `mentor-status.events.mentor.status.changed`',
+  },
+  natsDuplicateWindowSeconds: {
+    env: 'NATS_DUPLICATE_WINDOW_SECONDS',
+    parse: integer(60, 7 * 86_400),
+    default: 7200,
+    description: "the stream's duplicate window: an event published again within it (after a publisher restart) is dropped by its Nats-Msg-Id",
+  },
 } satisfies { [Key in string]: Variable<unknown, never> };
 
 type Variables = typeof variables;
