@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { IdempotencyKey } from './src/common/idempotency/idempotency-key.entity.js';
+import { EventOutboxEntry } from './src/events/event-outbox.entity.js';
+import { EventPosition } from './src/events/event-position.entity.js';
 import { loadConfig } from './src/common/config/app-config.js';
 import { dataSourceOptions } from './src/database/data-source-options.js';
 import { embeddedDatabaseUrl } from './src/database/embedded-postgres.js';
@@ -9,6 +11,8 @@ import { MentorCurrentStatus } from './src/status/mentor-current-status.entity.j
 import { MentorStatusRecordCount } from './src/status/mentor-status-record-count.entity.js';
 import { MentorStatusRecord } from './src/status/mentor-status-record.entity.js';
 import { MentorSuppression } from './src/suppression/mentor-suppression.entity.js';
+import { WebhookDelivery } from './src/webhooks/webhook-delivery.entity.js';
+import { WebhookSubscription } from './src/webhooks/webhook-subscription.entity.js';
 
 /**
  * The TypeORM CLI's data source (`npm run migration:*`), with the app's own settings and every
@@ -18,5 +22,16 @@ import { MentorSuppression } from './src/suppression/mentor-suppression.entity.j
 const config = loadConfig(process.env);
 export default new DataSource({
   ...dataSourceOptions(config.databaseUrl ? config : config.withDatabaseUrl(embeddedDatabaseUrl(config.embeddedPgPort))),
-  entities: [MentorProfile, MentorStatusRecord, MentorCurrentStatus, MentorStatusRecordCount, MentorSuppression, IdempotencyKey],
+  entities: [
+    MentorProfile,
+    MentorStatusRecord,
+    MentorCurrentStatus,
+    MentorStatusRecordCount,
+    MentorSuppression,
+    IdempotencyKey,
+    EventOutboxEntry,
+    EventPosition,
+    WebhookSubscription,
+    WebhookDelivery,
+  ],
 });

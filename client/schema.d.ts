@@ -272,6 +272,144 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow the change feed
+         * @description Every change to a mentor (status history, suppressions, profile, eligibility) as a CloudEvents 1.0 event, in commit order:
+         *     store `next_cursor` and ask again with `after=` to get what committed since. A consumer that does so never misses an event and never sees
+         *     two out of order, even when transactions commit in another order than they started; events of one mentor are in the order their changes were made.
+         *
+         *     `next_cursor` is always present; when nothing is new it is the `after` given. With `wait=` an empty answer is held until an event commits
+         *     (on any instance) or `wait` seconds pass. Events are kept for `EVENTS_RETENTION_DAYS`; a cursor from before the oldest retained event is
+         *     410 (`type: /problems/cursor-expired`). The same events go to webhook subscriptions and, where configured, to the JetStream stream `MENTOR_EVENTS`.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List webhook subscriptions
+         * @description Newest first. Secrets are not shown.
+         */
+        get: operations["listWebhookSubscriptions"];
+        put?: never;
+        /**
+         * Subscribe a URL to change events
+         * @description Every event that commits from now on (of `event_types`, or all) is POSTed to `url` as a CloudEvents 1.0 structured JSON body, signed as Standard Webhooks has it (`webhook-id` = event id, `webhook-timestamp`, `webhook-signature: v1,<HMAC-SHA256>`), at least once and in event order. Failed deliveries (connection errors, timeouts, 5xx, 408, 429 after `Retry-After`) are retried with exponential backoff and jitter for about a day; a subscription with no success for 3 days is disabled (event `webhook.subscription.disabled`). The answer carries the signing `secret`, which is never shown again (rotate it to get a new one). Loopback, private, link-local and metadata addresses are refused (400 naming `url`), here and again after DNS resolution at delivery. Needs an API key, always.
+         */
+        post: operations["createWebhookSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a webhook subscription
+         * @description Its secret is not shown.
+         */
+        get: operations["getWebhookSubscription"];
+        /**
+         * Replace a webhook subscription
+         * @description Sets `url`, `event_types` (omitted: all), `description` and `enabled` (omitted: true). Enabling a disabled subscription resumes delivery where it stopped. The secret stays.
+         */
+        put: operations["updateWebhookSubscription"];
+        post?: never;
+        /**
+         * Delete a webhook subscription
+         * @description Deliveries stop; its delivery records go too.
+         */
+        delete: operations["deleteWebhookSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description A new secret signs every delivery from now on; the answer is the only place it is shown.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a subscription's deliveries
+         * @description Newest event first: each event's delivery with its status, number of attempts, and the last attempt's answer, duration, error and next retry.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event again
+         * @description Queues another attempt now, with a fresh retry window: of a failed delivery, of a pending one (sooner than its backoff), or of a succeeded one.
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -769,6 +907,677 @@ export interface components {
             restored: components["schemas"]["CertificationSweepActionDto"];
             /** @description Mentors with a renewed certification whose current status was the sweep's own pause, now `active` by `system_auto_restore`. */
             reactivated: components["schemas"]["CertificationSweepActionDto"];
+        };
+        MentorStatusChangedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.status.changed";
+            /** @description The new status record as `GET /mentor-statuses/{id}` shows it, with `previous_status`. */
+            data: components["schemas"]["MentorStatusDetailDto"];
+        };
+        MentorStatusCorrectedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.status.corrected";
+            /** @description The record with its corrected `reason`. */
+            data: components["schemas"]["MentorStatusDetailDto"];
+        };
+        MentorStatusDeletedDataDto: {
+            /** @example msr_01KK9T4N2H8Q6V3X7C5D1F0G2J */
+            mentor_status_id: string;
+            /** @example mntr_01HX4V2K8P */
+            mentor_id: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-26T11:00:00.000Z
+             */
+            deleted_at: string;
+            /**
+             * @description The mentor's current status after the delete (the record before it took over); null when no record is left.
+             * @example active
+             * @enum {string|null}
+             */
+            current_status: "active" | "paused" | null;
+        };
+        MentorStatusDeletedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.status.deleted";
+            /** @description The deleted record, and the status the mentor falls back to. */
+            data: components["schemas"]["MentorStatusDeletedDataDto"];
+        };
+        MentorSuppressionCreatedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.suppression.created";
+            /** @description The new, active suppression. */
+            data: components["schemas"]["MentorSuppressionDto"];
+        };
+        MentorSuppressionUpdatedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.suppression.updated";
+            /** @description The suppression with its corrected metadata. */
+            data: components["schemas"]["MentorSuppressionDto"];
+        };
+        MentorSuppressionRestoredEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.suppression.restored";
+            /** @description The suppression, now restored. */
+            data: components["schemas"]["MentorSuppressionDto"];
+        };
+        MentorSuppressionsDeletedDataDto: {
+            /** @example mntr_02BY7M3RL */
+            mentor_id: string;
+            /**
+             * @description Every suppression record of the mentor that was deleted.
+             * @example [
+             *       "c3d4e5f6-a7b8-9012-cdef-123456789012"
+             *     ]
+             */
+            suppression_ids: string[];
+        };
+        MentorSuppressionDeletedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.suppression.deleted";
+            /** @description The mentor whose suppression records were all deleted, and their ids. */
+            data: components["schemas"]["MentorSuppressionsDeletedDataDto"];
+        };
+        MentorProfileUpsertedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.profile.upserted";
+            /** @description The profile as written. */
+            data: components["schemas"]["MentorProfileDto"];
+        };
+        MentorEligibilityChangedDataDto: {
+            /** @example mntr_01HX4V2K8P */
+            mentor_id: string;
+            /**
+             * @description The mentor's chapter now.
+             * @example chpt_03AZ
+             */
+            chapter_id: string;
+            /**
+             * @description Active and not suppressed: may be assigned to mentees in `chapter_id`.
+             * @example false
+             */
+            is_eligible_for_assignment: boolean;
+            /**
+             * @description The chapter before the change, when the change moved the mentor; else null.
+             * @example null
+             */
+            previous_chapter_id: string | null;
+            /**
+             * Format: uuid
+             * @description The id of the event (in the same transaction, just before this one) whose change made eligibility flip.
+             */
+            caused_by: string;
+        };
+        MentorEligibilityChangedEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "mentor.eligibility.changed";
+            /** @description The mentor's eligibility for assignment now, in their chapter now. */
+            data: components["schemas"]["MentorEligibilityChangedDataDto"];
+        };
+        WebhookSubscriptionDisabledDataDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /** @example https://hooks.example.org/mentor-events */
+            url: string;
+            /**
+             * Format: date-time
+             * @description The first failed delivery since the last success.
+             */
+            failing_since: string;
+            /** Format: date-time */
+            disabled_at: string;
+            /**
+             * @description What the last attempt ended with.
+             * @example HTTP 503
+             */
+            last_error: string | null;
+        };
+        WebhookSubscriptionDisabledEventDto: {
+            /**
+             * @description CloudEvents version.
+             * @example 1.0
+             * @enum {string}
+             */
+            specversion: "1.0";
+            /**
+             * Format: uuid
+             * @description Unique per event; also `webhook-id` of its webhook deliveries and `Nats-Msg-Id` on JetStream.
+             */
+            id: string;
+            /**
+             * @example /mentor-status-service
+             * @enum {string}
+             */
+            source: "/mentor-status-service";
+            /**
+             * @description The mentor the event is about (the subscription, for `webhook.subscription.disabled`).
+             * @example mntr_01HX4V2K8P
+             */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change was written.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            time: string;
+            /**
+             * @example application/json
+             * @enum {string}
+             */
+            datacontenttype: "application/json";
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "webhook.subscription.disabled";
+            /** @description The subscription that was disabled after failing for too long. */
+            data: components["schemas"]["WebhookSubscriptionDisabledDataDto"];
+        };
+        EventFeedDto: {
+            /** @description Events in commit order (by transaction, then within it), oldest first. */
+            data: (components["schemas"]["MentorStatusChangedEventDto"] | components["schemas"]["MentorStatusCorrectedEventDto"] | components["schemas"]["MentorStatusDeletedEventDto"] | components["schemas"]["MentorSuppressionCreatedEventDto"] | components["schemas"]["MentorSuppressionUpdatedEventDto"] | components["schemas"]["MentorSuppressionRestoredEventDto"] | components["schemas"]["MentorSuppressionDeletedEventDto"] | components["schemas"]["MentorProfileUpsertedEventDto"] | components["schemas"]["MentorEligibilityChangedEventDto"] | components["schemas"]["WebhookSubscriptionDisabledEventDto"])[];
+            /**
+             * @description Always present: send it as `after` next time. When nothing new has committed it is the `after` you sent (or, without one, the position before the oldest retained event).
+             * @example WzEsIm1jbmRvRVdaIiwwLCI3NDIiLCIzIl0.0x2vQ8h3RcS
+             */
+            next_cursor: string;
+        };
+        CreateWebhookSubscriptionDto: {
+            /**
+             * @description Where to POST the events: `https://` (`http://` only where WEBHOOK_ALLOW_HTTP=true), never to a loopback, private, link-local or metadata address (unless its host is in WEBHOOK_ALLOWED_HOSTS).
+             * @example https://hooks.example.org/mentor-events
+             */
+            url: string;
+            /**
+             * @description Only these event types; omitted: all.
+             * @example [
+             *       "mentor.eligibility.changed"
+             *     ]
+             */
+            event_types?: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[];
+            /**
+             * @description What the subscription is for.
+             * @example Matching service: eligibility changes
+             */
+            description?: string;
+        };
+        CreatedWebhookSubscriptionDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /** @example https://hooks.example.org/mentor-events */
+            url: string;
+            /**
+             * @description The event types delivered; null: all of them.
+             * @example [
+             *       "mentor.eligibility.changed"
+             *     ]
+             */
+            event_types: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[] | null;
+            /** @example Matching service: eligibility changes */
+            description: string | null;
+            /** @description False once disabled (by a PUT, or after failing for `WEBHOOK_DISABLE_AFTER_SECONDS`); a PUT with `enabled: true` resumes where it stopped. */
+            enabled: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description The first failed delivery since the last success; null while deliveries succeed.
+             */
+            failing_since: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            disabled_at: string | null;
+            /**
+             * @description The signing secret (Standard Webhooks: `whsec_` and base64). Shown here and after a rotation only: store it to verify `webhook-signature`.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookSubscriptionDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /** @example https://hooks.example.org/mentor-events */
+            url: string;
+            /**
+             * @description The event types delivered; null: all of them.
+             * @example [
+             *       "mentor.eligibility.changed"
+             *     ]
+             */
+            event_types: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[] | null;
+            /** @example Matching service: eligibility changes */
+            description: string | null;
+            /** @description False once disabled (by a PUT, or after failing for `WEBHOOK_DISABLE_AFTER_SECONDS`); a PUT with `enabled: true` resumes where it stopped. */
+            enabled: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description The first failed delivery since the last success; null while deliveries succeed.
+             */
+            failing_since: string | null;
+            /** Format: date-time */
+            last_success_at: string | null;
+            /** Format: date-time */
+            disabled_at: string | null;
+        };
+        WebhookSubscriptionListDto: {
+            /** @description This page of items, in the order the operation documents. */
+            data: components["schemas"]["WebhookSubscriptionDto"][];
+            pagination: components["schemas"]["PaginationDto"];
+        };
+        UpdateWebhookSubscriptionDto: {
+            /**
+             * @description Where to POST the events: `https://` (`http://` only where WEBHOOK_ALLOW_HTTP=true), never to a loopback, private, link-local or metadata address (unless its host is in WEBHOOK_ALLOWED_HOSTS).
+             * @example https://hooks.example.org/mentor-events
+             */
+            url: string;
+            /**
+             * @description Only these event types; omitted: all.
+             * @example [
+             *       "mentor.eligibility.changed"
+             *     ]
+             */
+            event_types?: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[];
+            /**
+             * @description What the subscription is for.
+             * @example Matching service: eligibility changes
+             */
+            description?: string;
+            /**
+             * @description `false` pauses deliveries; `true` (the default) resumes them where they stopped.
+             * @example true
+             */
+            enabled?: boolean;
+        };
+        DeletedWebhookSubscriptionDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /**
+             * @example true
+             * @enum {boolean}
+             */
+            deleted: true;
+        };
+        WebhookSecretDto: {
+            /** Format: uuid */
+            subscription_id: string;
+            /**
+             * @description The new signing secret; the old one no longer signs.
+             * @example whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+             */
+            secret: string;
+        };
+        WebhookDeliveryDto: {
+            /** Format: uuid */
+            delivery_id: string;
+            /** Format: uuid */
+            subscription_id: string;
+            /**
+             * Format: uuid
+             * @description The event delivered; also its `webhook-id`.
+             */
+            event_id: string;
+            /** @enum {string} */
+            event_type: "mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled";
+            /**
+             * @description `pending`: to be (re)tried at `next_attempt_at`; `succeeded`: the receiver answered 2xx; `failed`: given up (after retrying, or at once on a 4xx other than 408 and 429).
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            /** @description Attempts made. */
+            attempts: number;
+            /**
+             * @description The last attempt's HTTP status; null when it got no answer.
+             * @example 200
+             */
+            response_status: number | null;
+            /**
+             * @description How long the last attempt took, in milliseconds.
+             * @example 12
+             */
+            duration_ms: number | null;
+            /**
+             * @description What went wrong with the last attempt.
+             * @example null
+             */
+            error: string | null;
+            /** @description The start (at most 1 KB) of the last answer's body. */
+            response_body: string | null;
+            /** Format: date-time */
+            first_attempt_at: string | null;
+            /** Format: date-time */
+            last_attempt_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (while `pending`).
+             */
+            next_attempt_at: string | null;
+        };
+        WebhookDeliveryListDto: {
+            /** @description This page of items, in the order the operation documents. */
+            data: components["schemas"]["WebhookDeliveryDto"][];
+            pagination: components["schemas"]["PaginationDto"];
         };
         FieldErrorDto: {
             /**
@@ -2346,6 +3155,960 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous answer; without it the feed starts at the oldest retained event. Opaque. */
+                after?: string;
+                /** @description Most events per answer. */
+                limit?: number;
+                /** @description Only events of these types, comma-separated: `mentor.status.changed`, `mentor.status.corrected`, `mentor.status.deleted`, `mentor.suppression.created`, `mentor.suppression.updated`, `mentor.suppression.restored`, `mentor.suppression.deleted`, `mentor.profile.upserted`, `mentor.eligibility.changed`, `webhook.subscription.disabled`. */
+                types?: string;
+                /** @description Only this mentor's events (`mentor.*`). */
+                mentor_id?: string;
+                /** @description Long poll: when nothing new has committed, wait up to this many seconds for an event instead of answering at once. */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventFeedDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Gone */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listWebhookSubscriptions: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                page?: number;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionListDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookSubscriptionDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookSubscriptionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit. */
+            413: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    updateWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of a GET of this resource: the write happens only if the resource is still as it was then, else 412. Checked under the same lock as the write, so of two PUTs sent with the same ETag at most one can succeed. `*` requires only that the resource exists. Without it, the PUT is unconditional. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookSubscriptionDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `If-Match` does not match the current `ETag`: the resource changed since it was read (type `/problems/precondition-failed`). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    deleteWebhookSubscription: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletedWebhookSubscriptionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                page?: number;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The subscription. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryListDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                /** @description The subscription. */
+                id: string;
+                /** @description The delivery. */
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery is queued. */
+            202: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
+            409: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -12,10 +12,13 @@ import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
 import { loggingParams, rootLogger } from './common/logging/loggers.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { JetStreamModule } from './jetstream/jetstream.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
 import { StatusModule } from './status/status.module.js';
 import { SuppressionModule } from './suppression/suppression.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** Replacements for providers that tests need to control. */
 export interface AppOverrides {
@@ -43,6 +46,9 @@ export class AppModule {
         StatusModule,
         ChapterMentorsModule,
         CertificationModule,
+        EventsModule,
+        WebhooksModule,
+        JetStreamModule,
       ],
     };
   }

@@ -9,6 +9,10 @@ export enum DatabaseLock {
   Migrations = 802_114_007,
   /** One certification sweep at a time across all instances. */
   CertificationSweep = 802_114_008,
+  /** One pruning of old events at a time. */
+  EventsRetention = 802_114_009,
+  /** One JetStream publisher at a time, so events are published in order. */
+  EventPublisher = 802_114_010,
 }
 
 /** Namespace of the per-mentor transaction locks that serialise the writes of one mentor's history. */

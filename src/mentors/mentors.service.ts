@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { assertIfMatch } from '../common/http/etag.js';
+import { EventsService } from '../events/events.service.js';
 import { ListOrder, pageOf, pageRequest, patternKey, textKey } from '../common/pagination/page.js';
 import { OPAQUE_ID_PATTERN } from '../common/validation/property.decorators.js';
 import { ListMentorsQueryDto } from './dto/list-mentors.query.js';
@@ -26,28 +26,33 @@ function toDto(row: MentorProfileRow): MentorProfileDto {
 
 @Injectable()
 export class MentorsService {
-  constructor(private readonly profiles: MentorsRepository) {}
+  constructor(
+    private readonly profiles: MentorsRepository,
+    private readonly events: EventsService,
+  ) {}
 
   /**
    * Creates or replaces a profile. An omitted `certification_expires_at` leaves an existing
    * profile's expiry as it is. With If-Match, the profile is locked first and the write happens only
-   * if it is still the one the caller saw.
+   * if it is still the one the caller saw. Records `mentor.profile.upserted`, and
+   * `mentor.eligibility.changed` when an eligible mentor moves chapter.
    */
   async upsert(mentorId: string, body: UpsertMentorProfileDto, ifMatch?: string): Promise<{ profile: MentorProfileDto; created: boolean }> {
-    const write = async (manager: EntityManager) => {
-      const row = await this.profiles.upsert(manager, mentorId, {
-        fullName: body.full_name,
-        chapterId: body.chapter_id,
-        certificationExpiresAt: body.certification_expires_at,
-      });
-      return { profile: toDto(row), created: row.created };
-    };
-    if (ifMatch === undefined) return write(this.profiles.manager);
-    return this.profiles.transaction(async (manager) => {
-      const current = await this.profiles.find(manager, mentorId, { lock: true });
-      assertIfMatch(ifMatch, current ? toDto(current) : undefined);
-      return write(manager);
-    });
+    return this.profiles.transaction((manager) =>
+      this.events.recordMentorChanges(manager, [mentorId], async () => {
+        if (ifMatch !== undefined) {
+          const current = await this.profiles.find(manager, mentorId, { lock: true });
+          assertIfMatch(ifMatch, current ? toDto(current) : undefined);
+        }
+        const row = await this.profiles.upsert(manager, mentorId, {
+          fullName: body.full_name,
+          chapterId: body.chapter_id,
+          certificationExpiresAt: body.certification_expires_at,
+        });
+        const profile = toDto(row);
+        return { result: { profile, created: row.created }, events: [{ type: 'mentor.profile.upserted' as const, subject: mentorId, data: profile }] };
+      }),
+    );
   }
 
   async get(mentorId: string): Promise<MentorProfileDto> {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module.js';
 import { MentorsModule } from '../mentors/mentors.module.js';
 import { MentorCurrentStatus } from './mentor-current-status.entity.js';
 import { MentorStatusRecordCount } from './mentor-status-record-count.entity.js';
@@ -9,7 +10,7 @@ import { StatusRepository } from './status.repository.js';
 import { StatusService } from './status.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MentorStatusRecord, MentorCurrentStatus, MentorStatusRecordCount]), MentorsModule],
+  imports: [TypeOrmModule.forFeature([MentorStatusRecord, MentorCurrentStatus, MentorStatusRecordCount]), MentorsModule, EventsModule],
   controllers: [StatusController],
   providers: [StatusRepository, StatusService],
   exports: [StatusService],

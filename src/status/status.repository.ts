@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
-import { lockMentorHistories } from '../database/database-lock.js';
 import type { MentorStatus } from './mentor-status-record.entity.js';
 
 export interface StatusRecordRow {
@@ -63,11 +62,6 @@ export class StatusRepository {
   /** For reads outside a transaction. */
   get manager(): EntityManager {
     return this.dataSource.manager;
-  }
-
-  /** Serialises the writes of these mentors' histories until the transaction ends. */
-  lockHistories(manager: EntityManager, mentorIds: readonly string[]): Promise<void> {
-    return lockMentorHistories(manager, mentorIds);
   }
 
   /** The current status of each given mentor that has one: the one place that reads it. */

@@ -6,6 +6,9 @@ import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
+import { EventsService } from '../events/events.service.js';
+import type { NewEvent } from '../events/event-types.js';
+import { MentorStatusDeletedDataDto } from '../events/dto/event.dto.js';
 import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
 import { ListMentorStatusesQueryDto } from './dto/list-mentor-statuses.query.js';
 import { MENTOR_STATUS_ID_PATTERN } from './dto/mentor-status-id.params.js';
@@ -54,6 +57,10 @@ function toDetailDto(row: StatusRecordDetailRow): MentorStatusDetailDto {
   return { ...toCreatedDto(row), previous_status: row.previous_status };
 }
 
+function changedEvent(row: StatusRecordRow, previous: MentorStatus | null): NewEvent {
+  return { type: 'mentor.status.changed', subject: row.mentor_id, data: { ...toCreatedDto(row), previous_status: previous } satisfies MentorStatusDetailDto };
+}
+
 function notFound(id: string): NotFoundException {
   return new NotFoundException(`No mentor status record with id '${id}'.`);
 }
@@ -82,34 +89,36 @@ export class StatusService {
   constructor(
     private readonly records: StatusRepository,
     private readonly mentors: MentorsService,
+    private readonly events: EventsService,
   ) {}
 
   /** Serialised per mentor, so that each POST decides against the record written or deleted just before it. */
   async create(body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
     await this.mentors.assertExists(body.mentor_id);
     try {
-      return await this.records.transaction(async (manager) => {
-        await this.records.lockHistories(manager, [body.mentor_id]);
-        const current = (await this.records.currentStatuses(manager, [body.mentor_id])).get(body.mentor_id);
-        if (current?.status === body.status) {
-          throw new ProblemException(
-            409,
-            `Mentor '${body.mentor_id}' is already ${body.status} (record ${current.record_id}); a status change must change the status.`,
-            { type: '/problems/no-op-transition' },
-          );
-        }
-        const [row] = await this.records.insert(manager, [
-          {
-            id: newRecordId(),
-            mentorId: body.mentor_id,
-            status: body.status,
-            reason: body.reason ?? null,
-            changedBy: body.changed_by,
-            follows: current?.changed_at ?? null,
-          },
-        ]);
-        return toCreatedDto(row);
-      });
+      return await this.records.transaction((manager) =>
+        this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
+          const current = (await this.records.currentStatuses(manager, [body.mentor_id])).get(body.mentor_id);
+          if (current?.status === body.status) {
+            throw new ProblemException(
+              409,
+              `Mentor '${body.mentor_id}' is already ${body.status} (record ${current.record_id}); a status change must change the status.`,
+              { type: '/problems/no-op-transition' },
+            );
+          }
+          const [row] = await this.records.insert(manager, [
+            {
+              id: newRecordId(),
+              mentorId: body.mentor_id,
+              status: body.status,
+              reason: body.reason ?? null,
+              changedBy: body.changed_by,
+              follows: current?.changed_at ?? null,
+            },
+          ]);
+          return { result: toCreatedDto(row), events: [changedEvent(row, current?.status ?? null)] };
+        }),
+      );
     } catch (error) {
       if (postgresError(error)?.code === FOREIGN_KEY_VIOLATION) throw new UnknownMentorProblem(body.mentor_id);
       throw error;
@@ -124,16 +133,19 @@ export class StatusService {
    */
   async changeWhereCurrent(mentorIds: string[], from: ExpectedCurrentStatus, change: StatusChange): Promise<string[]> {
     if (mentorIds.length === 0) return [];
-    return this.records.transaction(async (manager) => {
-      await this.records.lockHistories(manager, mentorIds);
-      const current = await this.records.currentStatuses(manager, mentorIds);
-      const changing = [...current.values()].filter((row) => row.status === from.status && (from.changedBy === undefined || row.changed_by === from.changedBy));
-      const written = await this.records.insert(
-        manager,
-        changing.map((row) => ({ id: newRecordId(), mentorId: row.mentor_id, ...change, follows: row.changed_at })),
-      );
-      return written.map((row) => row.mentor_id);
-    });
+    return this.records.transaction((manager) =>
+      this.events.recordMentorChanges(manager, mentorIds, async () => {
+        const current = await this.records.currentStatuses(manager, mentorIds);
+        const changing = [...current.values()].filter(
+          (row) => row.status === from.status && (from.changedBy === undefined || row.changed_by === from.changedBy),
+        );
+        const written = await this.records.insert(
+          manager,
+          changing.map((row) => ({ id: newRecordId(), mentorId: row.mentor_id, ...change, follows: row.changed_at })),
+        );
+        return { result: written.map((row) => row.mentor_id), events: written.map((row) => changedEvent(row, from.status)) };
+      }),
+    );
   }
 
   async get(id: string): Promise<MentorStatusDetailDto> {
@@ -159,18 +171,29 @@ export class StatusService {
     return { data: page.rows.map(toRecordDto), pagination: page.pagination };
   }
 
-  /** With If-Match, the record is locked and compared with what a GET shows now, so two PUTs that saw the same version cannot both win. */
+  /**
+   * With If-Match, the record is locked and compared with what a GET shows now, so two PUTs that saw
+   * the same version cannot both win. Under the mentor's history lock, so its event takes its place
+   * in the mentor's order; a PUT that leaves the reason as it was records no event.
+   */
   async updateReason(id: string, body: UpdateMentorStatusDto, ifMatch?: string): Promise<UpdatedMentorStatusDto> {
     return this.records.transaction(async (manager) => {
-      const record = await this.records.findDetail(manager, id, { lock: true });
-      if (!record) throw notFound(id);
-      assertIfMatch(ifMatch, toDetailDto(record));
-      if (body.reason === null && record.status === 'paused') {
-        throw new ValidationProblem([{ field: 'reason', message: 'reason cannot be null on a paused record: a pause always has a reason' }]);
-      }
-      const updated = await this.records.updateReason(manager, id, body.reason);
-      if (!updated) throw notFound(id);
-      return { mentor_status_id: id, reason: updated.reason, updated_at: updated.updated_at.toISOString() };
+      const mentorId = await this.records.mentorOf(manager, id);
+      if (!mentorId) throw notFound(id);
+      return this.events.recordMentorChanges(manager, [mentorId], async () => {
+        const record = await this.records.findDetail(manager, id, { lock: true });
+        if (!record) throw notFound(id);
+        assertIfMatch(ifMatch, toDetailDto(record));
+        if (body.reason === null && record.status === 'paused') {
+          throw new ValidationProblem([{ field: 'reason', message: 'reason cannot be null on a paused record: a pause always has a reason' }]);
+        }
+        const updated = await this.records.updateReason(manager, id, body.reason);
+        if (!updated) throw notFound(id);
+        const result = { mentor_status_id: id, reason: updated.reason, updated_at: updated.updated_at.toISOString() };
+        if (record.reason === updated.reason) return { result, events: [] };
+        const corrected = toDetailDto({ ...record, reason: updated.reason });
+        return { result, events: [{ type: 'mentor.status.corrected', subject: mentorId, data: corrected }] };
+      });
     });
   }
 
@@ -179,10 +202,21 @@ export class StatusService {
     return this.records.transaction(async (manager) => {
       const mentorId = await this.records.mentorOf(manager, id);
       if (!mentorId) throw notFound(id);
-      await this.records.lockHistories(manager, [mentorId]);
-      const deletedAt = await this.records.softDelete(manager, id);
-      if (!deletedAt) throw notFound(id);
-      return { mentor_status_id: id, deleted: true, deleted_at: deletedAt.toISOString() };
+      return this.events.recordMentorChanges(manager, [mentorId], async () => {
+        const deletedAt = await this.records.softDelete(manager, id);
+        if (!deletedAt) throw notFound(id);
+        const current = (await this.records.currentStatuses(manager, [mentorId])).get(mentorId);
+        const data: MentorStatusDeletedDataDto = {
+          mentor_status_id: id,
+          mentor_id: mentorId,
+          deleted_at: deletedAt.toISOString(),
+          current_status: current?.status ?? null,
+        };
+        return {
+          result: { mentor_status_id: id, deleted: true as const, deleted_at: deletedAt.toISOString() },
+          events: [{ type: 'mentor.status.deleted' as const, subject: mentorId, data }],
+        };
+      });
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events/events.module.js';
 import { MentorsModule } from '../mentors/mentors.module.js';
 import { MentorSuppression } from './mentor-suppression.entity.js';
 import { SuppressionController } from './suppression.controller.js';
@@ -7,7 +8,7 @@ import { SuppressionRepository } from './suppression.repository.js';
 import { SuppressionService } from './suppression.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MentorSuppression]), MentorsModule],
+  imports: [TypeOrmModule.forFeature([MentorSuppression]), MentorsModule, EventsModule],
   controllers: [SuppressionController],
   providers: [SuppressionRepository, SuppressionService],
   exports: [SuppressionService],

@@ -55,34 +55,37 @@ export class SuppressionRepository {
     return row;
   }
 
-  /** Suppresses each given mentor that has no active suppression, in one statement; returns the mentors suppressed. */
-  async insertWhereNoneActive(manager: EntityManager, mentorIds: readonly string[], suppression: { coordinatorId: string; reason: string }): Promise<string[]> {
-    const rows: { mentor_id: string }[] = await manager.query(
-      `INSERT INTO mentor_suppressions (mentor_id, coordinator_id, reason, suppressed_at)
+  /** Suppresses each given mentor that has no active suppression, in one statement; returns the suppressions made. */
+  async insertWhereNoneActive(
+    manager: EntityManager,
+    mentorIds: readonly string[],
+    suppression: { coordinatorId: string; reason: string },
+  ): Promise<SuppressionRow[]> {
+    return manager.query(
+      `INSERT INTO mentor_suppressions AS s (mentor_id, coordinator_id, reason, suppressed_at)
        SELECT given.mentor_id, $2, $3, ${NOW_TO_THE_MILLISECOND} FROM unnest($1::varchar[]) AS given(mentor_id)
        ON CONFLICT (mentor_id) WHERE is_active DO NOTHING
-       RETURNING mentor_id`,
+       RETURNING ${COLUMNS}`,
       // Distinct and sorted: concurrent callers then take the index's row locks in one order and cannot deadlock.
       [[...new Set(mentorIds)].sort(), suppression.coordinatorId, suppression.reason],
     );
-    return rows.map((row) => row.mentor_id);
   }
 
-  /** Restores the given mentors' active suppressions made by `coordinatorId` for `reason`, and no others; returns the mentors restored. */
+  /** Restores the given mentors' active suppressions made by `coordinatorId` for `reason`, and no others; returns them as restored. */
   async restoreActiveMadeBy(
     manager: EntityManager,
     mentorIds: readonly string[],
     made: { coordinatorId: string; reason: string },
     restoreReason: string,
-  ): Promise<string[]> {
-    const [rows]: [{ mentor_id: string }[], number] = await manager.query(
-      `UPDATE mentor_suppressions
+  ): Promise<SuppressionRow[]> {
+    const [rows]: [SuppressionRow[], number] = await manager.query(
+      `UPDATE mentor_suppressions AS s
        SET is_active = false, restored_at = greatest(${NOW_TO_THE_MILLISECOND}, suppressed_at), restore_reason = $4, updated_at = now()
-       WHERE mentor_id = ANY($1::varchar[]) AND is_active AND coordinator_id = $2 AND reason = $3
-       RETURNING mentor_id`,
+       WHERE s.mentor_id = ANY($1::varchar[]) AND s.is_active AND s.coordinator_id = $2 AND s.reason = $3
+       RETURNING ${COLUMNS}`,
       [mentorIds, made.coordinatorId, made.reason, restoreReason],
     );
-    return rows.map((row) => row.mentor_id);
+    return rows;
   }
 
   async findActive(manager: EntityManager, mentorId: string): Promise<SuppressionRow | undefined> {
@@ -113,10 +116,10 @@ export class SuppressionRepository {
     return row;
   }
 
-  /** Deletes every suppression of the mentor; returns how many there were. */
-  async deleteAll(manager: EntityManager, mentorId: string): Promise<number> {
-    const [, deleted]: [unknown, number] = await manager.query('DELETE FROM mentor_suppressions WHERE mentor_id = $1', [mentorId]);
-    return deleted;
+  /** Deletes every suppression of the mentor; returns their ids. */
+  async deleteAll(manager: EntityManager, mentorId: string): Promise<string[]> {
+    const [rows]: [{ id: string }[], number] = await manager.query('DELETE FROM mentor_suppressions WHERE mentor_id = $1 RETURNING id', [mentorId]);
+    return rows.map((row) => row.id);
   }
 
   /** One page of suppressions, newest first, and the number matching (up to COUNT_LIMIT + 1), from one snapshot; offsets as the status log's. */

@@ -3,6 +3,9 @@ import { ProblemException, ValidationProblem } from '../common/errors/problem.ex
 import { FOREIGN_KEY_VIOLATION, postgresError, UNIQUE_VIOLATION } from '../common/errors/postgres-error.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
+import { MentorSuppressionsDeletedDataDto } from '../events/dto/event.dto.js';
+import type { NewEvent } from '../events/event-types.js';
+import { EventsService } from '../events/events.service.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
 import { CreateMentorSuppressionDto } from './dto/create-mentor-suppression.dto.js';
@@ -26,6 +29,13 @@ function toDto(suppression: SuppressionRow): MentorSuppressionDto {
     is_active: suppression.is_active,
     ...(suppression.restore_reason !== null && { restore_reason: suppression.restore_reason }),
   };
+}
+
+function suppressionEvent(
+  type: 'mentor.suppression.created' | 'mentor.suppression.updated' | 'mentor.suppression.restored',
+  suppression: MentorSuppressionDto,
+): NewEvent {
+  return { type, subject: suppression.mentor_id, data: suppression };
 }
 
 function neverSuppressed(mentorId: string): NotFoundException {
@@ -89,6 +99,7 @@ export class SuppressionService {
   constructor(
     private readonly suppressions: SuppressionRepository,
     private readonly mentors: MentorsService,
+    private readonly events: EventsService,
   ) {}
 
   /**
@@ -97,14 +108,18 @@ export class SuppressionService {
    */
   async create(body: CreateMentorSuppressionDto): Promise<MentorSuppressionDto> {
     await this.mentors.assertExists(body.mentor_id);
-    const manager = this.suppressions.manager;
     try {
-      return toDto(await this.suppressions.insert(manager, { mentorId: body.mentor_id, coordinatorId: body.coordinator_id, reason: body.reason }));
+      return await this.suppressions.transaction((manager) =>
+        this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
+          const made = toDto(await this.suppressions.insert(manager, { mentorId: body.mentor_id, coordinatorId: body.coordinator_id, reason: body.reason }));
+          return { result: made, events: [suppressionEvent('mentor.suppression.created', made)] };
+        }),
+      );
     } catch (error) {
       const cause = postgresError(error);
       if (cause?.code === FOREIGN_KEY_VIOLATION) throw new UnknownMentorProblem(body.mentor_id);
       if (cause?.code !== UNIQUE_VIOLATION || cause.constraint !== ONE_ACTIVE_INDEX) throw error;
-      const active = await this.suppressions.findActive(manager, body.mentor_id);
+      const active = await this.suppressions.findActive(this.suppressions.manager, body.mentor_id);
       // The winner was restored between our failed insert and this read: the way is free again.
       if (!active) return this.create(body);
       throw new ProblemException(
@@ -125,16 +140,26 @@ export class SuppressionService {
    */
   async suppressWhereNoneActive(mentorIds: string[], suppression: { coordinatorId: string; reason: string }): Promise<string[]> {
     if (mentorIds.length === 0) return [];
-    return this.suppressions.insertWhereNoneActive(this.suppressions.manager, mentorIds, suppression);
+    return this.suppressions.transaction((manager) =>
+      this.events.recordMentorChanges(manager, mentorIds, async () => {
+        const made = (await this.suppressions.insertWhereNoneActive(manager, mentorIds, suppression)).map(toDto);
+        return { result: made.map((row) => row.mentor_id), events: made.map((row) => suppressionEvent('mentor.suppression.created', row)) };
+      }),
+    );
   }
 
   /**
    * Restores the given mentors' active suppressions that `coordinatorId` made for `reason`, and no
-   * others, in one statement (its row locks queue it behind a concurrent PUT). Returns the mentors restored.
+   * others, in one statement, under the mentors' history locks. Returns the mentors restored.
    */
   async restoreActiveMadeBy(mentorIds: string[], made: { coordinatorId: string; reason: string }, restoreReason: string): Promise<string[]> {
     if (mentorIds.length === 0) return [];
-    return this.suppressions.restoreActiveMadeBy(this.suppressions.manager, mentorIds, made, restoreReason);
+    return this.suppressions.transaction((manager) =>
+      this.events.recordMentorChanges(manager, mentorIds, async () => {
+        const restored = (await this.suppressions.restoreActiveMadeBy(manager, mentorIds, made, restoreReason)).map(toDto);
+        return { result: restored.map((row) => row.mentor_id), events: restored.map((row) => suppressionEvent('mentor.suppression.restored', row)) };
+      }),
+    );
   }
 
   async getCurrent(mentorId: string): Promise<MentorSuppressionDto> {
@@ -143,22 +168,37 @@ export class SuppressionService {
     return toDto(current);
   }
 
-  /** With If-Match, the locked current suppression must still be the one the caller saw. */
+  /**
+   * With If-Match, the locked current suppression must still be the one the caller saw. A restore
+   * records `mentor.suppression.restored`, any other change `mentor.suppression.updated`, and an
+   * update that leaves the suppression as it was (a repeated restore) records nothing.
+   */
   async update(mentorId: string, body: UpdateMentorSuppressionDto, ifMatch?: string): Promise<MentorSuppressionDto> {
     assertChangesSomething(body);
-    return this.suppressions.transaction(async (manager) => {
-      const current = await this.suppressions.findCurrent(manager, mentorId, { lock: true });
-      if (!current) throw neverSuppressed(mentorId);
-      assertIfMatch(ifMatch, toDto(current));
-      applyChanges(current, body, await this.suppressions.now(manager));
-      return toDto(await this.suppressions.update(manager, current));
-    });
+    return this.suppressions.transaction((manager) =>
+      this.events.recordMentorChanges(manager, [mentorId], async () => {
+        const current = await this.suppressions.findCurrent(manager, mentorId, { lock: true });
+        if (!current) throw neverSuppressed(mentorId);
+        const before = toDto(current);
+        assertIfMatch(ifMatch, before);
+        applyChanges(current, body, await this.suppressions.now(manager));
+        const after = toDto(await this.suppressions.update(manager, current));
+        if (JSON.stringify(after) === JSON.stringify(before)) return { result: after, events: [] };
+        const type = before.is_active && !after.is_active ? 'mentor.suppression.restored' : 'mentor.suppression.updated';
+        return { result: after, events: [suppressionEvent(type, after)] };
+      }),
+    );
   }
 
   async remove(mentorId: string): Promise<MentorSuppressionDeletedDto> {
-    const deleted = await this.suppressions.deleteAll(this.suppressions.manager, mentorId);
-    if (!deleted) throw neverSuppressed(mentorId);
-    return { deleted: true, mentor_id: mentorId };
+    return this.suppressions.transaction((manager) =>
+      this.events.recordMentorChanges(manager, [mentorId], async () => {
+        const deleted = await this.suppressions.deleteAll(manager, mentorId);
+        if (deleted.length === 0) throw neverSuppressed(mentorId);
+        const data: MentorSuppressionsDeletedDataDto = { mentor_id: mentorId, suppression_ids: deleted };
+        return { result: { deleted: true as const, mentor_id: mentorId }, events: [{ type: 'mentor.suppression.deleted' as const, subject: mentorId, data }] };
+      }),
+    );
   }
 
   async list(query: ListMentorSuppressionsQueryDto): Promise<MentorSuppressionListDto> {

@@ -87,7 +87,10 @@ describe('the OpenAPI document', () => {
   });
 
   it('gives every list the shared shape and the bounds its validators enforce: limit 1 to 100, page from 1', () => {
-    const lists = operations.filter((operation) => operation.parameters?.some((parameter) => parameter.name === 'limit'));
+    // The change feed is not a list of resources: it answers { data, next_cursor } and takes up to 500 events.
+    const lists = operations.filter(
+      (operation) => operation.operationId !== 'listEvents' && operation.parameters?.some((parameter) => parameter.name === 'limit'),
+    );
     assert.ok(lists.length >= 6, `${lists.length} lists`);
     for (const operation of lists) {
       const schemaOf = (name: string) => operation.parameters?.find((parameter) => parameter.name === name && parameter.in === 'query')?.schema;

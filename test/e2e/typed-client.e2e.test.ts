@@ -5,6 +5,7 @@ import { type components, createMentorStatusClient, type MentorStatusClient } fr
 import { DEMO_CHAPTER_ID, DEMO_SUPPRESSION } from '../../src/database/seed/demo-data.js';
 import { MENTOR_STATUS_ID_PATTERN } from '../../src/status/dto/mentor-status-id.params.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
+import { eventually, verifyDelivery, WebhookReceiver } from '../support/webhook-receiver.js';
 
 type Problem = components['schemas']['ProblemDto'];
 
@@ -30,9 +31,12 @@ describe('the typed client', () => {
   let t: TestApp;
   let baseUrl: string;
   let client: MentorStatusClient;
+  const receiver = new WebhookReceiver();
+  let receiverUrl: string;
 
   before(async () => {
-    t = await startTestApp({ DEMO_DATA: 'true', API_KEYS: `typed-client:${apiKey}` });
+    receiverUrl = await receiver.start();
+    t = await startTestApp({ DEMO_DATA: 'true', API_KEYS: `typed-client:${apiKey}`, WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
     await t.app.listen(0, '127.0.0.1');
     const address = t.http.address();
     assert.ok(isRecord(address) && typeof address.port === 'number');
@@ -44,7 +48,10 @@ describe('the typed client', () => {
       },
     });
   });
-  after(() => t.close());
+  after(async () => {
+    await t.close();
+    await receiver.stop();
+  });
 
   it('reads the health check', async () => {
     const { data, response } = await client.GET('/health');
@@ -204,6 +211,62 @@ describe('the typed client', () => {
     for (const action of [report.paused, report.suppressed, report.restored, report.reactivated]) {
       assert.equal(action.count, action.mentor_ids.length);
     }
+  });
+
+  it('follows the change feed: every write above is there as a typed CloudEvent, told apart by type', async () => {
+    const { data: feed } = await client.GET('/api/v1/events', { params: { query: { mentor_id: mentorId, types: 'mentor.status.changed', limit: 10 } } });
+    assert.ok(feed);
+    assert.ok(feed.data.length >= 1);
+    for (const event of feed.data) {
+      assert.equal(event.specversion, '1.0');
+      if (event.type === 'mentor.status.changed') assert.equal(event.data.mentor_id, mentorId);
+      else assert.fail(`unexpected ${event.type}`);
+    }
+    const again = await client.GET('/api/v1/events', { params: { query: { after: feed.next_cursor, mentor_id: mentorId } } });
+    assert.equal(again.response.status, 200);
+    const bad = await client.GET('/api/v1/events', { params: { query: { limit: 501 } } });
+    assert.equal(bad.error?.status, 400);
+  });
+
+  it('subscribes a webhook, receives a signed event, lists and retries its delivery, rotates the secret, replaces and deletes the subscription', async () => {
+    const created = await client.POST('/api/v1/webhook-subscriptions', {
+      body: { url: `${receiverUrl}/typed`, event_types: ['mentor.profile.upserted'], description: 'Typed client' },
+    });
+    assert.equal(created.response.status, 201);
+    assert.ok(created.data);
+    const { subscription_id: id, secret } = created.data;
+    const path = { id };
+    await client.PUT('/api/v1/mentors/{mentor_id}', {
+      params: { path: { mentor_id: mentorId } },
+      body: { full_name: 'Tia Typed-Client', chapter_id: 'chpt_typed' },
+    });
+    await eventually('the delivery', () => receiver.accepted('/typed').length === 1);
+    assert.equal(verifyDelivery(receiver.accepted('/typed')[0], secret).type, 'mentor.profile.upserted');
+
+    const { data: one } = await client.GET('/api/v1/webhook-subscriptions/{id}', { params: { path } });
+    assert.equal(one?.url, `${receiverUrl}/typed`);
+    const { data: list } = await client.GET('/api/v1/webhook-subscriptions', { params: { query: { limit: 10 } } });
+    assert.deepEqual(
+      list?.data.map((subscription) => subscription.subscription_id),
+      [id],
+    );
+    let deliveries: components['schemas']['WebhookDeliveryDto'][] = [];
+    await eventually('the delivery booked', async () => {
+      deliveries = (await client.GET('/api/v1/webhook-subscriptions/{id}/deliveries', { params: { path } })).data?.data ?? [];
+      return deliveries[0]?.status === 'succeeded';
+    });
+    const retried = await client.POST('/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/retry', {
+      params: { path: { id, delivery_id: deliveries[0].delivery_id } },
+    });
+    assert.equal(retried.data?.status, 'pending');
+    await eventually('the redelivery', () => receiver.accepted('/typed').length === 2);
+
+    const rotated = await client.POST('/api/v1/webhook-subscriptions/{id}/secret', { params: { path } });
+    assert.ok(rotated.data && rotated.data.secret !== secret);
+    const replaced = await client.PUT('/api/v1/webhook-subscriptions/{id}', { params: { path }, body: { url: `${receiverUrl}/typed`, enabled: false } });
+    assert.equal(replaced.data?.enabled, false);
+    const deleted = await client.DELETE('/api/v1/webhook-subscriptions/{id}', { params: { path } });
+    assert.deepEqual(deleted.data, { subscription_id: id, deleted: true });
   });
 
   it('has made a round trip through every operation of the document', async () => {

@@ -134,7 +134,7 @@ describe('the OpenAPI document declares the write-safety layer', () => {
         .map(([method, operation]) => ({ path, method, operation, hasGet: 'get' in item })),
     );
 
-  it('a bearer scheme, required on every write and on no read', () => {
+  it('a bearer scheme, required on every write and on no read but those of webhook subscriptions', () => {
     assert.deepEqual(document.components.securitySchemes?.apiKey && { ...document.components.securitySchemes.apiKey, description: undefined }, {
       type: 'http',
       scheme: 'bearer',
@@ -144,7 +144,10 @@ describe('the OpenAPI document declares the write-safety layer', () => {
       assert.deepEqual(operation.security, [{ apiKey: [] }], operation.operationId);
       assert.ok(operation.responses['401'], `${operation.operationId} documents 401`);
     }
-    for (const { operation } of operations(['get'])) assert.ok(!operation.security?.length, operation.operationId);
+    for (const { path, operation } of operations(['get'])) {
+      if (path.startsWith('/api/v1/webhook-subscriptions')) assert.deepEqual(operation.security, [{ apiKey: [] }], operation.operationId);
+      else assert.ok(!operation.security?.length, operation.operationId);
+    }
   });
 
   it('Idempotency-Key, Idempotent-Replayed, 409 and 422 on every POST', () => {
@@ -162,7 +165,12 @@ describe('the OpenAPI document declares the write-safety layer', () => {
 
   it('If-Match and 412 on every PUT of a resource that has a GET, and ETag on every GET', () => {
     const puts = operations(['put']).filter((entry) => entry.hasGet);
-    assert.deepEqual(puts.map((entry) => entry.operation.operationId).sort(), ['updateMentorStatus', 'updateMentorSuppression', 'upsertMentorProfile']);
+    assert.deepEqual(puts.map((entry) => entry.operation.operationId).sort(), [
+      'updateMentorStatus',
+      'updateMentorSuppression',
+      'updateWebhookSubscription',
+      'upsertMentorProfile',
+    ]);
     for (const { operation } of puts) {
       assert.equal(operation.parameters?.filter((candidate) => candidate.name.toLowerCase() === 'if-match').length, 1, operation.operationId);
       assert.ok(operation.responses['412'], operation.operationId);

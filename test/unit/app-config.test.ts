@@ -56,6 +56,33 @@ describe('loadConfig', () => {
     }
   });
 
+  it('keeps events 30 days by default and prunes hourly; both can be set', () => {
+    assert.deepEqual([loadConfig({}).eventsRetentionDays, loadConfig({}).eventsPruneIntervalSeconds], [30, 3600]);
+    const config = loadConfig({ EVENTS_RETENTION_DAYS: '7', EVENTS_PRUNE_INTERVAL_SECONDS: '0' });
+    assert.deepEqual([config.eventsRetentionDays, config.eventsPruneIntervalSeconds], [7, 0]);
+  });
+
+  it('delivers webhooks to https only and to no refused address by default, and publishes to JetStream only with NATS_URL', () => {
+    const config = loadConfig({});
+    assert.deepEqual(
+      [
+        config.webhookAllowHttp,
+        config.webhookAllowedHosts,
+        config.webhookWorkers,
+        config.webhookLeaseSeconds,
+        config.webhookConnectTimeoutMs,
+        config.webhookTimeoutMs,
+      ],
+      [false, [], 4, 60, 5_000, 10_000],
+    );
+    assert.deepEqual([config.webhookRetryForSeconds, config.webhookDisableAfterSeconds], [86_400, 259_200]);
+    assert.deepEqual(
+      [config.natsUrl, config.natsStream, config.natsSubjectPrefix, config.natsDuplicateWindowSeconds],
+      [undefined, 'MENTOR_EVENTS', 'mentor-status.events', 7200],
+    );
+    assert.deepEqual(loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'Hooks.Internal, [::1],10.0.0.5' }).webhookAllowedHosts, ['hooks.internal', '::1', '10.0.0.5']);
+  });
+
   it('takes CERT_SWEEP_INTERVAL_SECONDS, where 0 turns the scheduled sweep off', () => {
     assert.equal(loadConfig({ CERT_SWEEP_INTERVAL_SECONDS: '0' }).certSweepIntervalSeconds, 0);
     assert.equal(loadConfig({ CERT_SWEEP_INTERVAL_SECONDS: '3600' }).certSweepIntervalSeconds, 3600);
@@ -128,6 +155,19 @@ describe('loadConfig', () => {
     ['DB_QUERY_TIMEOUT_MS', 'soon'],
     ['CLIENT_CONCURRENCY', '-1'],
     ['CLIENT_CONCURRENCY', 'many'],
+    ['EVENTS_RETENTION_DAYS', '0'],
+    ['EVENTS_RETENTION_DAYS', '3651'],
+    ['EVENTS_RETENTION_DAYS', 'month'],
+    ['EVENTS_PRUNE_INTERVAL_SECONDS', '-1'],
+    ['WEBHOOK_ALLOW_HTTP', 'yes'],
+    ['WEBHOOK_ALLOWED_HOSTS', 'hooks internal'],
+    ['WEBHOOK_WORKERS', '65'],
+    ['WEBHOOK_LEASE_SECONDS', '0'],
+    ['WEBHOOK_RETRY_FOR_SECONDS', '0'],
+    ['NATS_URL', 'http://127.0.0.1:4222'],
+    ['NATS_STREAM', 'has space'],
+    ['NATS_SUBJECT_PREFIX', 'a..b'],
+    ['NATS_DUPLICATE_WINDOW_SECONDS', '5'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(

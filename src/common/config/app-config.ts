@@ -44,6 +44,17 @@ function matching(pattern: RegExp, expectation: string): Parse<string> {
 /** `https://app.example.org`: scheme, host and optional port, no path. */
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
+/** Host names or IP addresses, comma-separated; compared with a URL's host name, case-insensitively and without IPv6 brackets. */
+const hosts: Parse<string[]> = (raw) =>
+  raw.split(',').map((entry) => {
+    const host = entry
+      .trim()
+      .toLowerCase()
+      .replace(/^\[(.*)\]$/, '$1');
+    if (!/^[a-z0-9.:-]{1,253}$/.test(host)) throw new Error('must be a comma-separated list of host names or IP addresses, such as hooks.internal,10.0.0.5');
+    return host;
+  });
+
 const origins: Parse<string[]> = (raw) =>
   raw.split(',').map((entry) => {
     const origin = entry.trim();
@@ -167,6 +178,103 @@ const variables = {
     parse: integer(100, 3_600_000),
     default: 65_000,
     description: 'how long an idle kept-alive connection stays open; keep it above the idle timeout of the load balancer in front',
+  },
+  eventsRetentionDays: {
+    env: 'EVENTS_RETENTION_DAYS',
+    parse: integer(1, 3650),
+    default: 30,
+    description: 'days change events are kept in the outbox (feed, webhooks, JetStream); a feed cursor from before that is 410',
+  },
+  eventsPruneIntervalSeconds: {
+    env: 'EVENTS_PRUNE_INTERVAL_SECONDS',
+    parse: integer(0, 86_400),
+    default: 3600,
+    description: 'seconds between deletions of events older than `EVENTS_RETENTION_DAYS`; `0` turns them off',
+  },
+  webhookAllowHttp: {
+    env: 'WEBHOOK_ALLOW_HTTP',
+    parse: boolean,
+    default: false,
+    description: 'accept `http://` webhook URLs as well as `https://` (for receivers inside a trusted network)',
+  },
+  webhookAllowedHosts: {
+    env: 'WEBHOOK_ALLOWED_HOSTS',
+    parse: hosts,
+    default: [],
+    description:
+      'comma-separated host names or IPs that webhook URLs may point at even though they are loopback, private, link-local or metadata addresses (refused otherwise, at creation and after DNS resolution at delivery)',
+  },
+  webhookWorkers: {
+    env: 'WEBHOOK_WORKERS',
+    parse: integer(0, 64),
+    default: 4,
+    description: 'subscriptions this instance delivers to at once (each in event order); `0`: this instance delivers none',
+  },
+  webhookLeaseSeconds: {
+    env: 'WEBHOOK_LEASE_SECONDS',
+    parse: integer(1, 3600),
+    default: 60,
+    description: "how long a worker's claim on a subscription lasts unless renewed; an instance that dies has its claims taken over after it",
+  },
+  webhookConnectTimeoutMs: {
+    env: 'WEBHOOK_CONNECT_TIMEOUT_MS',
+    parse: integer(100, 60_000),
+    default: 5_000,
+    description: 'longest wait for a webhook receiver to accept the connection',
+  },
+  webhookTimeoutMs: {
+    env: 'WEBHOOK_TIMEOUT_MS',
+    parse: integer(100, 300_000),
+    default: 10_000,
+    description: 'longest a webhook delivery may take in all, reading the answer included',
+  },
+  webhookRetryBaseMs: {
+    env: 'WEBHOOK_RETRY_BASE_MS',
+    parse: integer(1, 3_600_000),
+    default: 5_000,
+    description: 'first retry delay of a failed delivery; it doubles with each attempt (with jitter) up to `WEBHOOK_RETRY_MAX_MS`',
+  },
+  webhookRetryMaxMs: {
+    env: 'WEBHOOK_RETRY_MAX_MS',
+    parse: integer(1, 86_400_000),
+    default: 3_600_000,
+    description: 'longest delay between two attempts of one delivery',
+  },
+  webhookRetryForSeconds: {
+    env: 'WEBHOOK_RETRY_FOR_SECONDS',
+    parse: integer(1, 7 * 86_400),
+    default: 86_400,
+    description: 'how long a delivery is retried before it is given up (`failed`) and the next event follows',
+  },
+  webhookDisableAfterSeconds: {
+    env: 'WEBHOOK_DISABLE_AFTER_SECONDS',
+    parse: integer(1, 30 * 86_400),
+    default: 3 * 86_400,
+    description: 'a subscription whose deliveries fail this long without a success is disabled (event `webhook.subscription.disabled`)',
+  },
+  natsUrl: {
+    env: 'NATS_URL',
+    parse: matching(/^(nats|tls):\/\/\S+$/, 'a nats:// or tls:// URL (several separated by commas)'),
+    default: undefined,
+    description: 'NATS server(s) with JetStream: every event is also published to the stream `NATS_STREAM`; unset: no publication',
+  },
+  natsStream: {
+    env: 'NATS_STREAM',
+    parse: matching(/^[A-Za-z0-9_-]{1,64}$/, '1 to 64 of A-Z, a-z, 0-9, _ or -'),
+    default: 'MENTOR_EVENTS',
+    description: 'the JetStream stream the events go to (created, or updated to the settings below, at start)',
+  },
+  natsSubjectPrefix: {
+    env: 'NATS_SUBJECT_PREFIX',
+    parse: matching(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'dot-separated NATS subject tokens'),
+    default: 'mentor-status.events',
+    description: 'subjects are `<prefix>.<event type>`, e.g. `mentor-status.events.mentor.status.changed`',
+  },
+  natsDuplicateWindowSeconds: {
+    env: 'NATS_DUPLICATE_WINDOW_SECONDS',
+    parse: integer(60, 7 * 86_400),
+    default: 7200,
+    description: "the stream's duplicate window: an event published again within it (after a publisher restart) is dropped by its Nats-Msg-Id",
   },
 } satisfies { [Key in string]: Variable<unknown, never> };
 

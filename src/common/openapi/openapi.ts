@@ -13,6 +13,14 @@ const TAGS: [name: string, description: string][] = [
   ['mentor-suppressions', 'Visibility suppressions: a suppressed mentor is hidden from public listings and not eligible for assignment.'],
   ['mentors', 'Mentor profiles: the reference data (name, chapter) that the chapter views join with.'],
   ['certification', 'Certification expiry: mentors whose certification has expired are paused and suppressed, and restored once it is renewed.'],
+  [
+    'events',
+    'Change events: every change to a mentor as a CloudEvents 1.0 event, in commit order, from a feed that consumers follow with a cursor (and, where configured, from JetStream).',
+  ],
+  [
+    'webhooks',
+    'Webhook subscriptions: the change events POSTed to a URL, signed (Standard Webhooks), at least once and in order. Managing them always needs an API key.',
+  ],
   ['health', 'Liveness and readiness for load balancers and orchestrators.'],
 ];
 

@@ -7,6 +7,8 @@ import { AddCertificationExpiry1763800005000 } from './1763800005000-AddCertific
 import { TrackCurrentStatuses1763800006000 } from './1763800006000-TrackCurrentStatuses.js';
 import { IndexEveryListFilter1763800007000 } from './1763800007000-IndexEveryListFilter.js';
 import { CreateMentorDirectory1763800008000 } from './1763800008000-CreateMentorDirectory.js';
+import { CreateEventOutbox1763800009000 } from './1763800009000-CreateEventOutbox.js';
+import { CreateWebhooks1763800010000 } from './1763800010000-CreateWebhooks.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -19,4 +21,6 @@ export const migrations = [
   TrackCurrentStatuses1763800006000,
   IndexEveryListFilter1763800007000,
   CreateMentorDirectory1763800008000,
+  CreateEventOutbox1763800009000,
+  CreateWebhooks1763800010000,
 ];

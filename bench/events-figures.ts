@@ -1,0 +1,233 @@
+/**
+ * Figures of the change events (`npm run build:all && node build/bench/events-figures.js`):
+ *  - the outbox's cost on POST /mentor-statuses: p50 and throughput of the app given by `--app`
+ *    (default: this build's src/main.js; pass another build's main.js to compare with it),
+ *  - the webhook delivery rate to a receiver on loopback,
+ *  - commit-to-receipt latency of webhooks at a steady 200 writes/s.
+ * Needs DATABASE_URL (an admin connection: it creates and drops a database of its own).
+ */
+import autocannon from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { freePort } from '../tools/free-port.js';
+
+const { values: args } = parseArgs({
+  options: {
+    app: { type: 'string', default: join(dirname(fileURLToPath(import.meta.url)), '../src/main.js') },
+    only: { type: 'string', default: 'post,delivery,latency' },
+    seconds: { type: 'string', default: '10' },
+  },
+});
+const adminUrl = process.env.DATABASE_URL;
+if (!adminUrl) throw new Error('DATABASE_URL is needed');
+const apiKey = randomBytes(24).toString('base64url');
+const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+const MENTORS = 400;
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  await client.query(sql);
+  await client.end();
+}
+
+async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; base: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [args.app], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      DEMO_DATA: 'false',
+      RATE_LIMIT_PER_MINUTE: '0',
+      CERT_SWEEP_INTERVAL_SECONDS: '0',
+      API_KEYS: `bench:${apiKey}`,
+      WEBHOOK_ALLOW_HTTP: 'true',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      ...env,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(`${base}/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { child, base };
+    await sleep(100);
+  }
+  throw new Error('the app did not start');
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function mentors(base: string): Promise<void> {
+  for (let i = 0; i < MENTORS; i++) {
+    const response = await fetch(`${base}/api/v1/mentors/mntr_bench_${i}`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ full_name: `Bench ${i}`, chapter_id: 'chpt_bench' }),
+    });
+    if (!response.ok) throw new Error(`PUT mentor: ${response.status}`);
+  }
+}
+
+/** The status each mentor's next POST sets, across runs. */
+const next = Array.from({ length: MENTORS }, () => true);
+let i = 0;
+
+/** POSTs that flip mentors between active and paused, round robin, so every one is a real 201. */
+function flippingPosts(base: string, seconds: number, options: { connections: number; overallRate?: number }) {
+  return autocannon({
+    url: base,
+    connections: options.connections,
+    duration: seconds,
+    overallRate: options.overallRate,
+    requests: [
+      {
+        method: 'POST',
+        path: '/api/v1/mentor-statuses',
+        headers,
+        setupRequest: (request) => {
+          const mentor = i++ % MENTORS;
+          const active = next[mentor];
+          next[mentor] = !active;
+          return {
+            ...request,
+            body: JSON.stringify({ mentor_id: `mntr_bench_${mentor}`, status: active ? 'active' : 'paused', reason: 'Bench', changed_by: 'bench' }),
+          };
+        },
+      },
+    ],
+  });
+}
+
+async function receiver(): Promise<{ url: string; received: () => number; receipts: { id: string; at: number; time: string }[]; close: () => Promise<void> }> {
+  const receipts: { id: string; at: number; time: string }[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; time: string };
+      receipts.push({ id: event.id, at: Date.now(), time: event.time });
+      response.writeHead(204).end();
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/bench`,
+    received: () => receipts.length,
+    receipts,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function withDatabase<T>(work: (url: string, db: pg.Client) => Promise<T>): Promise<T> {
+  const name = `mss_events_bench_${process.pid}`;
+  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl as string);
+  url.pathname = `/${name}`;
+  const db = new pg.Client({ connectionString: url.toString() });
+  try {
+    return await work(url.toString(), db);
+  } finally {
+    await db.end().catch(() => undefined);
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+const seconds = Number(args.seconds);
+const only = new Set(args.only.split(','));
+
+if (only.has('post')) {
+  await withDatabase(async (url) => {
+    const app = await startApp(url, { WEBHOOK_WORKERS: process.env.WEBHOOK_WORKERS ?? '4' });
+    await mentors(app.base);
+    await flippingPosts(app.base, 3, { connections: 10 });
+    const result = await flippingPosts(app.base, seconds, { connections: 10 });
+    console.log(
+      JSON.stringify({
+        figure: 'POST /mentor-statuses',
+        app: args.app,
+        requests_per_s: result.requests.average,
+        p50_ms: result.latency.p50,
+        p99_ms: result.latency.p99,
+        non2xx: result.non2xx,
+        errors: result.errors,
+      }),
+    );
+    await stop(app.child);
+  });
+}
+
+if (only.has('delivery')) {
+  await withDatabase(async (url, db) => {
+    const hook = await receiver();
+    const app = await startApp(url);
+    await fetch(`${app.base}/api/v1/webhook-subscriptions`, { method: 'POST', headers, body: JSON.stringify({ url: hook.url }) });
+    await db.connect();
+    const count = 10_000;
+    const started = Date.now();
+    // One transaction of 10,000 events: the worker then has a backlog to work through at full speed.
+    await db.query(
+      `INSERT INTO event_outbox (id, type, subject, time, data)
+       SELECT gen_random_uuid(), 'mentor.profile.upserted', 'mntr_bench_' || n, clock_timestamp(), json_build_object('mentor_id', 'mntr_bench_' || n)
+       FROM generate_series(1, ${count}) AS n`,
+    );
+    while (hook.received() < count) await sleep(10);
+    const elapsed = (Date.now() - started) / 1000;
+    console.log(JSON.stringify({ figure: 'webhook delivery rate', events: count, seconds: elapsed, events_per_s: Math.round(count / elapsed) }));
+    await stop(app.child);
+    await hook.close();
+  });
+}
+
+if (only.has('latency')) {
+  await withDatabase(async (url) => {
+    const hook = await receiver();
+    const app = await startApp(url);
+    await fetch(`${app.base}/api/v1/webhook-subscriptions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ url: hook.url, event_types: ['mentor.status.changed'] }),
+    });
+    await mentors(app.base);
+    const result = await flippingPosts(app.base, seconds, { connections: 10, overallRate: 200 });
+    const deadline = Date.now() + 30_000;
+    while (hook.received() < result['2xx'] && Date.now() < deadline) await sleep(10);
+    // `time` is stamped at insert, just before commit: receipt minus it is commit-to-receipt plus the rest of the transaction.
+    const latencies = hook.receipts.map((receipt) => receipt.at - Date.parse(receipt.time)).sort((a, b) => a - b);
+    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+    console.log(
+      JSON.stringify({
+        figure: 'commit-to-receipt at 200 writes/s',
+        writes: result['2xx'],
+        received: hook.received(),
+        writes_per_s: result.requests.average,
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+        max_ms: latencies.at(-1),
+      }),
+    );
+    await stop(app.child);
+    await hook.close();
+  });
+}

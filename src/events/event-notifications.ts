@@ -1,0 +1,122 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { AppConfig } from '../common/config/app-config.js';
+
+/** The channel the outbox's trigger notifies; PostgreSQL delivers it when the writing transaction commits. */
+export const EVENTS_CHANNEL = 'mentor_events';
+const RECONNECT_DELAYS_MS = [250, 1_000, 5_000, 15_000, 30_000];
+
+/**
+ * One LISTEN connection per instance: a plain pg.Client on the database URL (not the pool, whose
+ * connections come and go), so that a commit on any instance wakes the readers and workers of every
+ * instance. Each notification, and each reconnection (notifications may have been missed while the
+ * connection was down), moves a generation counter on; nothing runs while nobody writes.
+ *
+ * Behind PgBouncer in transaction mode LISTEN does not work: this connection needs a direct URL.
+ */
+@Injectable()
+export class EventNotifications implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private readonly logger = new Logger('EventNotifications');
+  private readonly listeners = new Set<() => void>();
+  private client: pg.Client | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private closing = false;
+  private generationNumber = 0;
+  private waiters = 0;
+
+  constructor(private readonly config: AppConfig) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.connect();
+  }
+
+  /** Long polls answer now rather than hold the shutdown up. */
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+    this.notify();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.reconnectTimer);
+    await this.client?.end().catch(() => undefined);
+  }
+
+  /** Moves on with every notification: a reader that saw generation g has missed nothing while it is still g. */
+  get generation(): number {
+    return this.generationNumber;
+  }
+
+  /** Readers waiting for the next notification right now (long polls). */
+  get waiting(): number {
+    return this.waiters;
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
+  /** Calls `listener` on every notification (and reconnection); returns the function that stops it. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Resolves once the generation has moved past `seen`, after `milliseconds` at the latest, or at once on shutdown or `signal`. */
+  waitForNext(seen: number, milliseconds: number, signal?: AbortSignal): Promise<void> {
+    if (this.generationNumber !== seen || this.closing || milliseconds <= 0 || signal?.aborted) return Promise.resolve();
+    this.waiters++;
+    return new Promise((resolve) => {
+      let settled = false;
+      const done = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        stop();
+        signal?.removeEventListener('abort', done);
+        this.waiters--;
+        resolve();
+      };
+      const timer = setTimeout(done, milliseconds);
+      const stop = this.subscribe(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  private notify(): void {
+    this.generationNumber++;
+    for (const listener of [...this.listeners]) listener();
+  }
+
+  private async connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.config.databaseUrl, application_name: 'mentor-status-service-listener' });
+    client.on('notification', () => this.notify());
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client));
+    this.client = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+    } catch (error) {
+      this.lost(client, error);
+      return;
+    }
+    if (this.failures > 0) this.logger.log('listening for events again');
+    this.failures = 0;
+    // Whatever committed while the connection was down was not notified here: everyone looks again.
+    this.notify();
+  }
+
+  private lost(client: pg.Client, error?: unknown): void {
+    if (this.closing || this.client !== client) return;
+    this.client = undefined;
+    client.end().catch(() => undefined);
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.failures++, RECONNECT_DELAYS_MS.length - 1)];
+    this.logger.warn(`event notifications lost (${error instanceof Error ? error.message : 'connection ended'}); reconnecting in ${delay} ms`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect();
+    }, delay).unref();
+  }
+}

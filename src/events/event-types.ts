@@ -1,0 +1,51 @@
+/** Every change event type, by name; the names are part of the API. */
+export const MENTOR_EVENT_TYPES = [
+  'mentor.status.changed',
+  'mentor.status.corrected',
+  'mentor.status.deleted',
+  'mentor.suppression.created',
+  'mentor.suppression.updated',
+  'mentor.suppression.restored',
+  'mentor.suppression.deleted',
+  'mentor.profile.upserted',
+  'mentor.eligibility.changed',
+] as const;
+export const EVENT_TYPES = [...MENTOR_EVENT_TYPES, 'webhook.subscription.disabled'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** The CloudEvents `source` of every event this service emits. */
+export const EVENT_SOURCE = '/mentor-status-service';
+
+/** An event as a write hands it to EventsService.record: what happened, to whom, and the resource as its GET shows it. */
+export interface NewEvent {
+  type: EventType;
+  /** The mentor (for `mentor.*` events) or the subscription the event is about. */
+  subject: string;
+  data: object;
+}
+
+/** A CloudEvents 1.0 event in structured JSON mode, as the feed, webhooks and JetStream carry it. */
+export interface CloudEventEnvelope {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: EventType;
+  subject: string;
+  time: string;
+  datacontenttype: 'application/json';
+  data: unknown;
+}
+
+/** Where a reader is in the outbox: after the event written by transaction `xid` as number `seq`. Decimal strings (64-bit). */
+export interface OutboxPosition {
+  xid: string;
+  seq: string;
+}
+
+export const BEGINNING: OutboxPosition = { xid: '0', seq: '0' };
+
+export function comparePositions(a: OutboxPosition, b: OutboxPosition): number {
+  const byXid = BigInt(a.xid) - BigInt(b.xid);
+  const difference = byXid !== 0n ? byXid : BigInt(a.seq) - BigInt(b.seq);
+  return difference === 0n ? 0 : difference < 0n ? -1 : 1;
+}

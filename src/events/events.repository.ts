@@ -1,0 +1,166 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { OutboxPosition } from './event-types.js';
+
+export interface EventRow {
+  xid: string;
+  seq: string;
+  id: string;
+  type: string;
+  subject: string;
+  time: Date;
+  data: unknown;
+}
+
+export interface EventFilters {
+  types?: readonly string[];
+  /** Only `mentor.*` events of this mentor. */
+  mentorId?: string;
+}
+
+/** A page read below the horizon, with what a reader needs to know where it stands. */
+export interface EventsAfter {
+  rows: EventRow[];
+  /** The last event below the horizon, matching or not: a reader who saw everything up to it may move there. */
+  tail: OutboxPosition | undefined;
+  /** Committed events exist that the horizon still holds back (an older transaction is running): worth asking again soon. */
+  withheld: boolean;
+  /** How far retention has pruned; a position before it has lost events. */
+  pruned: OutboxPosition | undefined;
+}
+
+export interface PruneResult {
+  deleted: number;
+  through: OutboxPosition | undefined;
+}
+
+const PRUNED = 'pruned';
+const EVENT_COLUMNS = 'e.xid, e.seq, e.id, e.type, e.subject, e.time, e.data';
+/** Every transaction with a smaller xid has ended: rows below it are all there is, and stay so. */
+const HORIZON = '(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint';
+
+function position(text: string | null): OutboxPosition | undefined {
+  if (text === null) return undefined;
+  const [xid, seq] = text.split(':');
+  return { xid, seq };
+}
+
+/** The SQL of the event outbox. */
+@Injectable()
+export class EventsRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(work);
+  }
+
+  /** Inserts the events in the given order, in the caller's transaction; the table's trigger notifies `mentor_events` at commit. */
+  async insert(manager: EntityManager, events: readonly { id: string; type: string; subject: string; data: string }[]): Promise<void> {
+    if (events.length === 0) return;
+    await manager.query(
+      `INSERT INTO event_outbox (id, type, subject, time, data)
+       SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data
+       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::json[]) WITH ORDINALITY AS given(id, type, subject, data, n)
+       ORDER BY given.n`,
+      [events.map((event) => event.id), events.map((event) => event.type), events.map((event) => event.subject), events.map((event) => event.data)],
+    );
+  }
+
+  /** Up to `limit` events after `after` in (xid, seq) order, below the horizon of one snapshot, with where that snapshot stands. */
+  async eventsAfter(after: OutboxPosition, filters: EventFilters, limit: number): Promise<EventsAfter> {
+    const values: unknown[] = [after.xid, after.seq];
+    const conditions = ['(e.xid, e.seq) > ($1::bigint, $2::bigint)', 'e.xid < h.horizon'];
+    if (filters.types !== undefined) conditions.push(`e.type = ANY($${values.push(filters.types)}::varchar[])`);
+    if (filters.mentorId !== undefined) conditions.push(`e.subject = $${values.push(filters.mentorId)} AND e.type LIKE 'mentor.%'`);
+    const rows: (EventRow & { tail: string | null; withheld: boolean; pruned: string | null })[] = await this.dataSource.query(
+      `WITH h AS (SELECT ${HORIZON} AS horizon),
+       summary AS (
+         SELECT
+           (SELECT e.xid || ':' || e.seq FROM event_outbox e WHERE e.xid < h.horizon ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS tail,
+           EXISTS (SELECT 1 FROM event_outbox e WHERE e.xid >= h.horizon) AS withheld,
+           (SELECT p.xid || ':' || p.seq FROM event_positions p WHERE p.name = '${PRUNED}') AS pruned
+         FROM h
+       )
+       SELECT page.*, summary.tail, summary.withheld, summary.pruned
+       FROM summary
+       LEFT JOIN LATERAL (
+         SELECT ${EVENT_COLUMNS} FROM event_outbox e, h WHERE ${conditions.join(' AND ')} ORDER BY e.xid, e.seq LIMIT $${values.push(limit)}
+       ) page ON true
+       ORDER BY page.xid, page.seq`,
+      values,
+    );
+    const [first] = rows;
+    return {
+      rows: rows.filter((row) => row.id !== null).map(({ xid, seq, id, type, subject, time, data }) => ({ xid, seq, id, type, subject, time, data })),
+      tail: position(first.tail),
+      withheld: first.withheld,
+      pruned: position(first.pruned),
+    };
+  }
+
+  /** The last event below the horizon, and whether committed events wait above it. */
+  async tail(): Promise<{ tail: OutboxPosition | undefined; withheld: boolean }> {
+    const [row]: { tail: string | null; withheld: boolean }[] = await this.dataSource.query(
+      `WITH h AS (SELECT ${HORIZON} AS horizon)
+       SELECT (SELECT e.xid || ':' || e.seq FROM event_outbox e WHERE e.xid < h.horizon ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS tail,
+              EXISTS (SELECT 1 FROM event_outbox e WHERE e.xid >= h.horizon) AS withheld
+       FROM h`,
+    );
+    return { tail: position(row.tail), withheld: row.withheld };
+  }
+
+  /** The events at these positions that are still retained. */
+  async eventsAt(positions: readonly OutboxPosition[]): Promise<EventRow[]> {
+    if (positions.length === 0) return [];
+    return this.dataSource.query(
+      `SELECT ${EVENT_COLUMNS} FROM event_outbox e JOIN unnest($1::bigint[], $2::bigint[]) AS given(xid, seq) ON (e.xid, e.seq) = (given.xid, given.seq)
+       ORDER BY e.xid, e.seq`,
+      [positions.map((at) => at.xid), positions.map((at) => at.seq)],
+    );
+  }
+
+  /**
+   * Deletes up to `limit` of the oldest events written before `cutoff`, as a prefix of the (xid, seq)
+   * order (it stops at the first younger event), and records how far pruning has reached.
+   */
+  async prune(cutoff: Date, limit: number): Promise<PruneResult> {
+    return this.dataSource.transaction(async (manager) => {
+      const [row]: { deleted: number; through: string | null }[] = await manager.query(
+        `WITH oldest AS (
+           SELECT e.xid, e.seq, bool_or(e.time >= $1) OVER (ORDER BY e.xid, e.seq ROWS UNBOUNDED PRECEDING) AS blocked
+           FROM (SELECT xid, seq, time FROM event_outbox WHERE xid < ${HORIZON} ORDER BY xid, seq LIMIT $2) e
+         ),
+         deleted AS (
+           DELETE FROM event_outbox o USING oldest WHERE (o.xid, o.seq) = (oldest.xid, oldest.seq) AND NOT oldest.blocked RETURNING o.xid, o.seq
+         ),
+         last AS (SELECT xid, seq FROM deleted ORDER BY xid DESC, seq DESC LIMIT 1),
+         moved AS (
+           INSERT INTO event_positions (name, xid, seq) SELECT '${PRUNED}', xid, seq FROM last
+           ON CONFLICT (name) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq, updated_at = now()
+             WHERE (event_positions.xid, event_positions.seq) < (EXCLUDED.xid, EXCLUDED.seq)
+         )
+         SELECT (SELECT count(*)::int FROM deleted) AS deleted, (SELECT xid || ':' || seq FROM last) AS through`,
+        [cutoff, limit],
+      );
+      return { deleted: row.deleted, through: position(row.through) };
+    });
+  }
+
+  /** A named position, such as a publisher's. */
+  async position(name: string): Promise<OutboxPosition | undefined> {
+    const [row]: OutboxPosition[] = await this.dataSource.query('SELECT xid, seq FROM event_positions WHERE name = $1', [name]);
+    return row;
+  }
+
+  async setPosition(name: string, at: OutboxPosition): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO event_positions (name, xid, seq) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq, updated_at = now()`,
+      [name, at.xid, at.seq],
+    );
+  }
+}

@@ -1,0 +1,141 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../common/config/app-config.js';
+import { DatabaseLock, withSessionLockIfFree } from '../database/database-lock.js';
+import { EventNotifications } from '../events/event-notifications.js';
+import { BEGINNING } from '../events/event-types.js';
+import { EventsService, positionOf, toCloudEvent } from '../events/events.service.js';
+
+const BATCH = 500;
+/** How often an instance that is not the publisher checks whether the publisher has gone. */
+const FOLLOWER_RETRY_MS = 10_000;
+const RECONNECT_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000];
+const WITHHELD_BACKOFF_MS = { first: 10, max: 500 };
+
+/**
+ * Publishes the outbox to JetStream when NATS_URL is set: every event, in outbox order, to
+ * `<prefix>.<type>` with `Nats-Msg-Id` = the event id, so that JetStream drops what it already has
+ * (within the stream's duplicate window). The position in `event_positions` moves on only after
+ * JetStream acknowledged the events, so a NATS outage delays publication and loses nothing. One
+ * instance publishes at a time (a session advisory lock); the others wait to take over.
+ */
+@Injectable()
+export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('JetStream');
+  private readonly stopping = new AbortController();
+  private running: Promise<void> | undefined;
+  private connection: NatsConnection | undefined;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly dataSource: DataSource,
+    private readonly events: EventsService,
+    private readonly notifications: EventNotifications,
+  ) {}
+
+  /** The name of this stream's position among the outbox positions. */
+  get positionName(): string {
+    return `jetstream:${this.config.natsStream}`;
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.natsUrl) return;
+    this.running = this.run();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping.abort();
+    await this.connection?.close().catch(() => undefined);
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping.signal.aborted) {
+      try {
+        const led = await withSessionLockIfFree(this.dataSource, DatabaseLock.EventPublisher, () => this.lead());
+        if (!led) await this.pause(FOLLOWER_RETRY_MS);
+      } catch (error) {
+        if (this.stopping.signal.aborted) return;
+        this.logger.warn(`publishing to JetStream failed (${error instanceof Error ? error.message : String(error)}); trying again`);
+        await this.pause(RECONNECT_DELAYS_MS[RECONNECT_DELAYS_MS.length - 1]);
+      }
+    }
+  }
+
+  /** Holding the publisher lock: connect, make sure the stream is there, then publish until shutdown. */
+  private async lead(): Promise<void> {
+    const connection = await this.connect();
+    if (!connection) return;
+    this.connection = connection;
+    try {
+      await this.ensureStream(connection);
+      const js = jetstream(connection);
+      let backoff = WITHHELD_BACKOFF_MS.first;
+      while (!this.stopping.signal.aborted) {
+        const seen = this.notifications.generation;
+        const position = (await this.events.position(this.positionName)) ?? BEGINNING;
+        const read = await this.events.eventsAfter(position, {}, BATCH);
+        if (read.rows.length > 0) {
+          // Published side by side over one connection, so they reach the stream in this order; acknowledged before the position moves.
+          await Promise.all(
+            read.rows.map((row) =>
+              js.publish(`${this.config.natsSubjectPrefix}.${row.type}`, JSON.stringify(toCloudEvent(row)), { msgID: row.id, timeout: 10_000 }),
+            ),
+          );
+          await this.events.setPosition(this.positionName, positionOf(read.rows[read.rows.length - 1]));
+          backoff = WITHHELD_BACKOFF_MS.first;
+          continue;
+        }
+        if (read.withheld) {
+          await this.notifications.waitForNext(seen, backoff, this.stopping.signal);
+          backoff = Math.min(backoff * 2, WITHHELD_BACKOFF_MS.max);
+        } else {
+          await this.notifications.waitForNext(seen, 60_000, this.stopping.signal);
+        }
+      }
+    } finally {
+      this.connection = undefined;
+      await connection.close().catch(() => undefined);
+    }
+  }
+
+  /** Connects, retrying with backoff while NATS is not there; undefined on shutdown. Once connected, the client reconnects by itself. */
+  private async connect(): Promise<NatsConnection | undefined> {
+    for (let failures = 0; !this.stopping.signal.aborted; failures++) {
+      try {
+        const servers = (this.config.natsUrl ?? '').split(',');
+        return await connect({ servers, name: 'mentor-status-service', maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
+      } catch (error) {
+        const delay = RECONNECT_DELAYS_MS[Math.min(failures, RECONNECT_DELAYS_MS.length - 1)];
+        if (failures === 0 || delay === RECONNECT_DELAYS_MS[RECONNECT_DELAYS_MS.length - 1]) {
+          this.logger.warn(`NATS is not reachable (${error instanceof Error ? error.message : String(error)}); events wait in the outbox`);
+        }
+        await this.pause(delay);
+      }
+    }
+    return undefined;
+  }
+
+  private async ensureStream(connection: NatsConnection): Promise<void> {
+    const manager = await jetstreamManager(connection);
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: this.config.natsStream,
+      subjects: [`${this.config.natsSubjectPrefix}.>`],
+      duplicate_window: nanos(this.config.natsDuplicateWindowSeconds * 1000),
+    };
+    try {
+      await manager.streams.info(config.name);
+      await manager.streams.update(config.name, config);
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError) || error.code !== JetStreamApiCodes.StreamNotFound) throw error;
+      await manager.streams.add(config);
+    }
+  }
+
+  private async pause(milliseconds: number): Promise<void> {
+    await sleep(milliseconds, undefined, { signal: this.stopping.signal, ref: false }).catch(() => undefined);
+  }
+}
