@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type components, createMentorStatusClient, type MentorStatusClient } from '../../client/index.js';
+import { type components, createMentorStatusClient, type MentorStatusClient, ProblemError } from '@mentor-status/client';
 import { DEMO_CHAPTER_ID, DEMO_SUPPRESSION } from '../../src/database/seed/demo-data.js';
 import { MENTOR_STATUS_ID_PATTERN } from '../../src/status/dto/mentor-status-id.params.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
@@ -19,9 +19,9 @@ function operationsOf(document: unknown): string[] {
 }
 
 /**
- * The generated client (client/) against the running app, for every operation of the document.
- * It compiles under the project's strict tsc with no casts: a loose schema becomes `unknown`
- * somewhere below and breaks the build.
+ * The client package (client/, as installed: @mentor-status/client) against the running app, for
+ * every operation of the document. It compiles under the project's strict tsc with no casts: a
+ * loose schema becomes `unknown` somewhere below and breaks the build.
  */
 describe('the typed client', () => {
   const apiKey = randomBytes(24).toString('base64url');
@@ -37,7 +37,7 @@ describe('the typed client', () => {
     const address = t.http.address();
     assert.ok(isRecord(address) && typeof address.port === 'number');
     baseUrl = `http://127.0.0.1:${address.port}`;
-    client = createMentorStatusClient(baseUrl, { headers: { authorization: `Bearer ${apiKey}` } });
+    client = createMentorStatusClient(baseUrl, { apiKey });
     client.use({
       onResponse: ({ request, schemaPath }) => {
         roundTrips.add(`${request.method} ${schemaPath}`);
@@ -90,7 +90,7 @@ describe('the typed client', () => {
     });
     assert.equal(again.response.status, 409);
     assert.equal(again.data, undefined);
-    assert.ok(again.error);
+    assert.ok(again.error instanceof ProblemError && again.error.status === 409);
     const problem: Problem = again.error;
     assert.equal(problem.type, '/problems/no-op-transition');
     assert.match(problem.detail, /already paused/);
@@ -116,6 +116,24 @@ describe('the typed client', () => {
     assert.equal(deleted.deleted, true);
     const gone = await client.GET('/api/v1/mentor-statuses/{id}', { params: { path: { id } } });
     assert.equal(gone.error?.status, 404);
+  });
+
+  it("iterates over every page of a list, page by page as today's answers number them", async () => {
+    const chapter = 'chpt_typed_pages';
+    const ids = ['mntr_page_1', 'mntr_page_2', 'mntr_page_3', 'mntr_page_4', 'mntr_page_5'];
+    for (const [index, id] of ids.entries()) {
+      const { response } = await client.PUT('/api/v1/mentors/{mentor_id}', {
+        params: { path: { mentor_id: id } },
+        body: { full_name: `Page ${index}`, chapter_id: chapter },
+      });
+      assert.equal(response.status, 201);
+    }
+    const seen: string[] = [];
+    for await (const mentor of client.items('/api/v1/mentors', { params: { query: { chapter_id: chapter, limit: 2 } } })) seen.push(mentor.mentor_id);
+    assert.deepEqual(seen, ids);
+    const pages: number[] = [];
+    for await (const page of client.pages('/api/v1/mentors', { params: { query: { chapter_id: chapter, limit: 2 } } })) pages.push(page.data.length);
+    assert.deepEqual(pages, [2, 2, 1]);
   });
 
   it("lists a chapter's active, paused and expiring mentors", async () => {
@@ -161,7 +179,7 @@ describe('the typed client', () => {
       body: { mentor_id: DEMO_SUPPRESSION.mentorId, coordinator_id: 'coord_typed', reason: 'conduct_review' },
     });
     assert.equal(conflict.response.status, 409);
-    assert.ok(conflict.error);
+    assert.ok(conflict.error instanceof ProblemError);
     const problem: Problem = conflict.error;
     assert.equal(problem.status, 409);
     assert.equal(problem.type, '/problems/active-suppression-exists');
