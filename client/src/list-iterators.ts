@@ -1,5 +1,6 @@
 import type { Client, MaybeOptionalInit } from 'openapi-fetch';
 import type { paths } from '../schema.js';
+import type { ProblemError } from './problem-error.js';
 
 /** A list answer: one page of items and where it is in the whole list. `next_cursor` comes with keyset pagination. */
 interface ListAnswer {
@@ -34,7 +35,7 @@ interface LooseInit {
   params?: { query?: Record<string, unknown> } & Record<string, unknown>;
   [option: string]: unknown;
 }
-type LooseGet = (path: string, init: LooseInit) => Promise<{ data?: ListAnswer; error?: unknown }>;
+type LooseGet = (path: string, init: LooseInit) => Promise<{ data?: ListAnswer; error?: ProblemError }>;
 
 /** The query of the page after `answer`, or undefined when `answer` was the last page. */
 function nextQuery(query: Record<string, unknown>, answer: ListAnswer): Record<string, unknown> | undefined {

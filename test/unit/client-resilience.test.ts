@@ -16,15 +16,14 @@ function problem(status: number, type: string, extra: Record<string, unknown> = 
   return json(status, { type, title: 'Problem', status, detail: `${type} happened`, instance: '/api/v1/x', ...extra });
 }
 
-/** A stand-in for the network that answers with `answers` in turn (a function throws, as fetch does on a network error) and keeps every request. */
+/** A stand-in for the network that answers with `answers` in turn (an Error is thrown, as fetch does on a network error) and keeps every request. */
 function fakeNetwork(...answers: (Response | Error)[]) {
   const requests: Request[] = [];
-  const fetch = async (request: Request): Promise<Response> => {
+  const fetch = (request: Request): Promise<Response> => {
     requests.push(request);
     const answer = answers.shift();
     assert.ok(answer, `no answer left for request ${requests.length}: ${request.method} ${request.url}`);
-    if (answer instanceof Error) throw answer;
-    return answer;
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
   };
   return { fetch, requests };
 }
