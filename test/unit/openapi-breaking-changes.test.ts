@@ -35,6 +35,7 @@ function api() {
             id: { type: 'string' },
             color: { type: 'string', enum: ['red', 'blue'] },
             size: { type: 'integer' },
+            label: { type: 'string', nullable: true },
           } as Record<string, Record<string, unknown>>,
           required: ['id', 'color', 'size'],
         },
@@ -74,15 +75,19 @@ describe('breakingChanges (the client release check)', () => {
     ['a removed path', (d) => delete d.paths['/things'], /^GET \/things: \[Removed\] operation/],
     ['a removed operation', (d) => delete (d.paths['/things'] as Record<string, unknown>).post, /^POST \/things: /],
     ['a removed parameter', (d) => (things(d).get.parameters = things(d).get.parameters.filter((p) => p.name !== 'limit')), /^GET \/things: .*limit/],
-    ['a removed response field', (d) => delete schemas(d).Thing.properties.size, /size/],
-    ['a removed response enum value', (d) => (schemas(d).Thing.properties.color.enum = ['red']), /color\.enum/],
+    ['a removed response field', (d) => delete schemas(d).Thing.properties.size, /^GET \/things: .*size/],
+    ['a removed response enum value', (d) => (schemas(d).Thing.properties.color.enum = ['red']), /^GET \/things: .*color/],
     // A typed client's exhaustive switch over the answers no longer covers them.
     ['a new response enum value', (d) => (schemas(d).Thing.properties.color.enum = ['red', 'blue', 'green']), /color/],
     ['a removed enum value of a parameter', (d) => (param(d, 'color').schema.enum = ['red']), /^GET \/things: /],
     ['a removed enum value of a body property', (d) => (schemas(d).CreateThing.properties.color.enum = ['blue']), /^POST \/things: /],
     ['a narrowed parameter bound', (d) => (param(d, 'limit').schema.maximum = 50), /^GET \/things: .*maximum/],
     ['a narrowed body property bound', (d) => (schemas(d).CreateThing.properties.name.maxLength = 10), /^POST \/things: .*maxLength/],
-    ['a changed type', (d) => (schemas(d).Thing.properties.size.type = 'string'), /size\.type.*"integer" -> "string"/],
+    ['a changed type in an answer', (d) => (schemas(d).Thing.properties.size.type = 'string'), /^GET \/things: .*type .*size/],
+    // As with a removed enum value: a comparison of the field with null no longer compiles.
+    ['an answer field that can no longer be null', (d) => delete schemas(d).Thing.properties.label.nullable, /^GET \/things: .*nullable .*label/],
+    ['an answer field that may now be null', (d) => (schemas(d).Thing.properties.size.nullable = true), /^GET \/things: .*nullable .*size/],
+    ['a narrowed type of a parameter', (d) => (param(d, 'color').schema.type = 'integer'), /^GET \/things: .*color/],
     ['a parameter made required', (d) => (param(d, 'color').required = true), /^GET \/things: .*required/],
     [
       'a new required parameter',
@@ -98,7 +103,7 @@ describe('breakingChanges (the client release check)', () => {
       },
       /^POST \/things: .*owner/,
     ],
-    ['a property removed from a closed request body', (d) => delete schemas(d).CreateThing.properties.note, /note/],
+    ['a property removed from a closed request body', (d) => delete schemas(d).CreateThing.properties.note, /^POST \/things: .*note/],
   ];
   for (const [kind, change, expected] of breaking) {
     it(`finds ${kind}`, () => {
@@ -120,6 +125,14 @@ describe('breakingChanges (the client release check)', () => {
     ],
     ['a new optional parameter', (d) => things(d).get.parameters.push({ name: 'cursor', in: 'query', required: false, schema: { type: 'string' } })],
     ['a new response field', (d) => (schemas(d).Thing.properties.next_cursor = { type: 'string', nullable: true })],
+    [
+      'a new required response field',
+      (d) => {
+        schemas(d).Thing.properties.total_exact = { type: 'boolean' };
+        schemas(d).Thing.required.push('total_exact');
+      },
+    ],
+    ['a narrowed bound in an answer', (d) => (schemas(d).Thing.properties.size.maximum = 10)],
     ['a new optional body property', (d) => (schemas(d).CreateThing.properties.owner = { type: 'string' })],
     ['a new enum value of a parameter', (d) => (param(d, 'color').schema.enum = ['red', 'blue', 'green'])],
     ['a widened parameter bound', (d) => (param(d, 'limit').schema.maximum = 500)],
