@@ -118,7 +118,7 @@ describe('the typed client', () => {
     assert.equal(gone.error?.status, 404);
   });
 
-  it("iterates over every page of a list, page by page as today's answers number them", async () => {
+  it('iterates over every page of a list, following next_cursor where the answers have it, else counting pages', async () => {
     const chapter = 'chpt_typed_pages';
     const ids = ['mntr_page_1', 'mntr_page_2', 'mntr_page_3', 'mntr_page_4', 'mntr_page_5'];
     for (const [index, id] of ids.entries()) {
@@ -128,12 +128,34 @@ describe('the typed client', () => {
       });
       assert.equal(response.status, 201);
     }
+    const init = { params: { query: { chapter_id: chapter, limit: 2 } } };
     const seen: string[] = [];
-    for await (const mentor of client.items('/api/v1/mentors', { params: { query: { chapter_id: chapter, limit: 2 } } })) seen.push(mentor.mentor_id);
+    for await (const mentor of client.items('/api/v1/mentors', init)) seen.push(mentor.mentor_id);
     assert.deepEqual(seen, ids);
-    const pages: number[] = [];
-    for await (const page of client.pages('/api/v1/mentors', { params: { query: { chapter_id: chapter, limit: 2 } } })) pages.push(page.data.length);
-    assert.deepEqual(pages, [2, 2, 1]);
+
+    const sent: Record<string, string>[] = [];
+    const watched = createMentorStatusClient(baseUrl, {
+      fetch: (request) => {
+        sent.push(Object.fromEntries(new URL(request.url).searchParams));
+        return fetch(request);
+      },
+    });
+    const pages: { length: number; nextCursor: string | null | undefined }[] = [];
+    for await (const page of watched.pages('/api/v1/mentors', init)) {
+      pages.push({ length: page.data.length, nextCursor: (page.pagination as { next_cursor?: string | null }).next_cursor });
+    }
+    assert.deepEqual(
+      pages.map((page) => page.length),
+      [2, 2, 1],
+    );
+    // The page after each answer: by its cursor when it has one (keyset pagination), else by number.
+    const expected = pages
+      .slice(0, -1)
+      .map(({ nextCursor }, index) => (nextCursor === undefined ? { page: String(index + 2) } : { cursor: String(nextCursor) }));
+    assert.deepEqual(
+      sent,
+      [{}, ...expected].map((position) => ({ chapter_id: chapter, limit: '2', ...position })),
+    );
   });
 
   it("lists a chapter's active, paused and expiring mentors", async () => {
