@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'node_modules/', '.data/', 'client/schema.d.ts', 'coverage/'] },
+  { ignores: ['dist/', 'build/', 'node_modules/', '.data/', 'client/schema.d.ts', 'client/dist/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -2010,7 +2010,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                /** @description Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it. The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -2495,7 +2495,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                /** @description Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it. The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3110,7 +3110,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                /** @description Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it. The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3376,7 +3376,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                /** @description Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it. The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3816,7 +3816,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                /** @description Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it. The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -4037,7 +4037,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                /** @description Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it. The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
                 "Idempotency-Key"?: string;
             };
             path: {

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/common/config/app-config.js';
 import { freePort } from '../../tools/free-port.js';
 import { FeedFollower } from '../support/event-feed.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
-import { eventually } from '../support/webhook-receiver.js';
+import { waitUntil } from '../support/poll.js';
 
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -84,7 +84,7 @@ describe('publication to JetStream', () => {
     let app: NestFastifyApplication = await instance(NATS_URL);
     const { rows: all } = await t.db.query('SELECT id, type FROM event_outbox ORDER BY xid, seq');
     const manager = await jetstreamManager(nc);
-    await eventually('every event in the stream', async () => (await manager.streams.info(stream).catch(() => undefined))?.state.messages === all.length);
+    await waitUntil(async () => (await manager.streams.info(stream).catch(() => undefined))?.state.messages === all.length, 'every event in the stream');
     const published = await streamMessages(nc, stream, all.length);
     assert.deepEqual(
       published.map((message) => message.id),
@@ -102,12 +102,12 @@ describe('publication to JetStream', () => {
     await t.db.query('DELETE FROM event_positions WHERE name = $1', [`jetstream:${stream}`]);
     app = await instance(NATS_URL);
     try {
-      await eventually('the position caught up again', async () => {
+      await waitUntil(async () => {
         const { rows: position } = await t.db.query('SELECT xid, seq FROM event_positions WHERE name = $1', [`jetstream:${stream}`]);
         return position.length === 1;
-      });
+      }, 'the position caught up again');
       await request(app.getHttpServer()).put('/api/v1/mentors/mntr_js_c').send({ full_name: 'C', chapter_id: 'chpt_js' }).expect(201);
-      await eventually('the new event in the stream', async () => (await manager.streams.info(stream)).state.messages === all.length + 1);
+      await waitUntil(async () => (await manager.streams.info(stream)).state.messages === all.length + 1, 'the new event in the stream');
       const again = await streamMessages(nc, stream, all.length + 1);
       assert.equal(new Set(again.map((message) => message.id)).size, again.length, 'each event once');
       assert.equal(again.length, all.length + 1);

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { type components, createMentorStatusClient, type MentorStatusClient } from '../../client/index.js';
+import { type components, createMentorStatusClient, type MentorStatusClient, ProblemError } from '@mentor-status/client';
 import { DEMO_CHAPTER_ID, DEMO_SUPPRESSION } from '../../src/database/seed/demo-data.js';
 import { MENTOR_STATUS_ID_PATTERN } from '../../src/status/dto/mentor-status-id.params.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
-import { eventually, verifyDelivery, WebhookReceiver } from '../support/webhook-receiver.js';
+import { verifyDelivery, WebhookReceiver } from '../support/webhook-receiver.js';
+import { waitUntil } from '../support/poll.js';
 
 type Problem = components['schemas']['ProblemDto'];
 
@@ -20,9 +21,9 @@ function operationsOf(document: unknown): string[] {
 }
 
 /**
- * The generated client (client/) against the running app, for every operation of the document.
- * It compiles under the project's strict tsc with no casts: a loose schema becomes `unknown`
- * somewhere below and breaks the build.
+ * The client package (client/, as installed: @mentor-status/client) against the running app, for
+ * every operation of the document. It compiles under the project's strict tsc with no casts: a
+ * loose schema becomes `unknown` somewhere below and breaks the build.
  */
 describe('the typed client', () => {
   const apiKey = randomBytes(24).toString('base64url');
@@ -41,7 +42,7 @@ describe('the typed client', () => {
     const address = t.http.address();
     assert.ok(isRecord(address) && typeof address.port === 'number');
     baseUrl = `http://127.0.0.1:${address.port}`;
-    client = createMentorStatusClient(baseUrl, { headers: { authorization: `Bearer ${apiKey}` } });
+    client = createMentorStatusClient(baseUrl, { apiKey });
     client.use({
       onResponse: ({ request, schemaPath }) => {
         roundTrips.add(`${request.method} ${schemaPath}`);
@@ -97,7 +98,7 @@ describe('the typed client', () => {
     });
     assert.equal(again.response.status, 409);
     assert.equal(again.data, undefined);
-    assert.ok(again.error);
+    assert.ok(again.error instanceof ProblemError && again.error.status === 409);
     const problem: Problem = again.error;
     assert.equal(problem.type, '/problems/no-op-transition');
     assert.match(problem.detail, /already paused/);
@@ -123,6 +124,46 @@ describe('the typed client', () => {
     assert.equal(deleted.deleted, true);
     const gone = await client.GET('/api/v1/mentor-statuses/{id}', { params: { path: { id } } });
     assert.equal(gone.error?.status, 404);
+  });
+
+  it('iterates over every page of a list, following next_cursor where the answers have it, else counting pages', async () => {
+    const chapter = 'chpt_typed_pages';
+    const ids = ['mntr_page_1', 'mntr_page_2', 'mntr_page_3', 'mntr_page_4', 'mntr_page_5'];
+    for (const [index, id] of ids.entries()) {
+      const { response } = await client.PUT('/api/v1/mentors/{mentor_id}', {
+        params: { path: { mentor_id: id } },
+        body: { full_name: `Page ${index}`, chapter_id: chapter },
+      });
+      assert.equal(response.status, 201);
+    }
+    const init = { params: { query: { chapter_id: chapter, limit: 2 } } };
+    const seen: string[] = [];
+    for await (const mentor of client.items('/api/v1/mentors', init)) seen.push(mentor.mentor_id);
+    assert.deepEqual(seen, ids);
+
+    const sent: Record<string, string>[] = [];
+    const watched = createMentorStatusClient(baseUrl, {
+      fetch: (request) => {
+        sent.push(Object.fromEntries(new URL(request.url).searchParams));
+        return fetch(request);
+      },
+    });
+    const pages: { length: number; nextCursor: string | null | undefined }[] = [];
+    for await (const page of watched.pages('/api/v1/mentors', init)) {
+      pages.push({ length: page.data.length, nextCursor: (page.pagination as { next_cursor?: string | null }).next_cursor });
+    }
+    assert.deepEqual(
+      pages.map((page) => page.length),
+      [2, 2, 1],
+    );
+    // The page after each answer: by its cursor when it has one (keyset pagination), else by number.
+    const expected = pages
+      .slice(0, -1)
+      .map(({ nextCursor }, index) => (nextCursor === undefined ? { page: String(index + 2) } : { cursor: String(nextCursor) }));
+    assert.deepEqual(
+      sent,
+      [{}, ...expected].map((position) => ({ chapter_id: chapter, limit: '2', ...position })),
+    );
   });
 
   it("lists a chapter's active, paused and expiring mentors", async () => {
@@ -178,7 +219,7 @@ describe('the typed client', () => {
       body: { mentor_id: DEMO_SUPPRESSION.mentorId, coordinator_id: 'coord_typed', reason: 'conduct_review' },
     });
     assert.equal(conflict.response.status, 409);
-    assert.ok(conflict.error);
+    assert.ok(conflict.error instanceof ProblemError);
     const problem: Problem = conflict.error;
     assert.equal(problem.status, 409);
     assert.equal(problem.type, '/problems/active-suppression-exists');
@@ -214,9 +255,11 @@ describe('the typed client', () => {
   });
 
   it('follows the change feed: every write above is there as a typed CloudEvent, told apart by type', async () => {
-    const { data: feed } = await client.GET('/api/v1/events', { params: { query: { mentor_id: mentorId, types: 'mentor.status.changed', limit: 10 } } });
+    // The feed shows a transaction's events once every older transaction on the server has ended.
+    const read = () => client.GET('/api/v1/events', { params: { query: { mentor_id: mentorId, types: 'mentor.status.changed', limit: 10 } } });
+    await waitUntil(async () => ((await read()).data?.data.length ?? 0) >= 1, 'the feed shows the writes');
+    const { data: feed } = await read();
     assert.ok(feed);
-    assert.ok(feed.data.length >= 1);
     for (const event of feed.data) {
       assert.equal(event.specversion, '1.0');
       if (event.type === 'mentor.status.changed') assert.equal(event.data.mentor_id, mentorId);
@@ -240,7 +283,7 @@ describe('the typed client', () => {
       params: { path: { mentor_id: mentorId } },
       body: { full_name: 'Tia Typed-Client', chapter_id: 'chpt_typed' },
     });
-    await eventually('the delivery', () => receiver.accepted('/typed').length === 1);
+    await waitUntil(() => receiver.accepted('/typed').length === 1, 'the delivery');
     assert.equal(verifyDelivery(receiver.accepted('/typed')[0], secret).type, 'mentor.profile.upserted');
 
     const { data: one } = await client.GET('/api/v1/webhook-subscriptions/{id}', { params: { path } });
@@ -251,15 +294,15 @@ describe('the typed client', () => {
       [id],
     );
     let deliveries: components['schemas']['WebhookDeliveryDto'][] = [];
-    await eventually('the delivery booked', async () => {
+    await waitUntil(async () => {
       deliveries = (await client.GET('/api/v1/webhook-subscriptions/{id}/deliveries', { params: { path } })).data?.data ?? [];
       return deliveries[0]?.status === 'succeeded';
-    });
+    }, 'the delivery booked');
     const retried = await client.POST('/api/v1/webhook-subscriptions/{id}/deliveries/{delivery_id}/retry', {
       params: { path: { id, delivery_id: deliveries[0].delivery_id } },
     });
     assert.equal(retried.data?.status, 'pending');
-    await eventually('the redelivery', () => receiver.accepted('/typed').length === 2);
+    await waitUntil(() => receiver.accepted('/typed').length === 2, 'the redelivery');
 
     const rotated = await client.POST('/api/v1/webhook-subscriptions/{id}/secret', { params: { path } });
     assert.ok(rotated.data && rotated.data.secret !== secret);

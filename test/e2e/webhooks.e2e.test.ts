@@ -11,7 +11,8 @@ import { FeedEvent, FeedFollower } from '../support/event-feed.js';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
-import { eventually, verifyDelivery, WebhookReceiver } from '../support/webhook-receiver.js';
+import { verifyDelivery, WebhookReceiver } from '../support/webhook-receiver.js';
+import { waitUntil } from '../support/poll.js';
 
 const apiKey = randomBytes(24).toString('base64url');
 const auth = { authorization: `Bearer ${apiKey}` };
@@ -173,7 +174,7 @@ describe('webhook delivery', () => {
     await follower.skipToEnd();
     await writeStatuses(t.http, 'mntr_hook_signed', 6);
     const feed = (await follower.next()).filter((event) => event.subject === 'mntr_hook_signed');
-    await eventually('every event delivered', () => receiver.accepted('/signed').length >= feed.length + 1);
+    await waitUntil(() => receiver.accepted('/signed').length >= feed.length + 1, 'every event delivered');
     const delivered = receiver.accepted('/signed').map((delivery) => {
       assert.equal(delivery.headers['content-type'], 'application/cloudevents+json; charset=utf-8');
       const event = verifyDelivery(delivery, secret);
@@ -199,17 +200,21 @@ describe('webhook delivery', () => {
     await writeStatuses(t.http, 'mntr_hook_flaky', 8);
     const feed = (await follower.next()).filter((event) => event.type === 'mentor.status.changed');
     assert.equal(feed.length, 8);
-    await eventually('all eight delivered', () => receiver.accepted('/flaky').length >= 8);
+    await waitUntil(() => receiver.accepted('/flaky').length >= 8, 'all eight delivered');
     assert.deepEqual(
       receiver.accepted('/flaky').map((delivery) => (JSON.parse(delivery.body) as FeedEvent).id),
       feed.map((event) => event.id),
     );
     assert.equal(receiver.received.filter((delivery) => delivery.path === '/flaky').length, 8 + failures.length);
-    const { body: deliveries } = await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth).query({ limit: 100 });
+    // The receiver has them; the worker books the outcome of its round just after.
+    let deliveries: { data: { event_id: string; status: string; attempts: number; response_status: number; response_body: string }[] } = { data: [] };
+    await waitUntil(async () => {
+      deliveries = (await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth).query({ limit: 100 })).body;
+      return deliveries.data.length === 8 && deliveries.data.every((delivery) => delivery.status === 'succeeded');
+    }, 'every delivery booked as succeeded');
     const first = deliveries.data[deliveries.data.length - 1];
     assert.deepEqual([first.event_id, first.status, first.attempts, first.response_status], [feed[0].id, 'succeeded', failures.length + 1, 200]);
     assert.equal(first.response_body, 'ok');
-    assert.ok(deliveries.data.every((delivery: { status: string }) => delivery.status === 'succeeded'));
     receiver.behaviour = () => ({ status: 204 });
   });
 
@@ -217,7 +222,7 @@ describe('webhook delivery', () => {
     receiver.behaviour = (path, count) => (path === '/gone' && count === 0 ? { status: 410, body: 'x'.repeat(5000) } : { status: 204 });
     const { subscription_id: id } = await subscribe(t.http, `${base}/gone`, { event_types: ['mentor.status.changed'] });
     await writeStatuses(t.http, 'mntr_hook_gone', 2);
-    await eventually('the second event delivered', () => receiver.accepted('/gone').length >= 1);
+    await waitUntil(() => receiver.accepted('/gone').length >= 1, 'the second event delivered');
     const { body: deliveries } = await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth);
     const [second, first] = deliveries.data;
     assert.deepEqual([first.status, first.attempts, first.response_status, first.error], ['failed', 1, 410, 'HTTP 410']);
@@ -227,10 +232,10 @@ describe('webhook delivery', () => {
     const retried = await request(t.http).post(`/api/v1/webhook-subscriptions/${id}/deliveries/${first.delivery_id}/retry`).set(auth);
     assert.equal(retried.status, 202);
     assert.equal(retried.body.status, 'pending');
-    await eventually('the retried delivery succeeds', async () => {
+    await waitUntil(async () => {
       const { body } = await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth);
       return body.data.every((delivery: { status: string }) => delivery.status === 'succeeded');
-    });
+    }, 'the retried delivery succeeds');
     assert.equal(receiver.accepted('/gone').length, 2);
     assertProblem(await request(t.http).post(`/api/v1/webhook-subscriptions/${id}/deliveries/${crypto.randomUUID()}/retry`).set(auth), 404);
   });
@@ -265,10 +270,10 @@ describe('webhook delivery from two instances', () => {
     const feed = await follower.next();
     const ids = feed.map((event) => event.id);
     for (const path of paths) {
-      await eventually(`${path} has every event`, () => {
+      await waitUntil(() => {
         const got = new Set(receiver.accepted(path).map((delivery) => delivery.headers['webhook-id']));
         return ids.every((id) => got.has(id));
-      });
+      }, `${path} has every event`);
     }
     for (const path of paths) {
       assert.equal(receiver.maxInFlight.get(path), 1, `${path}: one delivery at a time`);
@@ -319,11 +324,11 @@ describe('webhook delivery refused after DNS resolution', () => {
       [byLiteral, /refused address 127\.0\.0\.1/],
     ] as const) {
       let error = '';
-      await eventually('the attempt recorded', async () => {
+      await waitUntil(async () => {
         const { body } = await request(t.http).get(`/api/v1/webhook-subscriptions/${subscription.subscription_id}/deliveries`).set(auth);
         error = body.data[0]?.error ?? '';
         return body.data.length > 0;
-      });
+      }, 'the attempt recorded');
       assert.match(error, refusal);
     }
     assert.deepEqual(receiver.received, []);
@@ -366,7 +371,7 @@ describe('webhook retries on the clock', () => {
     await writeStatuses(t.http, 'mntr_hook_down', 8);
     const worker = t.app.get(WebhookDeliveryWorker);
 
-    await eventually('the first attempt', async () => (await deliveriesOf(id)).length === 1);
+    await waitUntil(async () => (await deliveriesOf(id)).length === 1, 'the first attempt');
     const [limited] = await deliveriesOf(id);
     assert.equal(limited.response_status, 429);
     assert.equal(Date.parse(limited.next_attempt_at) - clock.now().getTime(), 120_000, 'Retry-After: 120 (longer than the backoff) is honoured');
@@ -377,7 +382,7 @@ describe('webhook retries on the clock', () => {
     assert.equal((await deliveriesOf(id))[0].attempts, 1, 'not before Retry-After');
     clock.advance(1_000);
     worker.wake();
-    await eventually('the second attempt', async () => (await deliveriesOf(id))[0].attempts === 2);
+    await waitUntil(async () => (await deliveriesOf(id))[0].attempts === 2, 'the second attempt');
     const [backedOff] = await deliveriesOf(id);
     const delay = Date.parse(backedOff.next_attempt_at) - clock.now().getTime();
     assert.ok(delay >= 1_000 && delay <= 2_000, `the second retry waits 1-2 s (base 1 s, doubled, half jittered): ${delay}`);
@@ -389,7 +394,7 @@ describe('webhook retries on the clock', () => {
       const before = await attempts();
       clock.advance(2 * 3_600_000);
       worker.wake();
-      await eventually('another attempt', async () => (await attempts()) > before);
+      await waitUntil(async () => (await attempts()) > before, 'another attempt');
       await worker.whenIdle();
     }
     const disabled = await subscriptionOf(id);
@@ -411,10 +416,10 @@ describe('webhook retries on the clock', () => {
       .send({ url: `${base}/down`, event_types: ['mentor.status.changed'] });
     assert.equal(resumed.body.enabled, true);
     assert.equal(resumed.body.failing_since, null);
-    await eventually('the rest delivered', async () => {
+    await waitUntil(async () => {
       const settled = await deliveriesOf(id);
       return settled.length === 8 && settled.every((delivery: { status: string }) => delivery.status !== 'pending');
-    });
+    }, 'the rest delivered');
     const succeeded = (await deliveriesOf(id)).filter((delivery: { status: string }) => delivery.status === 'succeeded').length;
     assert.equal(succeeded, 8 - failed);
   });

@@ -10,10 +10,13 @@ export interface CommandResult {
   stderr: string;
 }
 
-/** Runs a command of the repository's toolchain from its root, without a shell, and collects its output. */
-export function runCommand(command: string, args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+/**
+ * Runs a command of the repository's toolchain, from its root unless told otherwise, without a
+ * shell, and collects its output. `env` adds to the test's environment; an undefined value unsets.
+ */
+export function runCommand(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd = repoRoot): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -79,12 +79,3 @@ export function verifyDelivery(delivery: ReceivedDelivery, secret: string): Reco
     'webhook-signature': String(delivery.headers['webhook-signature']),
   }) as Record<string, unknown>;
 }
-
-/** Polls `check` until it holds (or `timeoutMs` passes, then fails with `what`). */
-export async function eventually(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

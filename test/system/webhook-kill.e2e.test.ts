@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { freePort } from '../../tools/free-port.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
-import { eventually, verifyDelivery, WebhookReceiver } from '../support/webhook-receiver.js';
+import { verifyDelivery, WebhookReceiver } from '../support/webhook-receiver.js';
+import { waitUntil } from '../support/poll.js';
 
 const mainJs = join(dirname(fileURLToPath(import.meta.url)), '../../src/main.js');
 const apiKey = randomBytes(24).toString('base64url');
@@ -21,13 +22,13 @@ async function startService(env: Record<string, string>): Promise<{ child: Child
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  await eventually('the service to answer /health', async () => {
+  await waitUntil(async () => {
     if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode}`);
     return fetch(`${base}/health`).then(
       (response) => response.ok,
       () => false,
     );
-  });
+  }, 'the service to answer /health');
   return { child, base };
 }
 
@@ -101,7 +102,7 @@ describe('webhook delivery survives kill -9 of the delivering instance', () => {
       receiver.behaviour = () => ({ status: 200, delayMs: 30 });
       const victim = await startService(env);
       children.push(victim.child);
-      await eventually('the first 20 deliveries', () => receiver.accepted('/killed').length >= 20);
+      await waitUntil(() => receiver.accepted('/killed').length >= 20, 'the first 20 deliveries');
       victim.child.kill('SIGKILL');
       await exited(victim.child);
       const beforeRestart = receiver.accepted('/killed').length;
@@ -110,12 +111,12 @@ describe('webhook delivery survives kill -9 of the delivering instance', () => {
       receiver.behaviour = () => ({ status: 200 });
       const successor = await startService(env);
       children.push(successor.child);
-      await eventually(
-        'every event delivered',
+      await waitUntil(
         () => {
           const got = new Set(receiver.accepted('/killed').map((delivery) => delivery.headers['webhook-id']));
           return eventIds.every((id) => got.has(id));
         },
+        'every event delivered',
         120_000,
       );
 

@@ -84,5 +84,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 export function setupSwagger(app: INestApplication): void {
   const document = buildOpenApiDocument(app);
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs-json',
+    yamlDocumentUrl: 'docs-yaml',
+    // The API key given to "Authorize" survives a reload of /docs (it is kept in the browser's localStorage).
+    swaggerOptions: { persistAuthorization: true },
+  });
 }

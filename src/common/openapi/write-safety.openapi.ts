@@ -11,12 +11,15 @@ const IDEMPOTENCY_KEY: ParameterObject = {
   in: 'header',
   required: false,
   description: [
-    'Makes a retry safe: the first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours.',
+    'Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it.',
+    'The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours.',
     'A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing.',
     'The same key with a different body is 422; a retry while the first request is still running is 409.',
     'Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key.',
   ].join(' '),
-  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN.source, example: '5f0c7a3e-2b1d-4c8e-9a61-0d2f3b4c5d6e' },
+  // No example: Swagger UI would fill it in, and every "Try it out" would send the same key, so a
+  // second write would replay the first one's answer, or be refused (422) for a different body.
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN.source },
 };
 
 const IF_MATCH: ParameterObject = {
