@@ -793,8 +793,13 @@ export interface components {
              * @example /api/v1/mentor-statuses?limit=101
              */
             instance: string;
-            /** @description Present on validation failures: one entry per invalid field. */
+            /** @description Present on validation failures: one entry per distinct problem, the first 20 of them. */
             errors?: components["schemas"]["FieldErrorDto"][];
+            /**
+             * @description Present when a validation failure had more than 20 distinct problems: how many are not listed in `errors`.
+             * @example 7
+             */
+            errors_omitted?: number;
         } & {
             [key: string]: unknown;
         };
@@ -1035,9 +1040,9 @@ export interface operations {
     listMentorProfiles: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Only mentors of this chapter. */
                 chapter_id?: string;
@@ -1101,9 +1106,9 @@ export interface operations {
     listMentorSuppressions: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Only suppressions made by this coordinator. */
                 coordinator_id?: string;
@@ -1572,9 +1577,9 @@ export interface operations {
     listMentorStatuses: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Only records of this mentor. */
                 mentor_id?: string;
@@ -2036,9 +2041,9 @@ export interface operations {
     listActiveChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description `true` also lists active mentors who are not eligible for assignment (they have an active suppression), with `is_eligible_for_assignment: false`. */
                 include_ineligible?: boolean;
@@ -2105,9 +2110,9 @@ export interface operations {
     listPausedChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
             };
             header?: never;
@@ -2172,11 +2177,11 @@ export interface operations {
     listExpiringChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. */
+                /** @description Page number, from 1. A page past the end gives an empty `data` with the true `total`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
-                /** @description The window, in days of 24 hours from now: mentors whose certification lapses after now and no later than now + `within_days` days. */
+                /** @description The window, in days of 24 hours from now: mentors whose certification lapses after now and no later than now + `within_days` days. Written in plain decimal digits. */
                 within_days?: number;
             };
             header?: never;

@@ -9,6 +9,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js'
 import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
+import { parseJsonBodiesStrictly } from './common/http/json-body.parser.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
 import { appLogger, requestId } from './common/logging/loggers.js';
@@ -49,7 +50,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   refuseRequestsWhileClosing(fastify);
   await registerSecurity(app, config);
   installIdempotency(app);
-  // A JSON API: Fastify's own JSON parser (with the body limit) stays, anything else is 415.
+  // A JSON API: strictly decoded JSON (with the body limit), anything else is 415.
+  parseJsonBodiesStrictly(fastify);
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
