@@ -10,6 +10,7 @@ import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
 import { parseJsonBodiesStrictly } from './common/http/json-body.parser.js';
+import { refuseAmbiguousHeaders } from './common/http/request-headers.hook.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
 import { appLogger, requestId } from './common/logging/loggers.js';
@@ -37,6 +38,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     return503OnClosing: false,
     frameworkErrors: frameworkErrorAsProblem,
     clientErrorHandler: clientErrorAsProblem,
+    // A request without Host gets problem+json from refuseAmbiguousHeaders rather than Node's bare 400.
+    http: { requireHostHeader: false },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     logger: appLogger(config.logLevel),
@@ -49,6 +52,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   addETags(fastify);
   refuseRequestsWhileClosing(fastify);
   await registerSecurity(app, config);
+  refuseAmbiguousHeaders(fastify);
   installIdempotency(app);
   // A JSON API: strictly decoded JSON (with the body limit), anything else is 415.
   parseJsonBodiesStrictly(fastify);
