@@ -39,6 +39,8 @@ export interface paths {
         /**
          * Create or replace a mentor profile
          * @description Mentor profiles are the reference data that the chapter views join with. 201 when the profile is new, 200 when it replaced an existing one; safe to retry.
+         *
+         *     Needs an API key with the scope `mentors:write` (a key configured without scopes has every scope).
          */
         put: operations["upsertMentorProfile"];
         post?: never;
@@ -84,6 +86,8 @@ export interface paths {
         /**
          * Suppress a mentor from public listings
          * @description Hides the mentor from public listings, for example because their certification expired. `suppressed_at` is the server time. A mentor has at most one active suppression, enforced by the database: while one is active the answer is 409 (type `/problems/active-suppression-exists`) naming it in `detail` and in the extension member `suppression_id`; of concurrent requests for one mentor exactly one succeeds. 422 when the mentor has no profile.
+         *
+         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         post: operations["createMentorSuppression"];
         delete?: never;
@@ -115,12 +119,16 @@ export interface paths {
          *     - `coordinator_id` and `reason` correct the suppression, active or restored.
          *
          *     Concurrent updates of one mentor are applied one after the other. Answers with the full suppression.
+         *
+         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         put: operations["updateMentorSuppression"];
         post?: never;
         /**
          * Permanently remove suppression records (hard restore)
          * @description Deletes all of the mentor's suppression records, active and restored, for good: the mentor is visible again and has no suppression history. 404 when there are none.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         delete: operations["deleteMentorSuppression"];
         options?: never;
@@ -144,6 +152,8 @@ export interface paths {
         /**
          * Write a new status change record
          * @description The mentor's current status is the status of their latest non-deleted record. A change to the status the mentor already has is a no-op transition and answers 409 (`type: /problems/no-op-transition`); a mentor's first record may have either status. `reason` is required for `paused`. `changed_at` and `created_at` are set by the server and strictly increase within one mentor's history; concurrent changes for one mentor are serialised, so each sees the one before it. A `mentor_id` without a mentor profile is 422.
+         *
+         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         post: operations["createMentorStatus"];
         delete?: never;
@@ -167,12 +177,16 @@ export interface paths {
         /**
          * Update a status record (e.g. correct reason text)
          * @description Corrects `reason` only: the status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. `reason: null` is allowed on an `active` record only. A deleted record is 404.
+         *
+         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         put: operations["updateMentorStatus"];
         post?: never;
         /**
          * Delete a status record
          * @description A soft delete: the record gets `deleted_at` and disappears from every read (GET, lists, the current status and `previous_status` of other records), so the mentor's current status falls back to their previous record. Deleting it again is 404.
+         *
+         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         delete: operations["deleteMentorStatus"];
         options?: never;
@@ -264,6 +278,8 @@ export interface paths {
          *
          *     Idempotent: a repeated sweep changes nothing that the previous one settled. One sweep runs at a time across all instances; while another
          *     is running the answer is 409 (`type: /problems/certification-sweep-running`) and nothing is changed. The sweep is not stored: this answer is its only report.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["runCertificationSweep"];
         delete?: never;
@@ -979,6 +995,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The API key lacks the scope `mentors:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description `If-Match` does not match the current `ETag`: the resource changed since it was read (type `/problems/precondition-failed`). */
             412: {
                 headers: {
@@ -1225,6 +1251,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description The request conflicts with the current state. Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
             409: {
                 headers: {
@@ -1419,6 +1457,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description No such resource. */
             404: {
                 headers: {
@@ -1526,6 +1574,16 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -1688,6 +1746,18 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -1892,6 +1962,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description No such resource. */
             404: {
                 headers: {
@@ -1990,6 +2070,16 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2277,6 +2367,18 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
