@@ -848,6 +848,15 @@ export interface operations {
                     "application/json": components["schemas"]["HealthCheckDto"];
                 };
             };
+            /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description An unexpected error; nothing internal is revealed. */
             500: {
                 headers: {
@@ -890,7 +899,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorProfileDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -976,7 +985,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorProfileDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1089,7 +1098,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorProfileListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1161,7 +1170,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1228,7 +1237,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -1362,7 +1371,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1438,7 +1447,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1563,7 +1572,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDeletedDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1666,7 +1675,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorStatusListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1733,7 +1742,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -1867,7 +1876,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorStatusDetailDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1943,7 +1952,7 @@ export interface operations {
                     "application/json": components["schemas"]["UpdatedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2059,7 +2068,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2157,7 +2166,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActiveChapterMentorListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2224,7 +2233,7 @@ export interface operations {
                     "application/json": components["schemas"]["PausedChapterMentorListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2293,7 +2302,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExpiringChapterMentorListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2356,9 +2365,11 @@ export interface operations {
                     "application/json": components["schemas"]["CertificationSweepReportDto"];
                 };
             };
-            /** @description `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

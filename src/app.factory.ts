@@ -17,6 +17,7 @@ import { appLogger, requestId } from './common/logging/loggers.js';
 import { setupSwagger } from './common/openapi/openapi.js';
 import { registerSecurity } from './common/security/security.setup.js';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe.js';
+import { UndeclaredQueryGuard } from './common/validation/undeclared-query.guard.js';
 
 /** Where the routes live; shared with the OpenAPI script, so its document lists the same paths. */
 export function configureRoutes(app: INestApplication): void {
@@ -47,6 +48,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   });
   configureRoutes(app);
   app.useGlobalPipes(new StrictValidationPipe());
+  app.useGlobalGuards(new UndeclaredQueryGuard());
   app.useGlobalFilters(new ProblemDetailsFilter());
   const fastify = app.getHttpAdapter().getInstance();
   addETags(fastify);

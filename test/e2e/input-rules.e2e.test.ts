@@ -123,6 +123,16 @@ describe('input rules', () => {
       assertProblem(await putMentor('{"full_name":"In One","chapter_id":"chpt_in","toString":"x"}'), 400, ['toString']);
       assert.equal(await fingerprint(), before);
     });
+    it('any query key on an operation that takes no query is 400 naming it, and writes nothing', async () => {
+      assertProblem(await request(t.http).get('/api/v1/mentors/mntr_in_1?offset=1'), 400, ['offset']);
+      assertProblem(await request(t.http).get('/api/v1/mentor-suppressions/mntr_in_2?__proto__=x&b=1'), 400, ['__proto__', 'b']);
+      assertProblem(await request(t.http).get('/health?verbose=true'), 400, ['verbose']);
+      const before = await fingerprint();
+      assertProblem(await request(t.http).post('/api/v1/certification-sweeps?dry_run=true'), 400, ['dry_run']);
+      assertProblem(await request(t.http).delete('/api/v1/mentor-suppressions/mntr_in_2?force=1'), 400, ['force']);
+      assert.equal(await fingerprint(), before);
+      assert.equal((await request(t.http).get('/api/v1/mentors/mntr_in_1')).status, 200);
+    });
     it('a parameter given twice is 400 naming it', async () => {
       assertProblem(await request(t.http).get('/api/v1/mentors?chapter_id=a&chapter_id=b'), 400, ['chapter_id']);
     });

@@ -93,7 +93,8 @@ function addResponseHeader(operation: OperationObject, statuses: (status: number
 /**
  * Documents, for every operation of every controller, what the global write-safety layer does:
  * the bearer scheme and the scope each write needs, Idempotency-Key on POST, ETag on GET and
- * If-Match on PUT, and the answers they add (401, 403, 409, 412, 422, 429, 503). Done here, on the built document, so that each
+ * If-Match on PUT, the header and query rules of every request, and the answers they add (400,
+ * 401, 403, 409, 412, 422, 429, 503). Done here, on the built document, so that each
  * controller stays about its own resource.
  */
 export function documentWriteSafety(document: OpenAPIObject): void {
@@ -118,6 +119,13 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         addProblem(operation, '429', problem('Too many requests from this client; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }));
       }
       addProblem(operation, '503', problem('The database is not answering, or the service is shutting down; retry shortly.'));
+      addProblem(
+        operation,
+        '400',
+        problem(
+          'Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`.',
+        ),
+      );
       if (method === 'get') {
         addResponseHeader(operation, (status) => status === 200, 'ETag', ETAG);
         continue;

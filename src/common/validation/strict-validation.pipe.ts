@@ -52,9 +52,13 @@ function textProblem(field: string, value: unknown): FieldError | undefined {
  * every key must be a property the DTO declares (so that no key can reach an internal one, such as
  * a getter, `constructor` or `__proto__`), and every string must be text that PostgreSQL can store.
  */
+export function undeclaredProblem(key: string, type: keyof typeof SOURCES): FieldError {
+  return { field: key, message: `${shortened(key, 64)} is not a ${SOURCES[type]} of this operation` };
+}
+
 function rawInputProblems(value: object, names: ReadonlySet<string>, type: keyof typeof SOURCES): FieldError[] {
   return Object.entries(value).flatMap(([key, given]: [string, unknown]) => {
-    if (!names.has(key)) return [{ field: key, message: `${shortened(key, 64)} is not a ${SOURCES[type]} of this operation` }];
+    if (!names.has(key)) return [undeclaredProblem(key, type)];
     // The query parser makes an array of a repeated parameter; no parameter of this API is a list.
     if (type === 'query' && Array.isArray(given)) return [{ field: key, message: `${key} must be given once` }];
     const problem = textProblem(key, given);
