@@ -39,6 +39,8 @@ export interface paths {
         /**
          * Create or replace a mentor profile
          * @description Mentor profiles are the reference data that the chapter views join with. 201 when the profile is new, 200 when it replaced an existing one; safe to retry.
+         *
+         *     Needs an API key with the scope `mentors:write` (a key configured without scopes has every scope).
          */
         put: operations["upsertMentorProfile"];
         post?: never;
@@ -84,6 +86,8 @@ export interface paths {
         /**
          * Suppress a mentor from public listings
          * @description Hides the mentor from public listings, for example because their certification expired. `suppressed_at` is the server time. A mentor has at most one active suppression, enforced by the database: while one is active the answer is 409 (type `/problems/active-suppression-exists`) naming it in `detail` and in the extension member `suppression_id`; of concurrent requests for one mentor exactly one succeeds. 422 when the mentor has no profile.
+         *
+         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         post: operations["createMentorSuppression"];
         delete?: never;
@@ -115,12 +119,16 @@ export interface paths {
          *     - `coordinator_id` and `reason` correct the suppression, active or restored.
          *
          *     Concurrent updates of one mentor are applied one after the other. Answers with the full suppression.
+         *
+         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         put: operations["updateMentorSuppression"];
         post?: never;
         /**
          * Permanently remove suppression records (hard restore)
          * @description Deletes all of the mentor's suppression records, active and restored, for good: the mentor is visible again and has no suppression history. 404 when there are none.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         delete: operations["deleteMentorSuppression"];
         options?: never;
@@ -144,6 +152,8 @@ export interface paths {
         /**
          * Write a new status change record
          * @description The mentor's current status is the status of their latest non-deleted record. A change to the status the mentor already has is a no-op transition and answers 409 (`type: /problems/no-op-transition`); a mentor's first record may have either status. `reason` is required for `paused`. `changed_at` and `created_at` are set by the server and strictly increase within one mentor's history; concurrent changes for one mentor are serialised, so each sees the one before it. A `mentor_id` without a mentor profile is 422.
+         *
+         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         post: operations["createMentorStatus"];
         delete?: never;
@@ -167,12 +177,16 @@ export interface paths {
         /**
          * Update a status record (e.g. correct reason text)
          * @description Corrects `reason` only: the status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. `reason: null` is allowed on an `active` record only. A deleted record is 404.
+         *
+         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         put: operations["updateMentorStatus"];
         post?: never;
         /**
          * Delete a status record
          * @description A soft delete: the record gets `deleted_at` and disappears from every read (GET, lists, the current status and `previous_status` of other records), so the mentor's current status falls back to their previous record. Deleting it again is 404.
+         *
+         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         delete: operations["deleteMentorStatus"];
         options?: never;
@@ -264,6 +278,8 @@ export interface paths {
          *
          *     Idempotent: a repeated sweep changes nothing that the previous one settled. One sweep runs at a time across all instances; while another
          *     is running the answer is 409 (`type: /problems/certification-sweep-running`) and nothing is changed. The sweep is not stored: this answer is its only report.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["runCertificationSweep"];
         delete?: never;
@@ -314,6 +330,8 @@ export interface paths {
         /**
          * Subscribe a URL to change events
          * @description Every event that commits from now on (of `event_types`, or all) is POSTed to `url` as a CloudEvents 1.0 structured JSON body, signed as Standard Webhooks has it (`webhook-id` = event id, `webhook-timestamp`, `webhook-signature: v1,<HMAC-SHA256>`), at least once and in event order. Failed deliveries (connection errors, timeouts, 5xx, 408, 429 after `Retry-After`) are retried with exponential backoff and jitter for about a day; a subscription with no success for 3 days is disabled (event `webhook.subscription.disabled`). The answer carries the signing `secret`, which is never shown again (rotate it to get a new one). Loopback, private, link-local and metadata addresses are refused (400 naming `url`), here and again after DNS resolution at delivery. Needs an API key, always.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["createWebhookSubscription"];
         delete?: never;
@@ -337,12 +355,16 @@ export interface paths {
         /**
          * Replace a webhook subscription
          * @description Sets `url`, `event_types` (omitted: all), `description` and `enabled` (omitted: true). Enabling a disabled subscription resumes delivery where it stopped. The secret stays.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         put: operations["updateWebhookSubscription"];
         post?: never;
         /**
          * Delete a webhook subscription
          * @description Deliveries stop; its delivery records go too.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         delete: operations["deleteWebhookSubscription"];
         options?: never;
@@ -362,6 +384,8 @@ export interface paths {
         /**
          * Rotate the signing secret
          * @description A new secret signs every delivery from now on; the answer is the only place it is shown.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -402,6 +426,8 @@ export interface paths {
         /**
          * Deliver an event again
          * @description Queues another attempt now, with a fresh retry window: of a failed delivery, of a pending one (sooner than its backoff), or of a succeeded one.
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -1615,8 +1641,13 @@ export interface components {
              * @example /api/v1/mentor-statuses?limit=101
              */
             instance: string;
-            /** @description Present on validation failures: one entry per invalid field. */
+            /** @description Present on validation failures: one entry per distinct problem, the first 20 of them. */
             errors?: components["schemas"]["FieldErrorDto"][];
+            /**
+             * @description Present when a validation failure had more than 20 distinct problems: how many are not listed in `errors`.
+             * @example 7
+             */
+            errors_omitted?: number;
         } & {
             [key: string]: unknown;
         };
@@ -1647,6 +1678,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HealthCheckDto"];
+                };
+            };
+            /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description An unexpected error; nothing internal is revealed. */
@@ -1693,7 +1733,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorProfileDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1781,7 +1821,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorProfileDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1792,6 +1832,16 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `mentors:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -1863,9 +1913,9 @@ export interface operations {
     listMentorProfiles: {
         parameters: {
             query?: {
-                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
@@ -1888,7 +1938,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorProfileListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1933,9 +1983,9 @@ export interface operations {
     listMentorSuppressions: {
         parameters: {
             query?: {
-                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
@@ -1964,7 +2014,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2033,7 +2083,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2046,6 +2096,18 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2157,7 +2219,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2235,7 +2297,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2246,6 +2308,16 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2352,7 +2424,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDeletedDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2363,6 +2435,16 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2416,9 +2498,9 @@ export interface operations {
     listMentorStatuses: {
         parameters: {
             query?: {
-                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
@@ -2449,7 +2531,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorStatusListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2518,7 +2600,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2531,6 +2613,18 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2642,7 +2736,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorStatusDetailDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2720,7 +2814,7 @@ export interface operations {
                     "application/json": components["schemas"]["UpdatedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2731,6 +2825,16 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2828,7 +2932,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2839,6 +2943,16 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     [name: string]: unknown;
@@ -2892,9 +3006,9 @@ export interface operations {
     listActiveChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
@@ -2920,7 +3034,7 @@ export interface operations {
                     "application/json": components["schemas"]["ActiveChapterMentorListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2965,9 +3079,9 @@ export interface operations {
     listPausedChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
@@ -2991,7 +3105,7 @@ export interface operations {
                     "application/json": components["schemas"]["PausedChapterMentorListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3036,13 +3150,13 @@ export interface operations {
     listExpiringChapterMentors: {
         parameters: {
             query?: {
-                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
-                /** @description The window, in days of 24 hours from now: mentors whose certification lapses after now and no later than now + `within_days` days. */
+                /** @description The window, in days of 24 hours from now: mentors whose certification lapses after now and no later than now + `within_days` days. Written in plain decimal digits. */
                 within_days?: number;
             };
             header?: never;
@@ -3064,7 +3178,7 @@ export interface operations {
                     "application/json": components["schemas"]["ExpiringChapterMentorListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3129,9 +3243,11 @@ export interface operations {
                     "application/json": components["schemas"]["CertificationSweepReportDto"];
                 };
             };
-            /** @description `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {
@@ -3140,6 +3256,18 @@ export interface operations {
             };
             /** @description No valid API key: send `Authorization: Bearer <key>`. */
             401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
                 headers: {
                     "WWW-Authenticate"?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3210,13 +3338,13 @@ export interface operations {
             query?: {
                 /** @description The `next_cursor` of the previous answer; without it the feed starts at the oldest retained event. Opaque. */
                 after?: string;
-                /** @description Most events per answer. */
+                /** @description Most events per answer. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Only events of these types, comma-separated: `mentor.status.changed`, `mentor.status.corrected`, `mentor.status.deleted`, `mentor.suppression.created`, `mentor.suppression.updated`, `mentor.suppression.restored`, `mentor.suppression.deleted`, `mentor.profile.upserted`, `mentor.eligibility.changed`, `webhook.subscription.disabled`. */
                 types?: string;
                 /** @description Only this mentor's events (`mentor.*`). */
                 mentor_id?: string;
-                /** @description Long poll: when nothing new has committed, wait up to this many seconds for an event instead of answering at once. */
+                /** @description Long poll: when nothing new has committed, wait up to this many seconds for an event instead of answering at once. Written in plain decimal digits. */
                 wait?: number;
             };
             header?: never;
@@ -3235,7 +3363,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventFeedDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3289,9 +3417,9 @@ export interface operations {
     listWebhookSubscriptions: {
         parameters: {
             query?: {
-                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
@@ -3312,7 +3440,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3398,7 +3526,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3421,9 +3549,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
+                    "WWW-Authenticate"?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3529,7 +3658,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3625,7 +3754,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3644,9 +3773,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3742,7 +3872,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedWebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3761,9 +3891,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3837,7 +3968,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSecretDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3860,9 +3991,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
+                    "WWW-Authenticate"?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
@@ -3938,9 +4070,9 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
-                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. */
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
                 page?: number;
-                /** @description Items per page. */
+                /** @description Items per page. Written in plain decimal digits. */
                 limit?: number;
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
@@ -3964,7 +4096,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryListDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4061,7 +4193,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -4084,9 +4216,10 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden */
+            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
+                    "WWW-Authenticate"?: string;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;

@@ -12,6 +12,8 @@ import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
 import { capConnections, serverLimits } from './common/http/server-limits.js';
+import { parseJsonBodiesStrictly } from './common/http/json-body.parser.js';
+import { refuseAmbiguousHeaders } from './common/http/request-headers.hook.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { linkNextPages } from './common/pagination/next-link.hook.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
@@ -19,6 +21,7 @@ import { REQUEST_ID_KEY, requestId, rootLogger } from './common/logging/loggers.
 import { setupSwagger } from './common/openapi/openapi.js';
 import { registerSecurity } from './common/security/security.setup.js';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe.js';
+import { UndeclaredQueryGuard } from './common/validation/undeclared-query.guard.js';
 
 /** Where the routes live; shared with the OpenAPI script, so its document lists the same paths. */
 export function configureRoutes(app: INestApplication): void {
@@ -30,6 +33,7 @@ export function configureRoutes(app: INestApplication): void {
  * request ids and logs, Swagger. `main.ts` and every e2e test start from here.
  */
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
+  const limits = serverLimits(config);
   const adapter = new FastifyAdapter({
     bodyLimit: config.bodyLimitBytes,
     rewriteUrl: (request: IncomingMessage) => canonicalContractPath(request.url ?? '/'),
@@ -37,11 +41,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     // Fastify writes through the one logger; the request lines are pino-http's (see loggingParams).
     loggerInstance: rootLogger(config.logLevel, overrides.logDestination),
     logController: new LogController({ requestIdLogLabel: REQUEST_ID_KEY, disableRequestLogging: true }),
-    ...serverLimits(config),
+    ...limits,
     // Replaced by refuseRequestsWhileClosing, which answers with problem+json.
     return503OnClosing: false,
     frameworkErrors: frameworkErrorAsProblem,
     clientErrorHandler: clientErrorAsProblem,
+    // A request without Host gets problem+json from refuseAmbiguousHeaders rather than Node's bare 400.
+    http: { ...limits.http, requireHostHeader: false },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
@@ -51,6 +57,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   capConnections(app.getHttpServer(), config.maxConnections, new Logger('Connections'));
   configureRoutes(app);
   app.useGlobalPipes(new StrictValidationPipe());
+  app.useGlobalGuards(new UndeclaredQueryGuard());
   app.useGlobalFilters(new ProblemDetailsFilter());
   const fastify = app.getHttpAdapter().getInstance();
   addETags(fastify);
@@ -58,8 +65,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   refuseRequestsWhileClosing(fastify);
   limitConcurrencyPerClient(fastify, config.clientConcurrency);
   await registerSecurity(app, config);
+  refuseAmbiguousHeaders(fastify);
   installIdempotency(app);
-  // A JSON API: Fastify's own JSON parser (with the body limit) stays, anything else is 415.
+  // A JSON API: strictly decoded JSON (with the body limit), anything else is 415.
+  parseJsonBodiesStrictly(fastify);
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);

@@ -1,5 +1,6 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { CertificationSweepService } from './certification-sweep.service.js';
@@ -11,6 +12,7 @@ export class CertificationSweepController {
   constructor(private readonly sweeps: CertificationSweepService) {}
 
   @Post()
+  @RequiresScope('admin')
   @Idempotent()
   @HttpCode(200)
   @ApiOperation({

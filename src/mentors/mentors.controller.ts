@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import type { FastifyReply } from 'fastify';
 import { IfMatch } from '../common/http/if-match.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
@@ -15,6 +16,7 @@ export class MentorsController {
   constructor(private readonly mentors: MentorsService) {}
 
   @Put(':mentor_id')
+  @RequiresScope('mentors:write')
   @ApiOperation({
     operationId: 'upsertMentorProfile',
     summary: 'Create or replace a mentor profile',

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
 import { IfMatch } from '../common/http/if-match.decorator.js';
 import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
@@ -51,6 +52,7 @@ export class StatusController {
   }
 
   @Post()
+  @RequiresScope('statuses:write')
   @Idempotent()
   @ApiOperation({
     operationId: 'createMentorStatus',
@@ -69,6 +71,7 @@ export class StatusController {
   }
 
   @Put(':id')
+  @RequiresScope('statuses:write')
   @ApiOperation({
     operationId: 'updateMentorStatus',
     summary: 'Update a status record (e.g. correct reason text)',
@@ -88,6 +91,7 @@ export class StatusController {
   }
 
   @Delete(':id')
+  @RequiresScope('statuses:write')
   @ApiOperation({
     operationId: 'deleteMentorStatus',
     summary: 'Delete a status record',

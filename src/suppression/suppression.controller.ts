@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
 import { IfMatch } from '../common/http/if-match.decorator.js';
 import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
@@ -47,6 +48,7 @@ export class SuppressionController {
   }
 
   @Post()
+  @RequiresScope('suppressions:write')
   @Idempotent()
   @ApiOperation({
     operationId: 'createMentorSuppression',
@@ -66,6 +68,7 @@ export class SuppressionController {
   }
 
   @Put(':mentor_id')
+  @RequiresScope('suppressions:write')
   @ApiOperation({
     operationId: 'updateMentorSuppression',
     summary: 'Restore mentor visibility or update suppression metadata',
@@ -91,6 +94,7 @@ export class SuppressionController {
   }
 
   @Delete(':mentor_id')
+  @RequiresScope('admin')
   @ApiOperation({
     operationId: 'deleteMentorSuppression',
     summary: 'Permanently remove suppression records (hard restore)',

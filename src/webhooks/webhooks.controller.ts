@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiKeyRequiredGuard } from '../common/auth/api-key-required.guard.js';
+import { AlwaysNeedsApiKey, RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { IfMatch } from '../common/http/if-match.decorator.js';
 import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
@@ -20,7 +20,8 @@ import { WebhooksService } from './webhooks.service.js';
 
 @ApiTags('webhooks')
 @ApiBearerAuth(BEARER_SCHEME)
-@UseGuards(ApiKeyRequiredGuard)
+@AlwaysNeedsApiKey()
+@RequiresScope('admin')
 @Controller('webhook-subscriptions')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}

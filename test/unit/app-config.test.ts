@@ -111,6 +111,29 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes API_KEYS with scopes, and keeps an entry without scopes at full access', () => {
+    const config = loadConfig({ API_KEYS: 'frontend:frontend-key-0123456789:statuses:write+suppressions:write,ops:ops-key-0123456789abcdef' });
+    assert.deepEqual(
+      config.apiKeys.map((key) => [key.name, [...key.scopes].sort()]),
+      [
+        ['frontend', ['statuses:write', 'suppressions:write']],
+        ['ops', ['admin', 'mentors:write', 'statuses:write', 'suppressions:write']],
+      ],
+    );
+  });
+
+  it('refuses an unknown scope in API_KEYS at boot, naming the variable and the entry but never the key', () => {
+    assert.throws(
+      () => loadConfig({ API_KEYS: 'frontend:frontend-key-0123456789:statuses:write+status:write' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        /^Invalid configuration: API_KEYS entry 1 \(frontend\) names an unknown scope \("status:write"\); scopes are statuses:write, suppressions:write, mentors:write, admin/.test(
+          error.message,
+        ) &&
+        !error.message.includes('frontend-key-0123456789'),
+    );
+  });
+
   it('converts the values it is given', () => {
     const config = loadConfig({ PORT: '8080', DB_POOL_SIZE: '25', LOG_LEVEL: 'warn', DEMO_DATA: 'false', BODY_LIMIT_BYTES: '2048' });
     assert.deepEqual([config.port, config.dbPoolSize, config.logLevel, config.demoData, config.bodyLimitBytes], [8080, 25, 'warn', false, 2048]);

@@ -108,7 +108,7 @@ const variables = {
     parse: parseApiKeys,
     default: [],
     description:
-      '`name:key,…` (name 1–64 of `[A-Za-z0-9_.-]`, key 16–256 token characters): every POST/PUT/DELETE then needs `Authorization: Bearer <key>`; unset leaves writes open (warned at start)',
+      '`name:key[:scope+scope…],…` (name 1–64 of `[A-Za-z0-9_.-]`, key 16–256 token characters, scopes of `statuses:write`, `suppressions:write`, `mentors:write`, `admin`; none listed = all): every POST/PUT/DELETE then needs `Authorization: Bearer <key>` of a key with its scope; unset leaves writes open (warned at start)',
   },
   corsOrigins: { env: 'CORS_ORIGINS', parse: origins, default: [], description: 'comma-separated browser origins allowed to call the API; unset allows none' },
   rateLimitPerMinute: {

@@ -4,9 +4,21 @@ import { STATUS_CODES } from 'node:http';
 import { redactUrlSecrets } from '../http/url-secrets.js';
 import { isRoutineAnswer } from '../logging/loggers.js';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './postgres-error.js';
-import { ProblemException } from './problem.exception.js';
+import { ProblemException, shortened } from './problem.exception.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const MAX_INSTANCE_LENGTH = 1024;
+const MAX_DETAIL_LENGTH = 500;
+
+/**
+ * The request target as `instance`, bounded so that an answer never grows with the request: a
+ * longer one is given without its query, and a path longer still is cut.
+ */
+export function problemInstance(url: string): string {
+  if (url.length <= MAX_INSTANCE_LENGTH) return url;
+  return url.split('?')[0].slice(0, MAX_INSTANCE_LENGTH);
+}
 
 export interface ProblemBody {
   type: string;
@@ -95,6 +107,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private base(status: number, detail: string, instance: string, type = 'about:blank'): ProblemBody {
-    return { type, title: STATUS_CODES[status] ?? 'Error', status, detail, instance };
+    return { type, title: STATUS_CODES[status] ?? 'Error', status, detail: shortened(detail, MAX_DETAIL_LENGTH), instance: problemInstance(instance) };
   }
 }

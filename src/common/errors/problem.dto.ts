@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, ApiSchemaOptions, SchemaObject } from '@nestjs/swagger';
+import { MAX_LISTED_ERRORS } from './problem.exception.js';
 
 export class FieldErrorDto {
   @ApiProperty({ description: 'The request field at fault: a body property, query parameter or path parameter.', example: 'limit' })
@@ -36,6 +37,18 @@ export class ProblemDto {
   @ApiProperty({ description: 'The request path this problem is about.', example: '/api/v1/mentor-statuses?limit=101' })
   instance: string;
 
-  @ApiPropertyOptional({ type: [FieldErrorDto], description: 'Present on validation failures: one entry per invalid field.' })
+  @ApiPropertyOptional({
+    type: [FieldErrorDto],
+    maxItems: MAX_LISTED_ERRORS,
+    description: `Present on validation failures: one entry per distinct problem, the first ${MAX_LISTED_ERRORS} of them.`,
+  })
   errors?: FieldErrorDto[];
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    description: `Present when a validation failure had more than ${MAX_LISTED_ERRORS} distinct problems: how many are not listed in \`errors\`.`,
+    example: 7,
+  })
+  errors_omitted?: number;
 }

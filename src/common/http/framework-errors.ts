@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { PROBLEM_CONTENT_TYPE, ProblemBody } from '../errors/problem-details.filter.js';
+import { PROBLEM_CONTENT_TYPE, ProblemBody, problemInstance } from '../errors/problem-details.filter.js';
 import { redactUrlSecrets } from './url-secrets.js';
 
 const DETAILS: Record<string, string> = {
@@ -12,7 +12,13 @@ const DETAILS: Record<string, string> = {
 };
 
 function problem(status: number, code: string | undefined, instance: string): ProblemBody {
-  return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail: DETAILS[code ?? ''] ?? 'The request could not be read.', instance };
+  return {
+    type: 'about:blank',
+    title: STATUS_CODES[status] ?? 'Error',
+    status,
+    detail: DETAILS[code ?? ''] ?? 'The request could not be read.',
+    instance: problemInstance(instance),
+  };
 }
 
 /**

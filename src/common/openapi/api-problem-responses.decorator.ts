@@ -5,7 +5,7 @@ import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
 import { ProblemDto } from '../errors/problem.dto.js';
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: 'The request is invalid: malformed JSON, an unknown property, a wrong type or an out-of-range value. `errors` names each field.',
+  400: 'The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest).',
   404: 'No such resource.',
   409: 'The request conflicts with the current state.',
   413: 'The request body is larger than the configured limit.',

@@ -1,4 +1,5 @@
 import type { HeaderObject, OpenAPIObject, OperationObject, ParameterObject, ResponseObject } from '@nestjs/swagger';
+import { REQUIRED_SCOPE_EXTENSION } from '../auth/requires-scope.decorator.js';
 import { IDEMPOTENCY_KEY_PATTERN } from '../idempotency/idempotency.interceptor.js';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
 
@@ -57,6 +58,26 @@ function addProblem(operation: OperationObject, status: string, answer: Response
   if (answer.headers) existing.headers = { ...existing.headers, ...answer.headers };
 }
 
+/**
+ * States the API-key scope a write needs, in its description and as a 403, from the extension
+ * that RequiresScope sets. A write without one is a programming error, found here at start-up.
+ */
+function documentRequiredScope(operation: OperationObject & { [REQUIRED_SCOPE_EXTENSION]?: unknown }): void {
+  const scope = operation[REQUIRED_SCOPE_EXTENSION];
+  if (typeof scope !== 'string') {
+    throw new Error(`write operation ${operation.operationId} declares no API-key scope: add @RequiresScope(...) to its handler`);
+  }
+  const sentence = `Needs an API key with the scope \`${scope}\` (a key configured without scopes has every scope).`;
+  operation.description = operation.description ? `${operation.description}\n\n${sentence}` : sentence;
+  addProblem(
+    operation,
+    '403',
+    problem(`The API key lacks the scope \`${scope}\` (type \`/problems/insufficient-scope\`; the extension member \`required_scope\` names the scope).`, {
+      'WWW-Authenticate': { schema: { type: 'string', example: `Bearer error="insufficient_scope", scope="${scope}"` } },
+    }),
+  );
+}
+
 /** Sets a header parameter, replacing one of the same name (headers are case-insensitive). */
 function setHeaderParameter(operation: OperationObject, parameter: ParameterObject): void {
   const others = (operation.parameters ?? []).filter(
@@ -74,8 +95,9 @@ function addResponseHeader(operation: OperationObject, statuses: (status: number
 
 /**
  * Documents, for every operation of every controller, what the global write-safety layer does:
- * the bearer scheme on writes, Idempotency-Key on POST, ETag on GET and If-Match on PUT, and the
- * answers they add (401, 409, 412, 422, 429, 503). Done here, on the built document, so that each
+ * the bearer scheme and the scope each write needs, Idempotency-Key on POST, ETag on GET and
+ * If-Match on PUT, the header and query rules of every request, and the answers they add (400,
+ * 401, 403, 409, 412, 422, 429, 503). Done here, on the built document, so that each
  * controller stays about its own resource.
  */
 export function documentWriteSafety(document: OpenAPIObject): void {
@@ -87,7 +109,9 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         type: 'http',
         scheme: 'bearer',
         description:
-          'An API key of the service (`API_KEYS`), as `Authorization: Bearer <key>`. Required on every POST, PUT and DELETE when the service has API keys; reads are public.',
+          'An API key of the service (`API_KEYS`), as `Authorization: Bearer <key>`. Required on every POST, PUT and DELETE when the service has API keys; reads are public. ' +
+          'Each write needs one scope, named in its `x-required-scope` and its description: `statuses:write`, `suppressions:write`, `mentors:write` or `admin` ' +
+          '(no scope implies another; a key configured without scopes has them all). A key without the scope gets 403.',
       },
     },
   };
@@ -102,6 +126,13 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         '503',
         problem('The database is not answering, or the service is shutting down; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }),
       );
+      addProblem(
+        operation,
+        '400',
+        problem(
+          'Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`.',
+        ),
+      );
       if (method === 'get') {
         addResponseHeader(operation, (status) => status === 200, 'ETag', ETAG);
         continue;
@@ -112,6 +143,7 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         '401',
         problem('No valid API key: send `Authorization: Bearer <key>`.', { 'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } } }),
       );
+      documentRequiredScope(operation);
       if (method === 'post') {
         setHeaderParameter(operation, IDEMPOTENCY_KEY);
         addResponseHeader(operation, (status) => status < 300 || (status >= 400 && status < 500), 'Idempotent-Replayed', REPLAYED);

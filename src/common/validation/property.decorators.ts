@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Opaque external identifiers (`mentor_id`, `chapter_id`, `coordinator_id`, `changed_by`). */
@@ -9,8 +9,14 @@ export const OPAQUE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** `reason` and `restore_reason` of suppressions: snake_case codes such as `certification_expired`. */
 export const REASON_CODE_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** An explicit zone keeps an instant independent of the server's time zone; milliseconds are the stored precision. */
-const ZONED_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:\d{2})$/;
+/**
+ * An explicit zone keeps an instant independent of the server's time zone; milliseconds are the stored precision.
+ * Offsets stop at ±15:59, the widest PostgreSQL accepts (real zones stay within -12:00 and +14:00).
+ */
+const ZONED_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-](?:0\d|1[0-5]):[0-5]\d)$/;
+
+/** The one spelling of a whole number in a query string: decimal digits, no sign but `-`, no leading zero, exponent, point or space. */
+const CANONICAL_INTEGER = /^(?:0|-?[1-9]\d*)$/;
 
 type PropertyDocs = Pick<ApiPropertyOptions, 'description' | 'example'> & { required?: boolean };
 
@@ -56,7 +62,9 @@ export function ZonedDateTime({ nullable = false, ...docs }: PropertyDocs & { nu
     docs,
     { type: String, format: 'date-time', pattern: ZONED_DATE_TIME.source, ...(nullable && { nullable: true }) },
     ...(nullable ? [ValidateIf((_object: object, value: unknown) => value !== null)] : []),
-    Matches(ZONED_DATE_TIME, { message: '$property must be an ISO 8601 date-time with a time zone, such as 2026-03-01T00:00:00Z' }),
+    Matches(ZONED_DATE_TIME, {
+      message: '$property must be an ISO 8601 date-time with a time zone of at most ±15:59, such as 2026-03-01T00:00:00Z',
+    }),
     IsISO8601({ strict: true }, { message: '$property must be a valid ISO 8601 date-time' }),
   );
 }
@@ -66,7 +74,7 @@ export function QueryBoolean(docs: PropertyDocs & { default?: boolean }) {
   return documented(
     { ...docs, required: false },
     { type: Boolean, default: docs.default },
-    Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value)),
+    Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value)),
     IsBoolean({ message: '$property must be true or false' }),
   );
 }
@@ -76,13 +84,16 @@ export function BodyBoolean(docs: PropertyDocs) {
   return documented(docs, { type: Boolean }, IsBoolean({ message: '$property must be true or false' }));
 }
 
-/** A query-string integer within bounds, such as `?limit=`. */
+/**
+ * A query-string integer within bounds, such as `?limit=`, written in plain decimal digits: `1e2`,
+ * `0x10`, `+10`, `010`, `10.0` and surrounding spaces are 400 rather than read as a number.
+ */
 export function QueryInteger(docs: PropertyDocs & { minimum: number; maximum: number; default?: number }) {
   return documented(
-    { description: docs.description, example: docs.example, required: false },
+    { description: `${docs.description} Written in plain decimal digits.`, example: docs.example, required: false },
     { type: 'integer', minimum: docs.minimum, maximum: docs.maximum, default: docs.default },
-    Type(() => Number),
-    IsInt(),
+    Transform(({ value }: { value: unknown }) => (typeof value === 'string' && CANONICAL_INTEGER.test(value) ? Number(value) : value)),
+    IsInt({ message: '$property must be a whole number in plain decimal digits, such as 20' }),
     Min(docs.minimum),
     Max(docs.maximum),
   );

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
-import { FieldError, ValidationProblem } from '../errors/problem.exception.js';
+import { getMetadataStorage } from 'class-validator';
+import { FieldError, shortened, ValidationProblem } from '../errors/problem.exception.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -9,9 +10,66 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+const SOURCES = { body: 'body property', query: 'query parameter', param: 'path parameter' } as const;
+
+const declared = new WeakMap<object, ReadonlySet<string>>();
+
+/** The properties a DTO declares validators for, its parent classes' included. */
+function declaredProperties(metatype: abstract new (...args: never[]) => unknown): ReadonlySet<string> {
+  let names = declared.get(metatype);
+  if (!names) {
+    names = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(metatype, '', true, false)
+        .map((metadata) => metadata.propertyName),
+    );
+    declared.set(metatype, names);
+  }
+  return names;
+}
+
+// With the u flag a lone surrogate is a code point of its own, of category Cs; a well-formed pair is not.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** PostgreSQL cannot store U+0000 in text, and unpaired surrogates are not Unicode text at all. */
+function textProblem(field: string, value: unknown): FieldError | undefined {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) return { field, message: `${field} must not contain the character U+0000` };
+    if (LONE_SURROGATE.test(value)) return { field, message: `${field} must be well-formed Unicode (it contains an unpaired surrogate)` };
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) {
+      const problem = textProblem(field, child);
+      if (problem) return problem;
+    }
+  }
+  return undefined;
+}
+
 /**
- * Validates every body, query and path DTO: converts declared types, rejects unknown
- * properties (400 rather than silently dropping them) and insists that a body is a JSON object.
+ * What is checked on the object as it arrived, before class-transformer turns it into the DTO:
+ * every key must be a property the DTO declares (so that no key can reach an internal one, such as
+ * a getter, `constructor` or `__proto__`), and every string must be text that PostgreSQL can store.
+ */
+export function undeclaredProblem(key: string, type: keyof typeof SOURCES): FieldError {
+  return { field: key, message: `${shortened(key, 64)} is not a ${SOURCES[type]} of this operation` };
+}
+
+function rawInputProblems(value: object, names: ReadonlySet<string>, type: keyof typeof SOURCES): FieldError[] {
+  return Object.entries(value).flatMap(([key, given]: [string, unknown]) => {
+    if (!names.has(key)) return [undeclaredProblem(key, type)];
+    // The query parser makes an array of a repeated parameter; no parameter of this API is a list.
+    if (type === 'query' && Array.isArray(given)) return [{ field: key, message: `${key} must be given once` }];
+    const problem = textProblem(key, given);
+    return problem ? [problem] : [];
+  });
+}
+
+/**
+ * Validates every body, query and path DTO: rejects unknown properties and text that is not
+ * storable (400 rather than silently dropping or failing later), converts declared types, and
+ * insists that a body is a JSON object.
  */
 @Injectable()
 export class StrictValidationPipe extends ValidationPipe {
@@ -31,6 +89,10 @@ export class StrictValidationPipe extends ValidationPipe {
     const isPlainObject = typeof value === 'object' && value !== null && !Array.isArray(value);
     if (metadata.type === 'body' && !isPlainObject) {
       throw new ValidationProblem([{ field: 'body', message: 'the request body must be a JSON object' }]);
+    }
+    if (metadata.type in SOURCES && isPlainObject && metadata.metatype && this.toValidate(metadata)) {
+      const problems = rawInputProblems(value, declaredProperties(metadata.metatype), metadata.type as keyof typeof SOURCES);
+      if (problems.length > 0) throw new ValidationProblem(problems);
     }
     return super.transform(value, metadata);
   }
