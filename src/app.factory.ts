@@ -16,6 +16,8 @@ import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { linkNextPages } from './common/pagination/next-link.hook.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
 import { REQUEST_ID_KEY, requestId, rootLogger } from './common/logging/loggers.js';
+import { measureRequests } from './common/metrics/http-metrics.hook.js';
+import { MetricsService } from './common/metrics/metrics.service.js';
 import { setupSwagger } from './common/openapi/openapi.js';
 import { registerSecurity } from './common/security/security.setup.js';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe.js';
@@ -53,6 +55,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.useGlobalPipes(new StrictValidationPipe());
   app.useGlobalFilters(new ProblemDetailsFilter());
   const fastify = app.getHttpAdapter().getInstance();
+  // First, so that the time a request waits behind the other hooks (the per-client queue) counts.
+  measureRequests(fastify, app.get(MetricsService));
   addETags(fastify);
   linkNextPages(fastify);
   refuseRequestsWhileClosing(fastify);

@@ -10,6 +10,7 @@ import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
 import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
 import { loggingParams, rootLogger } from './common/logging/loggers.js';
+import { MetricsModule } from './common/metrics/metrics.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggingParams(rootLogger(config.logLevel, overrides.logDestination))),
         ClockModule.forRoot(overrides.clock),
+        MetricsModule,
         DatabaseModule,
         SecurityModule,
         AuthModule,

@@ -5,6 +5,13 @@ import { ProblemException } from '../errors/problem.exception.js';
 const QUEUE_PER_CLIENT = 256;
 const UNLIMITED_PATHS = new Set(['/health']);
 
+const refused = new WeakSet<FastifyRequest>();
+
+/** Whether this request got its 429 from the per-client concurrency limit (rather than the rate limit). */
+export function wasRefusedForConcurrency(request: FastifyRequest): boolean {
+  return refused.has(request);
+}
+
 interface ClientSlots {
   running: number;
   waiting: (() => void)[];
@@ -35,6 +42,7 @@ export function limitConcurrencyPerClient(fastify: FastifyInstance, limit: numbe
       slots.running += 1;
     } else {
       if (slots.waiting.length >= QUEUE_PER_CLIENT) {
+        refused.add(request);
         void reply.header('retry-after', '1');
         throw new ProblemException(429, `Too many requests at once from this client: at most ${limit} run at a time and ${QUEUE_PER_CLIENT} wait.`, {
           type: '/problems/too-many-concurrent-requests',
