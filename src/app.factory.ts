@@ -24,7 +24,7 @@ import { StrictValidationPipe } from './common/validation/strict-validation.pipe
 
 /** Where the routes live; shared with the OpenAPI script, so its document lists the same paths. */
 export function configureRoutes(app: INestApplication): void {
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/live', 'health/ready'] });
 }
 
 /**

@@ -3,7 +3,7 @@ import { ProblemException } from '../errors/problem.exception.js';
 
 /** Requests one client may have waiting for a slot; beyond it, 429 at once. */
 const QUEUE_PER_CLIENT = 256;
-const UNLIMITED_PATHS = new Set(['/health']);
+const UNLIMITED_PATHS = new Set(['/health', '/health/live', '/health/ready']);
 
 const refused = new WeakSet<FastifyRequest>();
 
@@ -22,7 +22,7 @@ interface ClientSlots {
  * wait their turn in a queue of its own. So one client, however many connections it opens, holds
  * at most `limit` of the pool's connections, and everyone else's requests still find one: without
  * this, 24 connections asking for the costliest list page put every other client's cheap reads
- * behind them (`npm run bench -- --limits`). Health checks are never queued.
+ * behind them (`npm run bench -- --limits`). Health checks and probes are never queued.
  */
 export function limitConcurrencyPerClient(fastify: FastifyInstance, limit: number): void {
   if (limit === 0) return;
