@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DestinationStream, Logger, pino, stdTimeFunctions } from 'pino';
 import { LogLevel } from '../config/app-config.js';
 import { REDACTED, redactUrlSecrets } from '../http/url-secrets.js';
+import { traceLogFields } from '../telemetry/trace-context.js';
 
 /** The key that carries the request id on every line written while a request is handled. */
 export const REQUEST_ID_KEY = 'request_id';
@@ -40,6 +41,8 @@ export function rootLogger(level: LogLevel, destination?: DestinationStream): Lo
       // Credentials never reach a line, whichever object carries them.
       redact: { paths: ['req.headers.authorization', '*.headers.authorization', 'headers.authorization', 'authorization'], censor: REDACTED },
       serializers,
+      // With tracing on, each line written inside a span names it (trace_id, span_id).
+      mixin: traceLogFields,
     },
     destination,
   );
