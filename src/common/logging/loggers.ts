@@ -83,6 +83,9 @@ export function loggingParams(logger: Logger): Params {
       // The exception filter logs the cause with its stack; this line only says how the request ended.
       customErrorObject: (_request, _response, _error, { err: _cause, ...line }: Record<string, unknown>) => line,
     },
+    // Every route once, inside the prefix and outside it: nestjs-pino's default routes add the paths excluded from the
+    // prefix (the health probes) a second time, and each probe was logged twice.
+    forRoutes: ['{*splat}'],
   };
 }
 
