@@ -39,7 +39,7 @@ class SweepMetrics {
   constructor(metrics: MetricsService) {
     this.runs = metrics.counter({
       name: 'certification_sweep_runs_total',
-      help: 'Certification sweeps (scheduled, requested or from the CLI), by outcome: `completed`, `skipped` (another was running) or `failed`.',
+      help: 'Certification sweeps this instance ran (scheduled or requested), by outcome: `completed`, `skipped` (another was running) or `failed`.',
       labelNames: ['outcome'],
     });
     this.duration = metrics.histogram({ name: 'certification_sweep_duration_seconds', help: 'Time a completed sweep took.', buckets: SWEEP_DURATION_BUCKETS });
