@@ -49,6 +49,8 @@ export class ServerProcess {
         CLIENT_CONCURRENCY: '0',
         CERT_SWEEP_INTERVAL_SECONDS: '0',
         API_KEYS: `${BENCH_API_KEY.name}:${BENCH_API_KEY.key}`,
+        // Measured with its metrics on, as in production; on a port of its own, so servers never clash.
+        METRICS_PORT: String(await freePort()),
         ...spec.env,
       },
       stdio: ['ignore', 'inherit', 'inherit'],

@@ -12,10 +12,50 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Liveness and readiness
+         * The service and its database
          * @description 200 when the database answers within 2 seconds, 503 (problem+json, with the checks) when it does not.
          */
         get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness: the process answers
+         * @description For a liveness probe: 200 whenever the process can answer at all; the database is not asked, so an outage of it never gets the instance restarted. 503 only once the service has begun shutting down and its server has stopped taking requests.
+         */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: this instance can serve requests
+         * @description For a readiness probe or a load balancer: 200 when every check passes, 503 (problem+json, with the checks in `checks`) when one fails: `shutdown` (down from the moment the service begins shutting down, while it still finishes the requests in flight), `database` (answers `SELECT 1` within 2 seconds, over a connection of its own) and `migrations` (every migration of this version is applied; the database may have newer ones). Further checks may be listed, e.g. the replicas'.
+         */
+        get: operations["getReadiness"];
         put?: never;
         post?: never;
         delete?: never;
@@ -442,11 +482,11 @@ export interface components {
     schemas: {
         HealthCheckDto: {
             /**
-             * @description `ok`: every check passed.
+             * @description `ok`: every check passed; `degraded` (readiness only): a check reports an impairment that does not stop this instance serving.
              * @example ok
              * @enum {string}
              */
-            status: "ok";
+            status: "ok" | "degraded";
             /**
              * @description The checks that passed, by name.
              * @example {
@@ -458,7 +498,7 @@ export interface components {
             info: {
                 [key: string]: {
                     /** @enum {string} */
-                    status: "up" | "down";
+                    status: "up" | "down" | "degraded";
                 };
             };
             /**
@@ -468,7 +508,7 @@ export interface components {
             error: {
                 [key: string]: {
                     /** @enum {string} */
-                    status: "up" | "down";
+                    status: "up" | "down" | "degraded";
                 };
             };
             /**
@@ -482,7 +522,7 @@ export interface components {
             details: {
                 [key: string]: {
                     /** @enum {string} */
-                    status: "up" | "down";
+                    status: "up" | "down" | "degraded";
                 };
             };
         };
@@ -1699,6 +1739,108 @@ export interface operations {
                 };
             };
             /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is alive. */
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthCheckDto"];
+                };
+            };
+            /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The service is shutting down. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to serve. */
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthCheckDto"];
+                };
+            };
+            /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not ready: shutting down, the database not answering, a migration missing, or another listed check failing. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */

@@ -18,6 +18,8 @@ import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { linkNextPages } from './common/pagination/next-link.hook.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
 import { REQUEST_ID_KEY, requestId, rootLogger } from './common/logging/loggers.js';
+import { measureRequests } from './common/metrics/http-metrics.hook.js';
+import { MetricsService } from './common/metrics/metrics.service.js';
 import { setupSwagger } from './common/openapi/openapi.js';
 import { registerSecurity } from './common/security/security.setup.js';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe.js';
@@ -25,7 +27,7 @@ import { UndeclaredQueryGuard } from './common/validation/undeclared-query.guard
 
 /** Where the routes live; shared with the OpenAPI script, so its document lists the same paths. */
 export function configureRoutes(app: INestApplication): void {
-  app.setGlobalPrefix('api/v1', { exclude: ['health'] });
+  app.setGlobalPrefix('api/v1', { exclude: ['health', 'health/live', 'health/ready'] });
 }
 
 /**
@@ -60,6 +62,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.useGlobalGuards(new UndeclaredQueryGuard());
   app.useGlobalFilters(new ProblemDetailsFilter());
   const fastify = app.getHttpAdapter().getInstance();
+  // First, so that the time a request waits behind the other hooks (the per-client queue) counts.
+  measureRequests(fastify, app.get(MetricsService));
   addETags(fastify);
   linkNextPages(fastify);
   refuseRequestsWhileClosing(fastify);

@@ -10,6 +10,7 @@ import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
 import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
 import { loggingParams, rootLogger } from './common/logging/loggers.js';
+import { MetricsModule } from './common/metrics/metrics.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggingParams(rootLogger(config.logLevel, overrides.logDestination))),
         ClockModule.forRoot(overrides.clock),
+        MetricsModule,
         DatabaseModule,
         SecurityModule,
         AuthModule,

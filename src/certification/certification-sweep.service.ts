@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { DatabaseLock, withSessionLockIfFree } from '../database/database-lock.js';
 import { ExpiryPosition, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
 import { StatusService } from '../status/status.service.js';
@@ -23,6 +25,35 @@ export const RESTORE_REASON = 'certification_renewed';
 export const SWEEP_BATCH_SIZE = 500;
 
 type Action = 'paused' | 'suppressed' | 'restored' | 'reactivated';
+const ACTIONS: readonly Action[] = ['paused', 'suppressed', 'restored', 'reactivated'];
+
+/** A sweep with nothing to do takes a fraction of a second; 50,000 changes take seconds. */
+const SWEEP_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+class SweepMetrics {
+  readonly runs: Counter<'outcome'>;
+  readonly duration: Histogram;
+  readonly changes: Counter<'action'>;
+  readonly lastCompleted: Gauge;
+
+  constructor(metrics: MetricsService) {
+    this.runs = metrics.counter({
+      name: 'certification_sweep_runs_total',
+      help: 'Certification sweeps this instance ran (scheduled or requested), by outcome: `completed`, `skipped` (another was running) or `failed`.',
+      labelNames: ['outcome'],
+    });
+    this.duration = metrics.histogram({ name: 'certification_sweep_duration_seconds', help: 'Time a completed sweep took.', buckets: SWEEP_DURATION_BUCKETS });
+    this.changes = metrics.counter({
+      name: 'certification_sweep_changes_total',
+      help: 'Mentors the sweeps changed, by action: `paused`, `suppressed`, `restored`, `reactivated`.',
+      labelNames: ['action'],
+    });
+    this.lastCompleted = metrics.gauge({
+      name: 'certification_sweep_last_completed_timestamp_seconds',
+      help: 'When the last sweep of this instance completed (Unix time); alert when it falls far behind CERT_SWEEP_INTERVAL_SECONDS.',
+    });
+  }
+}
 
 function actionDto(mentorIds: string[]): CertificationSweepActionDto {
   return { count: mentorIds.length, mentor_ids: [...mentorIds].sort() };
@@ -36,6 +67,7 @@ function actionDto(mentorIds: string[]): CertificationSweepActionDto {
 @Injectable()
 export class CertificationSweepService {
   private readonly logger = new Logger('CertificationSweep');
+  private readonly metrics: SweepMetrics;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -43,7 +75,10 @@ export class CertificationSweepService {
     private readonly statuses: StatusService,
     private readonly suppressions: SuppressionService,
     private readonly directory: MentorDirectoryService,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.metrics = new SweepMetrics(metrics);
+  }
 
   /**
    * One sweep across all mentors, as of the clock's now. Only one runs at a time across every
@@ -52,8 +87,19 @@ export class CertificationSweepService {
    * `signal` stops it between batches (shutdown); what is done stays done, the next sweep continues.
    */
   async sweep(signal?: AbortSignal): Promise<CertificationSweepReportDto> {
-    const swept = await withSessionLockIfFree(this.dataSource, DatabaseLock.CertificationSweep, () => this.sweepHoldingLock(signal));
-    if (!swept) throw new CertificationSweepRunningProblem();
+    const started = performance.now();
+    const swept = await withSessionLockIfFree(this.dataSource, DatabaseLock.CertificationSweep, () => this.sweepHoldingLock(signal)).catch((error: unknown) => {
+      this.metrics.runs.inc({ outcome: 'failed' });
+      throw error;
+    });
+    if (!swept) {
+      this.metrics.runs.inc({ outcome: 'skipped' });
+      throw new CertificationSweepRunningProblem();
+    }
+    this.metrics.runs.inc({ outcome: 'completed' });
+    this.metrics.duration.observe((performance.now() - started) / 1000);
+    for (const action of ACTIONS) this.metrics.changes.inc({ action }, swept.result[action].count);
+    this.metrics.lastCompleted.setToCurrentTime();
     return swept.result;
   }
 
@@ -94,7 +140,7 @@ export class CertificationSweepService {
       return `restored ${restored.length}, reactivated ${reactivated.length}`;
     });
 
-    const totals = (Object.keys(done) as Action[]).map((action) => `${action} ${done[action].length}`).join(', ');
+    const totals = ACTIONS.map((action) => `${action} ${done[action].length}`).join(', ');
     const stopped = signal?.aborted ? ' (stopped early: shutting down)' : '';
     this.logger.log(`sweep as of ${startedAt.toISOString()} done in ${Math.round(performance.now() - started)} ms${stopped}: ${totals}`);
     return {

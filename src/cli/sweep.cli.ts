@@ -13,7 +13,8 @@ import { CertificationSweepService } from '../certification/certification-sweep.
  * server), migrating first, then exit. Progress and totals go to the log. When another sweep
  * is running it does nothing and says so; both end with exit code 0.
  */
-const config = loadConfig({ ...process.env, CERT_SWEEP_INTERVAL_SECONDS: '0', DEMO_DATA: 'false' });
+// No metrics listener: the running service may hold its port, and a one-off run has nothing to be scraped for.
+const config = loadConfig({ ...process.env, CERT_SWEEP_INTERVAL_SECONDS: '0', DEMO_DATA: 'false', METRICS_PORT: '0' });
 const logger = nestLogger(rootLogger(config.logLevel));
 Logger.overrideLogger(logger);
 const app = await NestFactory.createApplicationContext(

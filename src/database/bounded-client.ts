@@ -1,9 +1,14 @@
 import pg from 'pg';
 import { QueryTimeoutError } from '../common/errors/postgres-error.js';
 
+/** Told of every query once it is answered or has failed: how long it took, in seconds, and whether it failed. */
+export type QueryObserver = (seconds: number, failed: boolean) => void;
+
 export interface BoundedClientConfig extends pg.ClientConfig {
   /** Longest wait for a query's answer; 0 or unset: no bound. */
   queryTimeoutMillis?: number;
+  /** Measures each query (see DatabaseMetrics); unset: nothing is measured. */
+  observeQuery?: QueryObserver;
 }
 
 /**
@@ -21,15 +26,18 @@ type Query = (...args: unknown[]) => unknown;
  * database that stops answering without refusing anything (a stuck host, a network partition)
  * leaves the server's statement_timeout no chance to fire; past `queryTimeoutMillis` the query
  * fails with {@link QueryTimeoutError} and the client is ended, which closes its socket at once
- * (a query is running) and makes pg-pool discard it instead of lending it out again.
+ * (a query is running) and makes pg-pool discard it instead of lending it out again. Given an
+ * observer (`observeQuery`), it also times every query, here where all of them pass.
  */
 export class BoundedClient extends pg.Client {
   /** Public so that a session that may rightly wait long (migrations) can lift it: see {@link liftQueryTimeout}. */
   queryTimeoutMs: number;
+  private readonly observeQuery: QueryObserver | undefined;
 
   constructor(config: BoundedClientConfig = {}) {
     super(config);
     this.queryTimeoutMs = config.queryTimeoutMillis ?? 0;
+    this.observeQuery = config.observeQuery;
   }
 
   // pg's query() has a dozen overloads (text, config, values, callback, submittables); every form passes through.
@@ -41,37 +49,61 @@ export class BoundedClient extends pg.Client {
   private bounded(args: unknown[]): unknown {
     const query = (pg.Client.prototype.query as Query).bind(this);
     const first = args[0] as { submit?: unknown; callback?: unknown } | undefined;
-    // Submittables (cursors, streams) report through their own events; the app runs none.
-    if (this.queryTimeoutMs <= 0 || typeof first?.submit === 'function') return query(...args);
     const timeoutMs = this.queryTimeoutMs;
+    const observe = this.observeQuery;
+    // Submittables (cursors, streams) report through their own events; the app runs none.
+    if ((timeoutMs <= 0 && !observe) || typeof first?.submit === 'function') return query(...args);
     const callbackAt = args.findIndex((arg) => typeof arg === 'function');
     if (callbackAt === -1 && typeof first?.callback === 'function') {
       return this.bounded([{ ...first, callback: undefined }, ...args.slice(1), first.callback]);
     }
+    const startedAt = observe ? performance.now() : 0;
+    const observed = (failed: boolean) => observe?.((performance.now() - startedAt) / 1000, failed);
     if (callbackAt !== -1) {
       const callback = args[callbackAt] as Callback;
       let settled = false;
-      const timer = setTimeout(() => {
-        settled = true;
-        this.abandon();
-        callback(new QueryTimeoutError(timeoutMs));
-      }, timeoutMs);
+      const timer =
+        timeoutMs > 0
+          ? setTimeout(() => {
+              settled = true;
+              observed(true);
+              this.abandon();
+              callback(new QueryTimeoutError(timeoutMs));
+            }, timeoutMs)
+          : undefined;
       const bounded: Callback = (error, result) => {
         clearTimeout(timer);
         if (settled) return;
         settled = true;
+        observed(error !== null && error !== undefined);
         callback(error, result);
       };
       return query(...args.slice(0, callbackAt), bounded, ...args.slice(callbackAt + 1));
     }
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => {
-        reject(new QueryTimeoutError(timeoutMs));
-        this.abandon();
-      }, timeoutMs);
-    });
-    return Promise.race([query(...args), timedOut]).finally(() => clearTimeout(timer));
+    const answers = [query(...args) as Promise<unknown>];
+    if (timeoutMs > 0) {
+      answers.push(
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => {
+            reject(new QueryTimeoutError(timeoutMs));
+            this.abandon();
+          }, timeoutMs);
+        }),
+      );
+    }
+    return Promise.race(answers)
+      .then(
+        (result) => {
+          observed(false);
+          return result;
+        },
+        (error: unknown) => {
+          observed(true);
+          throw error;
+        },
+      )
+      .finally(() => clearTimeout(timer));
   }
 
   /**

@@ -1,10 +1,17 @@
 import { Injectable, Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
+import type { BoundedClientConfig } from './bounded-client.js';
+import { DatabaseMetrics, DatabaseMetricsModule } from './database.metrics.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { runMigrations } from './migrate.js';
 import { hasAnyMentor, seedDemoData } from './seed/demo-data.js';
+
+/** The app's TypeORM pool, as the metrics name it. */
+const PRIMARY_POOL = 'primary';
 
 @Injectable()
 class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
@@ -13,9 +20,11 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: AppConfig,
+    private readonly metrics: DatabaseMetrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.metrics.watchPool(PRIMARY_POOL, (this.dataSource.driver as PostgresDriver).master as pg.Pool);
     const applied = await runMigrations(this.dataSource);
     if (applied.length > 0) this.logger.log(`applied migrations: ${applied.map((migration) => migration.name).join(', ')}`);
   }
@@ -28,8 +37,16 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
   }
 }
 
+function measuredDataSourceOptions(config: AppConfig, metrics: DatabaseMetrics): TypeOrmModuleOptions {
+  const options = dataSourceOptions(config);
+  return { ...options, extra: { ...options.extra, observeQuery: metrics.queryObserver(PRIMARY_POOL) } satisfies BoundedClientConfig, autoLoadEntities: true };
+}
+
 @Module({
-  imports: [TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), autoLoadEntities: true }) })],
+  imports: [
+    TypeOrmModule.forRootAsync({ imports: [DatabaseMetricsModule], inject: [AppConfig, DatabaseMetrics], useFactory: measuredDataSourceOptions }),
+    DatabaseMetricsModule,
+  ],
   providers: [DatabaseLifecycle],
 })
 export class DatabaseModule {}

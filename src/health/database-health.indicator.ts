@@ -1,8 +1,15 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from '../database/bounded-client.js';
+
+class PendingMigrationsError extends Error {
+  constructor(pending: string[]) {
+    super(`not applied: ${pending.join(', ')}`);
+  }
+}
 
 /** The longest a health check waits for the database, whatever it waits on. */
 export const HEALTH_TIMEOUT_MS = 2000;
@@ -12,14 +19,17 @@ export const HEALTH_TIMEOUT_MS = 2000;
  * pool: a check never queues behind requests for a pool slot (a busy pool is not a dead database),
  * and connecting, the query and the whole check are each bounded by {@link HEALTH_TIMEOUT_MS}, so
  * a frozen database gives a 503 within that time and a thawed one a 200 on the next check.
+ * The connection stays open until the app's server has closed, so checks during the drain still
+ * say what they find.
  */
 @Injectable()
-export class DatabaseHealthIndicator implements OnModuleDestroy {
+export class DatabaseHealthIndicator implements OnApplicationShutdown {
   private readonly pool: pg.Pool;
 
   constructor(
     config: AppConfig,
     private readonly health: HealthIndicatorService,
+    private readonly dataSource: DataSource,
   ) {
     const options: pg.PoolConfig & BoundedClientConfig = {
       connectionString: config.databaseUrl,
@@ -46,7 +56,27 @@ export class DatabaseHealthIndicator implements OnModuleDestroy {
       .withTimeout(HEALTH_TIMEOUT_MS);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /**
+   * Whether every migration this build knows (TypeORM's own list, so names match its table) is
+   * applied. Migrations the database has and this build does not (a newer version rolled out next
+   * to it) are no reason to refuse traffic: the schema only moves forward compatibly.
+   */
+  migrations<const Key extends string>(key: Key) {
+    const table = this.dataSource.options.migrationsTableName ?? 'migrations';
+    const known = this.dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name);
+    return this.health
+      .check(key)
+      .attempt(async () => {
+        const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM "${table}"`);
+        const applied = new Set(rows.map((row) => row.name));
+        const pending = known.filter((name) => !applied.has(name));
+        if (pending.length > 0) throw new PendingMigrationsError(pending);
+        return { applied: known.length };
+      })
+      .withTimeout(HEALTH_TIMEOUT_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }
 }

@@ -229,7 +229,7 @@ describe('bounded database waits', () => {
     try {
       await other.query('SELECT pg_advisory_lock(802114007)');
       const starting = createApp(
-        loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal', DB_STATEMENT_TIMEOUT_MS: '100', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+        loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal', METRICS_PORT: '0', DB_STATEMENT_TIMEOUT_MS: '100', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
       );
       await waitUntil(
         async () => (await other.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).rows[0].n >= 1,

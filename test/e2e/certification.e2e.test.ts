@@ -250,9 +250,12 @@ describe('certification sweeps at once', () => {
   };
   before(async () => {
     t = await startTestApp({}, { clock });
-    second = await createApp(loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }), {
-      clock,
-    });
+    second = await createApp(
+      loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', METRICS_PORT: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+      {
+        clock,
+      },
+    );
     // Several batches' worth, written straight into the tables: the API would take a request per row.
     await t.db.query(
       `INSERT INTO mentors (mentor_id, full_name, chapter_id, certification_expires_at)

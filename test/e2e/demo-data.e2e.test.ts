@@ -26,7 +26,7 @@ describe('demo data', () => {
   after(() => database.drop());
 
   it('is loaded at start into an empty database when DEMO_DATA is on, and seeding again changes nothing', async () => {
-    const app = await createApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal', DEMO_DATA: 'true' }));
+    const app = await createApp(loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal', METRICS_PORT: '0', DEMO_DATA: 'true' }));
     try {
       assert.equal(await count(database.url, 'mentors'), DEMO_MENTORS.length);
       const before = await count(database.url, 'mentors');
@@ -41,7 +41,7 @@ describe('demo data', () => {
   it('is never loaded over existing data, nor without DEMO_DATA', async () => {
     const other = await createTestDatabase();
     try {
-      const off = await createApp(loadConfig({ DATABASE_URL: other.url, LOG_LEVEL: 'fatal' }));
+      const off = await createApp(loadConfig({ DATABASE_URL: other.url, LOG_LEVEL: 'fatal', METRICS_PORT: '0' }));
       await off.close();
       assert.equal(await count(other.url, 'mentors'), 0, 'DATABASE_URL alone never seeds');
 
@@ -49,7 +49,7 @@ describe('demo data', () => {
       await client.connect();
       await client.query("INSERT INTO mentors (mentor_id, full_name, chapter_id) VALUES ('mine', 'Mine', 'c')");
       await client.end();
-      const on = await createApp(loadConfig({ DATABASE_URL: other.url, LOG_LEVEL: 'fatal', DEMO_DATA: 'true' }));
+      const on = await createApp(loadConfig({ DATABASE_URL: other.url, LOG_LEVEL: 'fatal', METRICS_PORT: '0', DEMO_DATA: 'true' }));
       await on.close();
       assert.equal(await count(other.url, 'mentors'), 1, 'a database with data of its own is left alone');
     } finally {

@@ -91,6 +91,19 @@ describe('the log', () => {
     assert.ok(!written.join('').includes(API_KEY), 'the API key never reaches the log');
   });
 
+  it('logs each request once, the health probes outside the /api/v1 prefix too', async () => {
+    const ids = ['/health', '/health/live', '/health/ready', '/api/v1/mentor-statuses'].map((path) => ({ path, id: `once${path.replaceAll('/', '.')}` }));
+    for (const { path, id } of ids) assert.equal((await fetch(`${base}${path}`, { headers: { 'x-request-id': id } })).status, 200);
+    await waitUntil('the requests are logged', () => ids.every(({ id }) => linesOf(id).length > 0));
+    for (const { path, id } of ids) {
+      assert.deepEqual(
+        linesOf(id).map((line) => line.msg),
+        ['request completed'],
+        path,
+      );
+    }
+  });
+
   it('logs a client fault (4xx) at info and without a stack', async () => {
     const response = await fetch(`${base}/api/v1/mentor-statuses/not-an-id`, { headers: { 'x-request-id': 'log-400' } });
     assert.equal(response.status, 400);

@@ -16,7 +16,14 @@ describe('two instances, one database', () => {
   before(async () => {
     t = await startTestApp();
     second = await createApp(
-      loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_MINUTE: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+      loadConfig({
+        DATABASE_URL: t.database.url,
+        LOG_LEVEL: 'fatal',
+        METRICS_PORT: '0',
+        RATE_LIMIT_PER_MINUTE: '0',
+        CLIENT_CONCURRENCY: '0',
+        CERT_SWEEP_INTERVAL_SECONDS: '0',
+      }),
     );
     instances = [t.http, second.getHttpServer()];
   });

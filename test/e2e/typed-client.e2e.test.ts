@@ -62,6 +62,15 @@ describe('the typed client', () => {
     assert.equal(data.details.database?.status, 'up');
   });
 
+  it('reads the liveness and readiness probes', async () => {
+    const live = await client.GET('/health/live');
+    assert.equal(live.response.status, 200);
+    assert.equal(live.data?.status, 'ok');
+    const ready = await client.GET('/health/ready');
+    assert.equal(ready.response.status, 200);
+    assert.equal(ready.data?.details.migrations?.status, 'up');
+  });
+
   it('creates, replaces, reads and lists a mentor profile', async () => {
     const path = { mentor_id: mentorId };
     const created = await client.PUT('/api/v1/mentors/{mentor_id}', { params: { path }, body: { full_name: 'Tia Typed', chapter_id: 'chpt_typed' } });

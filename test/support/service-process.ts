@@ -13,10 +13,13 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** The compiled `src/main.js`, as `npm start` runs it, with only the given DATABASE_URL (none: the embedded default). */
+/**
+ * The compiled `src/main.js`, as `npm start` runs it, with only the given DATABASE_URL (none: the embedded default).
+ * No metrics listener unless `env` sets METRICS_PORT: suites run side by side and would all want the default port.
+ */
 export function startService(env: Record<string, string>): ServiceProcess {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [mainJs], { env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [mainJs], { env: { ...inherited, METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

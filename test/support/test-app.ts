@@ -18,7 +18,7 @@ export interface TestApp {
 
 /**
  * The production app (same `createApp`) on a new database whose schema the real migrations build.
- * No scheduled certification sweep, no rate limit and no per-client concurrency limit unless `env` asks for them; `overrides.clock` sets the time it decides by.
+ * No scheduled certification sweep, no rate limit, no per-client concurrency limit and no metrics listener unless `env` asks for them; `overrides.clock` sets the time it decides by.
  */
 export async function startTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -29,6 +29,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     CERT_SWEEP_INTERVAL_SECONDS: '0',
     RATE_LIMIT_PER_MINUTE: '0',
     CLIENT_CONCURRENCY: '0',
+    METRICS_PORT: '0',
     ...env,
   });
   const app = await createApp(config, overrides);

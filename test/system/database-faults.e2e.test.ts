@@ -30,7 +30,14 @@ describe('when the database goes away and comes back', () => {
     port = await freePort();
     server = await start();
     app = await createApp(
-      loadConfig({ DATABASE_URL: server.url, LOG_LEVEL: 'fatal', DEMO_DATA: 'false', RATE_LIMIT_PER_MINUTE: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+      loadConfig({
+        DATABASE_URL: server.url,
+        LOG_LEVEL: 'fatal',
+        METRICS_PORT: '0',
+        DEMO_DATA: 'false',
+        RATE_LIMIT_PER_MINUTE: '0',
+        CERT_SWEEP_INTERVAL_SECONDS: '0',
+      }),
     );
   });
   after(async () => {

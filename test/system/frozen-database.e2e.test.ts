@@ -72,6 +72,7 @@ describe('when the database freezes (stops answering without refusing connection
       DEMO_DATA: 'false',
       RATE_LIMIT_PER_MINUTE: '0',
       CERT_SWEEP_INTERVAL_SECONDS: '0',
+      METRICS_PORT: '0',
     });
     app = await createApp(config);
     await app.listen(0, '127.0.0.1');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../../src/common/config/app-config.js';
+import { readFile } from 'node:fs/promises';
+import { ConfigError, loadConfig, SERVICE_NAME } from '../../src/common/config/app-config.js';
 
 describe('loadConfig', () => {
   it('fills every default when nothing is set, and picks the embedded database with demo data', () => {
@@ -26,6 +27,30 @@ describe('loadConfig', () => {
     assert.equal(config.keepAliveTimeoutMs, 65_000);
     assert.equal(config.dbQueryTimeoutMs, 11_000);
     assert.equal(config.clientConcurrency, 5);
+    assert.equal(config.metricsPort, 9464);
+    assert.equal(config.metricsHost, '127.0.0.1');
+    assert.equal(config.otelExporterOtlpEndpoint, undefined);
+    assert.equal(config.otelServiceName, 'mentor-status-service');
+  });
+
+  it('names the service in traces after the package unless OTEL_SERVICE_NAME is set', async () => {
+    const packageJson = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as { name: string };
+    assert.equal(SERVICE_NAME, packageJson.name);
+    assert.equal(loadConfig({ OTEL_SERVICE_NAME: 'mss-eu-1' }).otelServiceName, 'mss-eu-1');
+  });
+
+  it('takes the metrics listener and the trace collector', () => {
+    const config = loadConfig({ METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
+    assert.deepEqual([config.metricsPort, config.metricsHost, config.otelExporterOtlpEndpoint], [9100, '0.0.0.0', 'http://collector:4318']);
+    assert.equal(loadConfig({ METRICS_PORT: '0' }).metricsPort, 0);
+  });
+
+  it('never serves the metrics on the API port', () => {
+    assert.throws(
+      () => loadConfig({ PORT: '8080', METRICS_PORT: '8080' }),
+      (error: unknown) => error instanceof ConfigError && /METRICS_PORT must differ from PORT/.test(error.message),
+    );
+    assert.equal(loadConfig({ PORT: '0', METRICS_PORT: '0' }).metricsPort, 0);
   });
 
   it('lets one client run half the pool at once unless told otherwise; 0 turns the limit off', () => {
@@ -191,6 +216,11 @@ describe('loadConfig', () => {
     ['NATS_STREAM', 'has space'],
     ['NATS_SUBJECT_PREFIX', 'a..b'],
     ['NATS_DUPLICATE_WINDOW_SECONDS', '5'],
+    ['METRICS_PORT', '-1'],
+    ['METRICS_PORT', '65536'],
+    ['METRICS_PORT', '3000'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(

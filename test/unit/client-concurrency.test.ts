@@ -3,13 +3,14 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { FastifyInstance } from 'fastify';
-import { limitConcurrencyPerClient } from '../../src/common/http/client-concurrency.js';
+import { limitConcurrencyPerClient, wasRefusedForConcurrency } from '../../src/common/http/client-concurrency.js';
 import { waitUntil } from '../support/poll.js';
 
 /** A real Fastify server whose one route waits until the test lets it finish, counting arrivals and entries. */
 describe('limitConcurrencyPerClient', () => {
   let fastify: FastifyInstance;
   let port: number;
+  const refusals: boolean[] = [];
   let arrived = 0;
   let running = 0;
   let entered = 0;
@@ -25,6 +26,9 @@ describe('limitConcurrencyPerClient', () => {
       arrived += 1;
     });
     limitConcurrencyPerClient(fastify, 2);
+    fastify.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode === 429) refusals.push(wasRefusedForConcurrency(request));
+    });
     fastify.get('/work', async () => {
       running += 1;
       entered += 1;
@@ -69,5 +73,16 @@ describe('limitConcurrencyPerClient', () => {
     await waitUntil(() => running === 2, 'both places are free again');
     finish();
     assert.deepEqual(await Promise.all(second), [200, 200]);
+  });
+
+  it("refuses with 429 once 256 requests of the client wait, and marks the refusal as this limit's (for the metrics)", async () => {
+    closeGate();
+    const before = arrived;
+    const admitted = Array.from({ length: 2 + 256 }, () => get());
+    await waitUntil(() => arrived - before === 258, 'two requests run and 256 wait');
+    assert.equal(await get(), 429);
+    assert.deepEqual(refusals, [true]);
+    finish();
+    assert.ok((await Promise.all(admitted)).every((status) => status === 200));
   });
 });

@@ -3,6 +3,9 @@ import { parseApiKeys } from '../auth/api-keys.js';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The package's name: what the service calls itself in traces unless OTEL_SERVICE_NAME says otherwise. */
+export const SERVICE_NAME = 'mentor-status-service';
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -275,6 +278,33 @@ const variables = {
     parse: integer(60, 7 * 86_400),
     default: 7200,
     description: "the stream's duplicate window: an event published again within it (after a publisher restart) is dropped by its Nats-Msg-Id",
+  },
+  metricsPort: {
+    env: 'METRICS_PORT',
+    parse: integer(0, 65535),
+    default: 9464,
+    check: (value: number, values: { port?: number }) => {
+      if (value > 0 && value === values.port) throw new Error('must differ from PORT: the metrics are never served on the API port');
+    },
+    description: 'port of the Prometheus metrics listener (`GET /metrics`), separate from the API; `0` turns it off',
+  },
+  metricsHost: {
+    env: 'METRICS_HOST',
+    parse: text,
+    default: '127.0.0.1',
+    description: 'interface of the metrics listener; loopback unless set (`0.0.0.0` for a scraper on another host or pod)',
+  },
+  otelExporterOtlpEndpoint: {
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    parse: matching(/^https?:\/\/\S+$/, 'an http:// or https:// URL'),
+    default: undefined,
+    description: 'OTLP/HTTP collector that traces are sent to (`/v1/traces` is appended); unset: no tracing, and no OpenTelemetry SDK is loaded',
+  },
+  otelServiceName: {
+    env: 'OTEL_SERVICE_NAME',
+    parse: text,
+    default: SERVICE_NAME,
+    description: '`service.name` of the traces',
   },
 } satisfies { [Key in string]: Variable<unknown, never> };
 

@@ -3,7 +3,14 @@ import { ProblemException } from '../errors/problem.exception.js';
 
 /** Requests one client may have waiting for a slot; beyond it, 429 at once. */
 const QUEUE_PER_CLIENT = 256;
-const UNLIMITED_PATHS = new Set(['/health']);
+const UNLIMITED_PATHS = new Set(['/health', '/health/live', '/health/ready']);
+
+const refused = new WeakSet<FastifyRequest>();
+
+/** Whether this request got its 429 from the per-client concurrency limit (rather than the rate limit). */
+export function wasRefusedForConcurrency(request: FastifyRequest): boolean {
+  return refused.has(request);
+}
 
 interface ClientSlots {
   running: number;
@@ -15,7 +22,7 @@ interface ClientSlots {
  * wait their turn in a queue of its own. So one client, however many connections it opens, holds
  * at most `limit` of the pool's connections, and everyone else's requests still find one: without
  * this, 24 connections asking for the costliest list page put every other client's cheap reads
- * behind them (`npm run bench -- --limits`). Health checks are never queued.
+ * behind them (`npm run bench -- --limits`). Health checks and probes are never queued.
  */
 export function limitConcurrencyPerClient(fastify: FastifyInstance, limit: number): void {
   if (limit === 0) return;
@@ -35,6 +42,7 @@ export function limitConcurrencyPerClient(fastify: FastifyInstance, limit: numbe
       slots.running += 1;
     } else {
       if (slots.waiting.length >= QUEUE_PER_CLIENT) {
+        refused.add(request);
         void reply.header('retry-after', '1');
         throw new ProblemException(429, `Too many requests at once from this client: at most ${limit} run at a time and ${QUEUE_PER_CLIENT} wait.`, {
           type: '/problems/too-many-concurrent-requests',

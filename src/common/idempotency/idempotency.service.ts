@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import type { Counter } from 'prom-client';
 import { Repository } from 'typeorm';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { IdempotencyKey } from './idempotency-key.entity.js';
 
 /** How long a completed answer is kept and replayed. */
@@ -43,8 +45,18 @@ interface ExistingRow {
 export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Idempotency');
   private cleanup: NodeJS.Timeout | undefined;
+  private readonly outcomes: Counter<'outcome'>;
 
-  constructor(@InjectRepository(IdempotencyKey) private readonly keys: Repository<IdempotencyKey>) {}
+  constructor(
+    @InjectRepository(IdempotencyKey) private readonly keys: Repository<IdempotencyKey>,
+    metrics: MetricsService,
+  ) {
+    this.outcomes = metrics.counter({
+      name: 'idempotency_key_outcomes_total',
+      help: 'POSTs with an Idempotency-Key, by what the key decided: `reserved` (the request runs), `replay` (the stored answer is sent again), `in-progress` (409), `mismatch` (422).',
+      labelNames: ['outcome'],
+    });
+  }
 
   onModuleInit(): void {
     this.cleanup = setInterval(() => {
@@ -61,6 +73,12 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
    * the same request becomes ours; anything else is reported as it stands.
    */
   async reserve(request: IdempotentRequest): Promise<Reservation> {
+    const reservation = await this.reserveOrReport(request);
+    this.outcomes.inc({ outcome: reservation.outcome });
+    return reservation;
+  }
+
+  private async reserveOrReport(request: IdempotentRequest): Promise<Reservation> {
     // A row can vanish between the two statements (its request failed, or it expired): look again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const reservationId = randomUUID();

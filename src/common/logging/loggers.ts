@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DestinationStream, Logger, pino, stdTimeFunctions } from 'pino';
 import { LogLevel } from '../config/app-config.js';
 import { REDACTED, redactUrlSecrets } from '../http/url-secrets.js';
+import { traceLogFields } from '../telemetry/trace-context.js';
 
 /** The key that carries the request id on every line written while a request is handled. */
 export const REQUEST_ID_KEY = 'request_id';
@@ -40,6 +41,8 @@ export function rootLogger(level: LogLevel, destination?: DestinationStream): Lo
       // Credentials never reach a line, whichever object carries them.
       redact: { paths: ['req.headers.authorization', '*.headers.authorization', 'headers.authorization', 'authorization'], censor: REDACTED },
       serializers,
+      // With tracing on, each line written inside a span names it (trace_id, span_id).
+      mixin: traceLogFields,
     },
     destination,
   );
@@ -80,6 +83,9 @@ export function loggingParams(logger: Logger): Params {
       // The exception filter logs the cause with its stack; this line only says how the request ended.
       customErrorObject: (_request, _response, _error, { err: _cause, ...line }: Record<string, unknown>) => line,
     },
+    // Every route once, inside the prefix and outside it: nestjs-pino's default routes add the paths excluded from the
+    // prefix (the health probes) a second time, and each probe was logged twice.
+    forRoutes: ['{*splat}'],
   };
 }
 

@@ -118,14 +118,20 @@ export function documentWriteSafety(document: OpenAPIObject): void {
   for (const pathItem of Object.values(document.paths)) {
     for (const [method, operation] of Object.entries(pathItem) as [string, OperationObject | undefined][]) {
       if (!operation?.responses || !['get', ...WRITE_METHODS].includes(method)) continue;
-      if (operation.operationId !== 'getHealth') {
+      // Probes are never rate limited, and a probe that words its own 503 keeps it.
+      const probe = operation.tags?.includes('health') === true;
+      if (!probe) {
         addProblem(operation, '429', problem('Too many requests from this client; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }));
       }
-      addProblem(
-        operation,
-        '503',
-        problem('The database is not answering, or the service is shutting down; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }),
-      );
+      if (probe && operation.responses['503']) {
+        addResponseHeader(operation, (status) => status === 503, 'Retry-After', RETRY_AFTER);
+      } else {
+        addProblem(
+          operation,
+          '503',
+          problem('The database is not answering, or the service is shutting down; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }),
+        );
+      }
       addProblem(
         operation,
         '400',

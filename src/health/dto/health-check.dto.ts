@@ -1,25 +1,31 @@
 import { ApiProperty, SchemaObject } from '@nestjs/swagger';
 
+type CheckStatus = 'up' | 'down' | 'degraded';
+
 const CHECKS_BY_NAME: { type: 'object'; additionalProperties: SchemaObject } = {
   type: 'object',
   additionalProperties: {
     type: 'object',
     required: ['status'],
-    properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    properties: { status: { type: 'string', enum: ['up', 'down', 'degraded'] } },
   },
 };
 
-/** Terminus's health check result, as GET /health gives it when every check passes. */
+/** Terminus's health check result, as the health routes give it when every check passes. */
 export class HealthCheckDto {
-  @ApiProperty({ enum: ['ok'], description: '`ok`: every check passed.', example: 'ok' })
-  status: 'ok';
+  @ApiProperty({
+    enum: ['ok', 'degraded'],
+    description: '`ok`: every check passed; `degraded` (readiness only): a check reports an impairment that does not stop this instance serving.',
+    example: 'ok',
+  })
+  status: 'ok' | 'degraded';
 
   @ApiProperty({ ...CHECKS_BY_NAME, description: 'The checks that passed, by name.', example: { database: { status: 'up' } } })
-  info: Record<string, { status: 'up' | 'down' }>;
+  info: Record<string, { status: CheckStatus }>;
 
   @ApiProperty({ ...CHECKS_BY_NAME, description: 'The checks that failed, by name: empty on a 200.', example: {} })
-  error: Record<string, { status: 'up' | 'down' }>;
+  error: Record<string, { status: CheckStatus }>;
 
   @ApiProperty({ ...CHECKS_BY_NAME, description: 'Every check, by name.', example: { database: { status: 'up' } } })
-  details: Record<string, { status: 'up' | 'down' }>;
+  details: Record<string, { status: CheckStatus }>;
 }

@@ -1,0 +1,61 @@
+/** One metric family of Prometheus's text exposition format: its TYPE, HELP and samples. */
+export interface MetricFamily {
+  name: string;
+  type: string;
+  help: string;
+  samples: { name: string; labels: Record<string, string>; value: number }[];
+}
+
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*,?\s*/y;
+const SAMPLE_SUFFIXES = ['_bucket', '_count', '_sum', '_total', '_created'];
+
+function unescape(value: string): string {
+  return value.replace(/\\(.)/g, (_all, char: string) => (char === 'n' ? '\n' : char));
+}
+
+function parseLabels(text: string, line: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  LABEL.lastIndex = 0;
+  let match: RegExpExecArray | null;
+  while (LABEL.lastIndex < text.length && (match = LABEL.exec(text)) !== null) labels[match[1]] = unescape(match[2]);
+  if (LABEL.lastIndex !== text.length) throw new Error(`malformed labels in: ${line}`);
+  return labels;
+}
+
+/**
+ * Parses the text format (version 0.0.4) strictly enough for tests: every line must be a HELP,
+ * a TYPE or a sample of a family declared above it, or the parse fails naming the line.
+ */
+export function parsePrometheusText(text: string): Map<string, MetricFamily> {
+  const families = new Map<string, MetricFamily>();
+  const family = (name: string) => {
+    let found = families.get(name);
+    if (!found) families.set(name, (found = { name, type: 'untyped', help: '', samples: [] }));
+    return found;
+  };
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const comment = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
+    if (comment) {
+      if (comment[1] === 'HELP') family(comment[2]).help = comment[3];
+      else family(comment[2]).type = comment[3];
+      continue;
+    }
+    if (line.startsWith('#')) continue;
+    const sample = SAMPLE.exec(line);
+    if (!sample) throw new Error(`not a sample line: ${line}`);
+    const [, name, labels, value] = sample;
+    const owner = families.has(name)
+      ? name
+      : SAMPLE_SUFFIXES.filter((suffix) => name.endsWith(suffix))
+          .map((suffix) => name.slice(0, -suffix.length))
+          .find((base) => families.has(base));
+    if (!owner) throw new Error(`a sample of no declared family: ${line}`);
+    // Prometheus reads numbers as Go's ParseFloat does: NaN and Inf in any case (prom-client writes `Nan`).
+    const parsed = /^nan$/i.test(value) ? NaN : /^\+?inf$/i.test(value) ? Infinity : /^-inf$/i.test(value) ? -Infinity : Number(value);
+    if (Number.isNaN(parsed) && !/^nan$/i.test(value)) throw new Error(`not a number: ${line}`);
+    family(owner).samples.push({ name, labels: labels ? parseLabels(labels, line) : {}, value: parsed });
+  }
+  return families;
+}
