@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
 import { DatabaseLock, withSessionLockIfFree } from '../database/database-lock.js';
+import { DirectDatabase } from '../database/direct-database.js';
 import { ExpiryPosition, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
 import { StatusService } from '../status/status.service.js';
 import { SuppressionService } from '../suppression/suppression.service.js';
@@ -38,7 +38,7 @@ export class CertificationSweepService {
   private readonly logger = new Logger('CertificationSweep');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly direct: DirectDatabase,
     private readonly clock: Clock,
     private readonly statuses: StatusService,
     private readonly suppressions: SuppressionService,
@@ -47,12 +47,12 @@ export class CertificationSweepService {
 
   /**
    * One sweep across all mentors, as of the clock's now. Only one runs at a time across every
-   * instance (a session advisory lock); while another holds it this one is refused (409) rather
-   * than queued. Safe to repeat: a mentor already in the intended state is not touched again.
+   * instance (a session advisory lock, on the direct connection: a transaction pooler would hand
+   * the session to others); while another holds it this one is refused (409) rather than queued. Safe to repeat: a mentor already in the intended state is not touched again.
    * `signal` stops it between batches (shutdown); what is done stays done, the next sweep continues.
    */
   async sweep(signal?: AbortSignal): Promise<CertificationSweepReportDto> {
-    const swept = await withSessionLockIfFree(this.dataSource, DatabaseLock.CertificationSweep, () => this.sweepHoldingLock(signal));
+    const swept = await withSessionLockIfFree(await this.direct.dataSource(), DatabaseLock.CertificationSweep, () => this.sweepHoldingLock(signal));
     if (!swept) throw new CertificationSweepRunningProblem();
     return swept.result;
   }

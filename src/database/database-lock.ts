@@ -29,7 +29,8 @@ export async function lockMentorHistories(manager: EntityManager, mentorIds: rea
 
 /**
  * Runs `work` while this session holds `lock`, if no other session holds it; undefined when one
- * does. The lock lives on a connection of its own for as long as `work` runs.
+ * does. The lock lives on a connection of its own for as long as `work` runs, so `dataSource`
+ * must reach the database directly (DirectDatabase), never through a transaction pooler.
  */
 export async function withSessionLockIfFree<T>(dataSource: DataSource, lock: DatabaseLock, work: () => Promise<T>): Promise<{ result: T } | undefined> {
   const holder = dataSource.createQueryRunner();

@@ -1,9 +1,12 @@
-import { Injectable, Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Global, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { dataSourceOptions } from './data-source-options.js';
+import { DirectDatabase } from './direct-database.js';
 import { runMigrations } from './migrate.js';
+import { assertPooledStatementTimeout, explainPoolerRefusal, PoolerRefusedSessionSettings } from './pooled-sessions.js';
+import { ReplicaRouter } from './replica-router.js';
 import { hasAnyMentor, seedDemoData } from './seed/demo-data.js';
 
 @Injectable()
@@ -12,11 +15,13 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly direct: DirectDatabase,
     private readonly config: AppConfig,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const applied = await runMigrations(this.dataSource);
+    if (this.config.databasePooler !== 'none') await assertPooledStatementTimeout(this.dataSource, this.config.dbStatementTimeoutMs);
+    const applied = await runMigrations(await this.direct.dataSource());
     if (applied.length > 0) this.logger.log(`applied migrations: ${applied.map((migration) => migration.name).join(', ')}`);
   }
 
@@ -28,8 +33,27 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
   }
 }
 
+/** The data source, the direct connection beside it and the read replicas; global, so that every repository can reach them. */
+@Global()
 @Module({
-  imports: [TypeOrmModule.forRootAsync({ inject: [AppConfig], useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config), autoLoadEntities: true }) })],
-  providers: [DatabaseLifecycle],
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        ...dataSourceOptions(config),
+        autoLoadEntities: true,
+        toRetry: (error) => !(error instanceof PoolerRefusedSessionSettings),
+      }),
+      dataSourceFactory: async (options) => {
+        try {
+          return await new DataSource(options!).initialize();
+        } catch (error) {
+          throw explainPoolerRefusal(error);
+        }
+      },
+    }),
+  ],
+  providers: [DatabaseLifecycle, DirectDatabase, ReplicaRouter],
+  exports: [DirectDatabase, ReplicaRouter],
 })
 export class DatabaseModule {}

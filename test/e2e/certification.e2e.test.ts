@@ -250,7 +250,7 @@ describe('certification sweeps at once', () => {
   };
   before(async () => {
     t = await startTestApp({}, { clock });
-    second = await createApp(loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }), {
+    second = await createApp(loadConfig({ ...t.databaseEnv, LOG_LEVEL: 'fatal', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }), {
       clock,
     });
     // Several batches' worth, written straight into the tables: the API would take a request per row.

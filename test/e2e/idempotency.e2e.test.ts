@@ -196,7 +196,7 @@ describe('Idempotency-Key on POST', () => {
     let second: NestFastifyApplication;
     before(async () => {
       second = await createApp(
-        loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_MINUTE: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+        loadConfig({ ...t.databaseEnv, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_MINUTE: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
       );
     });
     after(() => second.close());

@@ -16,7 +16,7 @@ describe('two instances, one database', () => {
   before(async () => {
     t = await startTestApp();
     second = await createApp(
-      loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_MINUTE: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+      loadConfig({ ...t.databaseEnv, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_MINUTE: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
     );
     instances = [t.http, second.getHttpServer()];
   });

@@ -1,0 +1,35 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '../common/config/app-config.js';
+import { directDataSourceOptions } from './data-source-options.js';
+
+/**
+ * The database reached over DATABASE_DIRECT_URL, for sessions that must be one server session from
+ * start to end: the migrations under their advisory lock, the certification sweep's lock. Without
+ * a pooler it is the app's own data source; behind one it is a small data source of its own
+ * (two connections), opened when first needed.
+ */
+@Injectable()
+export class DirectDatabase implements OnApplicationShutdown {
+  private direct: Promise<DataSource> | undefined;
+
+  constructor(
+    private readonly main: DataSource,
+    private readonly config: AppConfig,
+  ) {}
+
+  dataSource(): Promise<DataSource> {
+    if (this.config.databaseDirectUrl === this.config.databaseUrl) return Promise.resolve(this.main);
+    this.direct ??= new DataSource(directDataSourceOptions(this.config)).initialize().catch((error: unknown) => {
+      // The next caller tries again.
+      this.direct = undefined;
+      throw error;
+    });
+    return this.direct;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const direct = await this.direct?.catch(() => undefined);
+    await direct?.destroy();
+  }
+}
