@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { recordClientAddresses, trustedProxies } from './common/http/client-address.js';
 import { limitConcurrencyPerClient } from './common/http/client-concurrency.js';
 import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
@@ -38,6 +39,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     loggerInstance: rootLogger(config.logLevel, overrides.logDestination),
     logController: new LogController({ requestIdLogLabel: REQUEST_ID_KEY, disableRequestLogging: true }),
     ...serverLimits(config),
+    // X-Forwarded-For counts only from the proxies named here: request.ip is then the client's own address.
+    trustProxy: trustedProxies(config.trustProxy),
     // Replaced by refuseRequestsWhileClosing, which answers with problem+json.
     return503OnClosing: false,
     frameworkErrors: frameworkErrorAsProblem,
@@ -56,6 +59,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   addETags(fastify);
   linkNextPages(fastify);
   refuseRequestsWhileClosing(fastify);
+  recordClientAddresses(fastify);
   limitConcurrencyPerClient(fastify, config.clientConcurrency);
   await registerSecurity(app, config);
   installIdempotency(app);
