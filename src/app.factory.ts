@@ -46,9 +46,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     frameworkErrors: frameworkErrorAsProblem,
     clientErrorHandler: clientErrorAsProblem,
   });
+  // Before NestFactory.create registers the middleware (the request logger) that reads it.
+  recordClientAddresses(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
     bodyParser: false,
+    // A start that fails rejects (main.ts reports it and exits 1) instead of Nest ending the process itself.
+    abortOnError: false,
   });
   app.useLogger(app.get(PinoNestLogger));
   capConnections(app.getHttpServer(), config.maxConnections, new Logger('Connections'));
@@ -59,7 +63,6 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   addETags(fastify);
   linkNextPages(fastify);
   refuseRequestsWhileClosing(fastify);
-  recordClientAddresses(fastify);
   limitConcurrencyPerClient(fastify, config.clientConcurrency);
   await registerSecurity(app, config);
   installIdempotency(app);

@@ -1,4 +1,4 @@
-import type { DataSource, EntitySubscriberInterface, TransactionStartEvent } from 'typeorm';
+import { type DataSource, type EntitySubscriberInterface, EventSubscriber, type TransactionStartEvent } from 'typeorm';
 
 /**
  * What a transaction pooler such as PgBouncer (pool_mode = transaction) changes: each transaction,
@@ -6,6 +6,9 @@ import type { DataSource, EntitySubscriberInterface, TransactionStartEvent } fro
  * between. So no setting may be made for the session: neither at connect (PgBouncer refuses startup
  * parameters it does not know) nor with a plain SET, which would stay behind for the next client.
  */
+
+/** One class per timeout: each decorated class stays registered with TypeORM for the life of the process. */
+const subscribers = new Map<number, new () => EntitySubscriberInterface>();
 
 /**
  * A TypeORM subscriber that bounds every transaction with `SET LOCAL statement_timeout`, which
@@ -15,12 +18,19 @@ import type { DataSource, EntitySubscriberInterface, TransactionStartEvent } fro
  * took about 30 % of the database's read throughput through PgBouncer.
  */
 export function localStatementTimeout(timeoutMs: number): new () => EntitySubscriberInterface {
-  const statement = `SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`;
-  return class LocalStatementTimeout implements EntitySubscriberInterface {
-    async afterTransactionStart(event: TransactionStartEvent): Promise<void> {
-      await event.queryRunner.query(statement);
+  let subscriber = subscribers.get(timeoutMs);
+  if (!subscriber) {
+    const statement = `SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`;
+    // TypeORM instantiates only the subscriber classes its decorator registered, once per data source.
+    @EventSubscriber()
+    class LocalStatementTimeout implements EntitySubscriberInterface {
+      async afterTransactionStart(event: TransactionStartEvent): Promise<void> {
+        await event.queryRunner.query(statement);
+      }
     }
-  };
+    subscribers.set(timeoutMs, (subscriber = LocalStatementTimeout));
+  }
+  return subscriber;
 }
 
 /**
