@@ -18,7 +18,8 @@ const addresses = new WeakMap<IncomingMessage, string>();
 /**
  * Keeps each request's client address as Fastify gives it (`request.ip`: with TRUST_PROXY, the
  * address a trusted proxy forwarded) for the request's log line, which pino-http writes from the
- * raw request. Registered before the logging middleware, so the address is there when its line starts.
+ * raw request. It must be registered before Nest adds its middleware, which runs in an onRequest
+ * hook of its own, so that the address is there when the line's request part is written.
  */
 export function recordClientAddresses(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => {
