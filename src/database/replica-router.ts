@@ -70,7 +70,7 @@ function isReplicaFault(error: unknown): boolean {
   return isDatabaseUnavailable(error) && code !== '57014';
 }
 
-function describe(url: string): string {
+function labelOf(url: string): string {
   const parsed = new URL(url);
   return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
@@ -107,7 +107,7 @@ class Replica {
     private readonly url: string,
     private readonly config: AppConfig,
   ) {
-    this.label = describe(url);
+    this.label = labelOf(url);
     this.probe = probePool(url, `${APPLICATION_NAME} replica check`);
   }
 

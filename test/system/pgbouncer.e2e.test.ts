@@ -67,8 +67,12 @@ describe('the app behind PgBouncer, bounded by the statement timeout', () => {
   const previous = process.env.TEST_POOLER;
   before(async () => {
     process.env.TEST_POOLER = 'pgbouncer';
-    t = await startTestApp({ DB_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS) });
-    process.env.TEST_POOLER = previous;
+    try {
+      t = await startTestApp({ DB_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS) });
+    } finally {
+      if (previous === undefined) delete process.env.TEST_POOLER;
+      else process.env.TEST_POOLER = previous;
+    }
     assert.equal(t.databaseEnv.DATABASE_POOLER, 'pgbouncer');
     assert.equal((await request(t.http).put('/api/v1/mentors/mntr_bounded').send({ full_name: 'Bounded', chapter_id: 'chpt_pool' })).status, 201);
   });
