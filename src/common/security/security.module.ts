@@ -18,8 +18,9 @@ export const RATE_LIMIT_STORAGE = Symbol('RATE_LIMIT_STORAGE');
     {
       provide: RATE_LIMIT_STORAGE,
       inject: [AppConfig],
+      // With the limit off nothing is counted, so Redis is not even connected to.
       useFactory: (config: AppConfig): ThrottlerStorage =>
-        config.redisUrl ? new RedisThrottlerStorage(config.redisUrl, config.redisKeyPrefix) : new ThrottlerStorageService(),
+        config.redisUrl && config.rateLimitPerMinute > 0 ? new RedisThrottlerStorage(config.redisUrl, config.redisKeyPrefix) : new ThrottlerStorageService(),
     },
   ],
   exports: [RATE_LIMIT_STORAGE],
