@@ -12,6 +12,10 @@ export interface BenchServer {
   description: string;
   /** A new, empty database on the server, dropped by {@link BenchServer.close}. */
   createDatabase(): Promise<string>;
+  /** Runs one statement as the server's admin (settings of a database the run created). */
+  admin(sql: string): Promise<void>;
+  /** A copy of a database the run created (CREATE DATABASE … TEMPLATE: nobody may be connected to it), dropped at the end too. */
+  cloneDatabase(url: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -28,16 +32,25 @@ async function asAdmin(adminUrl: string, sql: string): Promise<Record<string, un
 async function serverWith(adminUrl: string, where: string, stop: () => Promise<void>): Promise<BenchServer> {
   const created: string[] = [];
   const [{ server_version }] = await asAdmin(adminUrl, 'SHOW server_version');
+  const create = async (template?: string) => {
+    // A generated name: the run never touches a database it did not create.
+    const name = `mss_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+    await asAdmin(adminUrl, `CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+    created.push(name);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    return url.toString();
+  };
   return {
     description: `PostgreSQL ${String(server_version)} (${where})`,
-    async createDatabase() {
-      // A generated name: the run never touches a database it did not create.
-      const name = `mss_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
-      await asAdmin(adminUrl, `CREATE DATABASE ${name}`);
-      created.push(name);
-      const url = new URL(adminUrl);
-      url.pathname = `/${name}`;
-      return url.toString();
+    createDatabase: () => create(),
+    async cloneDatabase(url: string) {
+      const template = new URL(url).pathname.slice(1);
+      if (!created.includes(template)) throw new Error(`${template} is not a database of this run`);
+      return create(template);
+    },
+    async admin(sql: string) {
+      await asAdmin(adminUrl, sql);
     },
     async close() {
       try {

@@ -1,6 +1,19 @@
 import autocannon from 'autocannon';
 import { BENCH_API_KEY, type Endpoint } from './endpoints.js';
-import type { ServerProcess } from './servers.js';
+
+/** autocannon merges the results of several runs (it does so for its workers); @types/autocannon does not declare it. */
+const { aggregateResult } = autocannon as unknown as {
+  aggregateResult(this: void, results: autocannon.Result[], options: autocannon.Options): autocannon.Result;
+};
+
+/** What a run loads: one server, or several instances of one that share the connections (ServerGroup). */
+export interface LoadTarget {
+  name: string;
+  urls: string[];
+  /** CPU time used so far by every process of the target, in microseconds. */
+  cpuMicros(): number;
+  sampled<T>(work: () => Promise<T>): Promise<T>;
+}
 
 export interface RunFigures {
   requestsPerSecond: number;
@@ -18,32 +31,41 @@ export interface LoadSettings {
   durationSeconds: number;
 }
 
-/** One timed run of one endpoint against one server. */
-export async function runLoad(server: ServerProcess, endpoint: Endpoint, seconds: number, connections: number): Promise<RunFigures> {
+/**
+ * One timed run of one endpoint against one target. Several URLs (instances of the app) each get
+ * an equal share of the connections at once, drawing from one request sequence, so that together
+ * they send what one server would get; their latencies are merged into one histogram.
+ */
+export async function runLoad(target: LoadTarget, endpoint: Endpoint, seconds: number, connections: number): Promise<RunFigures> {
   const next = await endpoint.prepare();
   let count = 0;
-  const cpuBefore = server.cpuMicros();
-  const result = await autocannon({
-    url: server.url,
-    connections,
-    duration: seconds,
-    requests: [
-      {
-        method: endpoint.method,
-        setupRequest: (request) => {
-          const { path, body } = next(count++);
-          if (body === undefined) return { ...request, path };
-          return { ...request, path, body, headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY.key}` } };
-        },
+  const cpuBefore = target.cpuMicros();
+  const requests: autocannon.Request[] = [
+    {
+      method: endpoint.method,
+      setupRequest: (request) => {
+        const { path, body } = next(count++);
+        if (body === undefined) return { ...request, path };
+        return { ...request, path, body, headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_API_KEY.key}` } };
       },
-    ],
-  });
+    },
+  ];
+  const share = Math.max(1, Math.round(connections / target.urls.length));
+  const results = await Promise.all(
+    target.urls.map((url) => autocannon({ url, connections: share, duration: seconds, requests, skipAggregateResult: target.urls.length > 1 })),
+  );
+  const result = results.length === 1 ? results[0] : aggregateResult(results, { url: target.urls[0], connections: share * results.length });
+  // The aggregate keeps the latency histogram but not the per-second request counts.
+  const completed =
+    results.length === 1
+      ? result.requests.total
+      : results.reduce((sum, one) => sum + (one as unknown as { totalCompletedRequests: number }).totalCompletedRequests, 0);
   return {
-    requestsPerSecond: result.requests.average,
+    requestsPerSecond: results.length === 1 ? result.requests.average : completed / seconds,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.non2xx,
-    cpuMicrosPerRequest: (server.cpuMicros() - cpuBefore) / Math.max(result.requests.total, 1),
+    cpuMicrosPerRequest: (target.cpuMicros() - cpuBefore) / Math.max(completed, 1),
   };
 }
 
@@ -75,7 +97,7 @@ export function summarise(runs: RunFigures[]): MeasuredFigures {
  * always runs first on a warmer (or busier) machine.
  */
 export async function measure(
-  servers: ServerProcess[],
+  servers: LoadTarget[],
   endpoint: Endpoint,
   settings: LoadSettings & { runs: number },
   log: (line: string) => void,

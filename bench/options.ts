@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits';
+export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -16,17 +16,23 @@ export interface BenchOptions {
   runs: number;
   connections: number;
   poolSize: number;
+  /** App instances behind PgBouncer in the `instances` mode. */
+  instances: number;
   /** Where the results go: `bench/results.json` by default, `bench/results-<mode>.json` for the other modes. */
   output: string;
 }
 
-const USAGE = `npm run bench -- [--scale | --adapters | --limits] [--mentors N] [--chapters N] [--records N]
+const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers] [--mentors N] [--chapters N] [--records N]
                  [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--output FILE]
 
   (default)   the app and the raw baseline side by side on every measured endpoint
   --scale     chapter and list endpoints at 10,000 and at --records status records
   --adapters  the same app module on Fastify and on Express, on two GET endpoints
-  --limits    the costliest list requests a client can send, and a flood of them beside another client`;
+  --limits    the costliest list requests a client can send, and a flood of them beside another client
+  --instances N  N app instances behind one PgBouncer (transaction pooling) against one database, the load
+              split between them, next to one instance behind it and one connected directly
+  --triggers  POST /mentor-statuses and certification sweeps of every mentor with the statement-level
+              triggers that keep current statuses and counts, and with row-level versions of them`;
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -43,6 +49,8 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
       scale: { type: 'boolean', default: false },
       adapters: { type: 'boolean', default: false },
       limits: { type: 'boolean', default: false },
+      instances: { type: 'string' },
+      triggers: { type: 'boolean', default: false },
       mentors: { type: 'string' },
       chapters: { type: 'string' },
       records: { type: 'string' },
@@ -59,7 +67,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const modes = (['scale', 'adapters', 'limits'] as const).filter((mode) => values[mode]);
+  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers'] as const).filter((mode) => values[mode]);
   if (modes.length > 1) throw new Error(`--${modes.join(' and --')} are separate runs\n\n${USAGE}`);
   const mode: BenchMode = modes.length === 0 ? 'compare' : modes[0];
   // The scaling run keeps one chapter of the main run's size (500 mentors) and varies only how
@@ -76,6 +84,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     runs: positiveInteger('runs', values.runs, 3),
     connections: positiveInteger('connections', values.connections, 50),
     poolSize: positiveInteger('pool', values.pool, 10),
+    instances: positiveInteger('instances', values.instances, 2),
     output: values.output ?? join(benchDir, mode === 'compare' ? 'results.json' : `results-${mode}.json`),
   };
   if (options.chapters > options.mentors) throw new Error('--chapters cannot exceed --mentors');

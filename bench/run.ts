@@ -6,11 +6,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { startBenchServer, type BenchServer } from './database.js';
 import { DatasetShape, loadDataset, suppressedMentorIndexes } from './dataset.js';
-import { Endpoint, endpoints } from './endpoints.js';
+import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
 import { clientFrom, floodEndpoint, listCosts, pointReads, unfilteredFirstPage } from './limits.js';
-import { measure, MeasuredFigures, runLoad } from './load.js';
+import { measure, MeasuredFigures, median, RunFigures, runLoad, summarise } from './load.js';
 import { BenchOptions, parseOptions } from './options.js';
 import {
   compareEndpoint,
@@ -26,7 +27,9 @@ import {
   TargetCheck,
   targetsTable,
 } from './report.js';
-import { ServerProcess, ServerSpec } from './servers.js';
+import { ServerGroup, ServerProcess, ServerSpec } from './servers.js';
+import { derivedTablesDisagreements, statementCosts, useRowLevelTriggers } from './row-triggers.js';
+import { startPgBouncer } from '../test/support/pgbouncer.js';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
 const log = (line: string) => console.log(line);
@@ -248,6 +251,207 @@ async function limits(bench: BenchServer, options: BenchOptions) {
   };
 }
 
+const INSTANCE_ENDPOINTS = ['GET /mentor-statuses/:id', 'GET /chapters/:id/mentors/active', 'POST /mentor-statuses'];
+
+/**
+ * N instances of the app behind one PgBouncer in transaction pooling mode, as in production,
+ * the load split evenly between them, next to one instance behind it and one connected directly.
+ * PgBouncer has as many server connections as one instance has in its pool (--pool), shared by all.
+ */
+async function instances(bench: BenchServer, options: BenchOptions) {
+  const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records: options.records };
+  const { url, loadSeconds } = await freshDataset(bench, shape);
+  // PgBouncer passes no session settings: the database gives every session the statement timeout the app expects.
+  await bench.admin(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET statement_timeout = 10000`);
+  const bouncer = await startPgBouncer(url, { poolSize: options.poolSize });
+  const pooled: ServerProcess[] = [];
+  try {
+    const direct = await startServer({ name: 'direct', script: 'app' }, url, options);
+    for (let i = 1; i <= options.instances; i++) {
+      pooled.push(
+        await startServer({ name: `pooled-${i}`, script: 'app', env: { DATABASE_DIRECT_URL: url, DATABASE_POOLER: 'pgbouncer' } }, bouncer.url, options),
+      );
+    }
+    const group = new ServerGroup(`${options.instances}×pooled`, pooled);
+    const targets = [direct, pooled[0], group];
+    const rows: (string | number)[][] = [];
+    const measured = [];
+    for (const endpoint of named(endpoints(shape, url), INSTANCE_ENDPOINTS)) {
+      const figures = await measure(targets, endpoint, settingsOf(options), log);
+      const [alone, viaBouncer, together] = targets.map((target) => figures.get(target.name)!);
+      measured.push({ name: endpoint.name, direct: alone, pooled: viaBouncer, instances: together });
+      rows.push([
+        `\`${endpoint.name}\``,
+        ...[alone, viaBouncer, together].map((one) => `${one.requestsPerSecond} (${formatMs(one.p50Ms)} / ${formatMs(one.p99Ms)})`),
+        formatRatio(together.requestsPerSecond / viaBouncer.requestsPerSecond),
+        [alone, viaBouncer, together].map((one) => one.cpuMicrosPerRequest).join(' / '),
+        [alone, viaBouncer, together].reduce((sum, one) => sum + one.errors, 0),
+      ]);
+    }
+    const table = markdownTable(
+      [
+        'endpoint',
+        'direct: req/s (p50 / p99 ms)',
+        'PgBouncer, 1 instance',
+        `PgBouncer, ${options.instances} instances`,
+        `${options.instances} ÷ 1 instance`,
+        'app CPU µs/req (direct / 1 / all)',
+        'errors',
+      ],
+      rows,
+    );
+    return {
+      tables: [table],
+      results: {
+        dataset: datasetSummary(shape, loadSeconds),
+        instances: options.instances,
+        pgbouncer: { poolMode: 'transaction', serverConnections: options.poolSize },
+        endpoints: measured,
+        peakRssMb: { direct: direct.peakRssMb, pooled: group.peakRssMb },
+      },
+    };
+  } finally {
+    for (const server of pooled) await stopServer(server);
+    await bouncer.stop();
+  }
+}
+
+interface SweepReport {
+  paused: { count: number };
+  suppressed: { count: number };
+  restored: { count: number };
+  reactivated: { count: number };
+}
+
+/** Gives every mentor a certification that lapsed yesterday (or lapses in a year), then times one sweep through the API. */
+async function timedSweep(app: ServerProcess, databaseUrl: string, lapsed: boolean): Promise<{ seconds: number; report: SweepReport }> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`UPDATE mentors SET certification_expires_at = now() + interval '${lapsed ? '-1 day' : '365 days'}'`);
+  } finally {
+    await client.end();
+  }
+  const started = performance.now();
+  const answer = await fetch(`${app.url}/api/v1/certification-sweeps`, { method: 'POST', headers: { authorization: `Bearer ${BENCH_API_KEY.key}` } });
+  if (answer.status !== 200) throw new Error(`the sweep answered ${answer.status}: ${await answer.text()}`);
+  const seconds = (performance.now() - started) / 1000;
+  // The counts only: the answer also names every mentor changed, tens of thousands of them.
+  const { paused, suppressed, restored, reactivated } = (await answer.json()) as SweepReport;
+  const count = (action: { count: number }) => ({ count: action.count });
+  return { seconds, report: { paused: count(paused), suppressed: count(suppressed), restored: count(restored), reactivated: count(reactivated) } };
+}
+
+/**
+ * The cost of keeping current statuses and counts by row-level triggers instead of statement-level
+ * ones: one dataset, cloned, the clone's triggers swapped (bench/row-triggers.ts); the POST on each,
+ * taking turns, then sweeps of every mentor's certification lapsing and being renewed.
+ */
+async function triggers(bench: BenchServer, options: BenchOptions) {
+  const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records: options.records };
+  const { url: statementUrl, loadSeconds } = await freshDataset(bench, shape);
+  const rowUrl = await bench.cloneDatabase(statementUrl);
+  await useRowLevelTriggers(rowUrl);
+  const variants = [
+    { kind: 'statement', url: statementUrl, app: await startServer({ name: 'statement', script: 'app' }, statementUrl, options) },
+    { kind: 'row', url: rowUrl, app: await startServer({ name: 'row', script: 'app' }, rowUrl, options) },
+  ];
+  // Each database gets the request sequence made from its own current statuses (both start equal and take the same requests).
+  const postTo = (url: string) => named(endpoints(shape, url), ['POST /mentor-statuses'])[0];
+  for (const variant of variants) await runLoad(variant.app, postTo(variant.url), options.warmup, options.connections);
+  const posts = new Map<string, RunFigures[]>(variants.map((variant) => [variant.kind, []]));
+  const sweeps = new Map(variants.map((variant) => [variant.kind, { lapsed: [] as number[], renewed: [] as number[], reports: [] as SweepReport[] }]));
+  for (let round = 0; round < options.runs; round++) {
+    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const figures = await variant.app.sampled(() => runLoad(variant.app, postTo(variant.url), options.duration, options.connections));
+      posts.get(variant.kind)!.push(figures);
+      log(
+        `  POST /mentor-statuses ${variant.kind.padEnd(9)} run ${round + 1}: ${Math.round(figures.requestsPerSecond)} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms`,
+      );
+    }
+  }
+  for (let round = 0; round < options.runs; round++) {
+    for (const variant of round % 2 === 0 ? variants : [...variants].reverse()) {
+      const sweep = sweeps.get(variant.kind)!;
+      for (const lapsed of [true, false]) {
+        const { seconds, report } = await timedSweep(variant.app, variant.url, lapsed);
+        (lapsed ? sweep.lapsed : sweep.renewed).push(seconds);
+        sweep.reports.push(report);
+        const changed = lapsed
+          ? `paused ${report.paused.count}, suppressed ${report.suppressed.count}`
+          : `restored ${report.restored.count}, reactivated ${report.reactivated.count}`;
+        log(`  sweep (${lapsed ? 'lapsed' : 'renewed'}) ${variant.kind.padEnd(9)} run ${round + 1}: ${seconds.toFixed(2)} s, ${changed}`);
+      }
+    }
+  }
+  // The database's own time for the statements the triggers fire on, one database at a time.
+  const costs = new Map<string, Record<string, Awaited<ReturnType<typeof statementCosts>>>>();
+  for (const variant of variants) {
+    const byRows: Record<string, Awaited<ReturnType<typeof statementCosts>>> = {};
+    for (const rows of [1, 500]) byRows[rows] = await statementCosts(variant.url, shape, rows, 25);
+    costs.set(variant.kind, byRows);
+  }
+  const costRows = [1, 500].flatMap((count) =>
+    (['insert', 'softDelete'] as const).map((statement) => {
+      const [byStatement, byRow] = ['statement', 'row'].map((kind) => costs.get(kind)![count][statement]);
+      return [
+        `${statement === 'insert' ? 'INSERT' : 'soft delete (UPDATE)'} of ${count} record${count > 1 ? 's' : ''}: ms in all (in triggers)`,
+        `${byStatement.executionMs.toFixed(2)} (${byStatement.triggerMs.toFixed(2)})`,
+        `${byRow.executionMs.toFixed(2)} (${byRow.triggerMs.toFixed(2)})`,
+        formatRatio(byRow.executionMs / byStatement.executionMs),
+      ];
+    }),
+  );
+  const disagreements = new Map(await Promise.all(variants.map(async (variant) => [variant.kind, await derivedTablesDisagreements(variant.url)] as const)));
+  const post = new Map([...posts].map(([kind, runs]) => [kind, summarise(runs)]));
+  const seconds = (kind: string, phase: 'lapsed' | 'renewed') => median(sweeps.get(kind)![phase]);
+  const [statement, row] = ['statement', 'row'];
+  const firstReport = (kind: string) => sweeps.get(kind)!.reports;
+  const rows: (string | number)[][] = [
+    ...costRows,
+    [
+      '`POST /mentor-statuses` req/s',
+      post.get(statement)!.requestsPerSecond,
+      post.get(row)!.requestsPerSecond,
+      formatRatio(post.get(row)!.requestsPerSecond / post.get(statement)!.requestsPerSecond),
+    ],
+    [
+      '`POST /mentor-statuses` p50 / p99 ms',
+      `${formatMs(post.get(statement)!.p50Ms)} / ${formatMs(post.get(statement)!.p99Ms)}`,
+      `${formatMs(post.get(row)!.p50Ms)} / ${formatMs(post.get(row)!.p99Ms)}`,
+      formatRatio(post.get(row)!.p50Ms / post.get(statement)!.p50Ms),
+    ],
+    [
+      `sweep, ${shape.mentors.toLocaleString('en')} certifications lapsed: s (paused / suppressed)`,
+      `${seconds(statement, 'lapsed').toFixed(2)} (${firstReport(statement)[0].paused.count} / ${firstReport(statement)[0].suppressed.count})`,
+      `${seconds(row, 'lapsed').toFixed(2)} (${firstReport(row)[0].paused.count} / ${firstReport(row)[0].suppressed.count})`,
+      formatRatio(seconds(row, 'lapsed') / seconds(statement, 'lapsed')),
+    ],
+    [
+      `sweep, ${shape.mentors.toLocaleString('en')} certifications renewed: s (restored / reactivated)`,
+      `${seconds(statement, 'renewed').toFixed(2)} (${firstReport(statement)[1].restored.count} / ${firstReport(statement)[1].reactivated.count})`,
+      `${seconds(row, 'renewed').toFixed(2)} (${firstReport(row)[1].restored.count} / ${firstReport(row)[1].reactivated.count})`,
+      formatRatio(seconds(row, 'renewed') / seconds(statement, 'renewed')),
+    ],
+    [
+      'derived rows disagreeing with the records afterwards (current statuses / counts)',
+      `${disagreements.get(statement)!.currentStatuses} / ${disagreements.get(statement)!.counts}`,
+      `${disagreements.get(row)!.currentStatuses} / ${disagreements.get(row)!.counts}`,
+      '',
+    ],
+  ];
+  return {
+    tables: [markdownTable(['', 'statement-level triggers', 'row-level triggers', 'row ÷ statement'], rows)],
+    results: {
+      dataset: datasetSummary(shape, loadSeconds),
+      statementCosts: Object.fromEntries(costs),
+      post: Object.fromEntries(post),
+      sweeps: Object.fromEntries(sweeps),
+      disagreements: Object.fromEntries(disagreements),
+    },
+  };
+}
+
 const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 async function main(): Promise<void> {
@@ -262,7 +466,7 @@ async function main(): Promise<void> {
   try {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
-    const run = { compare, scale, adapters, limits }[options.mode];
+    const run = { compare, scale, adapters, limits, instances, triggers }[options.mode];
     const { tables, results } = await run(bench, options);
     const seconds = Math.round((Date.now() - started) / 1000);
     console.log(

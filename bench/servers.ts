@@ -64,6 +64,10 @@ export class ServerProcess {
     return this.child.pid ?? 0;
   }
 
+  get urls(): string[] {
+    return [this.url];
+  }
+
   private async waitUntilHealthy(): Promise<void> {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
@@ -123,5 +127,30 @@ export class ServerProcess {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
     await Promise.race([exited, sleep(15_000).then(() => this.child.kill('SIGKILL'))]);
+  }
+}
+
+/** Instances of one server loaded as one target: the load is split evenly between them (see runLoad). */
+export class ServerGroup {
+  constructor(
+    readonly name: string,
+    readonly members: ServerProcess[],
+  ) {}
+
+  get urls(): string[] {
+    return this.members.map((member) => member.url);
+  }
+
+  cpuMicros(): number {
+    return this.members.reduce((sum, member) => sum + member.cpuMicros(), 0);
+  }
+
+  sampled<T>(work: () => Promise<T>): Promise<T> {
+    return this.members.reduceRight<() => Promise<T>>((inner, member) => () => member.sampled(inner), work)();
+  }
+
+  /** The largest of the instances' peaks. */
+  get peakRssMb(): number {
+    return Math.max(...this.members.map((member) => member.peakRssMb));
   }
 }

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js';
+import { recordClientAddresses, trustedProxies } from './common/http/client-address.js';
 import { limitConcurrencyPerClient } from './common/http/client-concurrency.js';
 import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
@@ -44,6 +45,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     loggerInstance: rootLogger(config.logLevel, overrides.logDestination),
     logController: new LogController({ requestIdLogLabel: REQUEST_ID_KEY, disableRequestLogging: true }),
     ...limits,
+    // X-Forwarded-For counts only from the proxies named here: request.ip is then the client's own address.
+    trustProxy: trustedProxies(config.trustProxy),
     // Replaced by refuseRequestsWhileClosing, which answers with problem+json.
     return503OnClosing: false,
     frameworkErrors: frameworkErrorAsProblem,
@@ -51,9 +54,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     // A request without Host gets problem+json from refuseAmbiguousHeaders rather than Node's bare 400.
     http: { ...limits.http, requireHostHeader: false },
   });
+  // Before NestFactory.create registers the middleware (the request logger) that reads it.
+  recordClientAddresses(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
     bodyParser: false,
+    // A start that fails rejects (main.ts reports it and exits 1) instead of Nest ending the process itself.
+    abortOnError: false,
   });
   app.useLogger(app.get(PinoNestLogger));
   capConnections(app.getHttpServer(), config.maxConnections, new Logger('Connections'));

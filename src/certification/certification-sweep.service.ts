@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { DataSource } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
-import { DatabaseLock, withSessionLockIfFree } from '../database/database-lock.js';
+import { DatabaseLock } from '../database/database-lock.js';
+import { DirectDatabase } from '../database/direct-database.js';
 import { ExpiryPosition, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
 import { StatusService } from '../status/status.service.js';
 import { SuppressionService } from '../suppression/suppression.service.js';
@@ -70,7 +70,7 @@ export class CertificationSweepService {
   private readonly metrics: SweepMetrics;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly direct: DirectDatabase,
     private readonly clock: Clock,
     private readonly statuses: StatusService,
     private readonly suppressions: SuppressionService,
@@ -82,16 +82,18 @@ export class CertificationSweepService {
 
   /**
    * One sweep across all mentors, as of the clock's now. Only one runs at a time across every
-   * instance (a session advisory lock); while another holds it this one is refused (409) rather
-   * than queued. Safe to repeat: a mentor already in the intended state is not touched again.
+   * instance (a session advisory lock, on the direct connection: a transaction pooler would hand
+   * the session to others); while another holds it this one is refused (409) rather than queued. Safe to repeat: a mentor already in the intended state is not touched again.
    * `signal` stops it between batches (shutdown); what is done stays done, the next sweep continues.
    */
   async sweep(signal?: AbortSignal): Promise<CertificationSweepReportDto> {
     const started = performance.now();
-    const swept = await withSessionLockIfFree(this.dataSource, DatabaseLock.CertificationSweep, () => this.sweepHoldingLock(signal)).catch((error: unknown) => {
-      this.metrics.runs.inc({ outcome: 'failed' });
-      throw error;
-    });
+    const swept = await this.direct
+      .withSessionLockIfFree(DatabaseLock.CertificationSweep, () => this.sweepHoldingLock(signal))
+      .catch((error: unknown) => {
+        this.metrics.runs.inc({ outcome: 'failed' });
+        throw error;
+      });
     if (!swept) {
       this.metrics.runs.inc({ outcome: 'skipped' });
       throw new CertificationSweepRunningProblem();

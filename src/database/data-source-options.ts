@@ -1,20 +1,19 @@
+import type pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
 import { migrations } from './migrations/index.js';
+import { localStatementTimeout } from './pooled-sessions.js';
 
-/**
- * The connection settings of the app's data source and of the CLIs'. Entities are not listed here:
- * each feature module registers its own (TypeOrmModule.forFeature), and the TypeORM CLI's data
- * source (ormconfig.ts) names them all.
- */
-export function dataSourceOptions(config: AppConfig): DataSourceOptions {
-  if (!config.databaseUrl) {
-    throw new Error('dataSourceOptions needs a database URL: start the embedded server first or set DATABASE_URL');
-  }
+export const APPLICATION_NAME = 'mentor-status-service';
+
+type Options = Extract<DataSourceOptions, { type: 'postgres' }>;
+
+/** What every connection of the service to PostgreSQL shares, wherever it leads. */
+function connectionOptions(config: AppConfig, url: string, { pooled }: { pooled: boolean }): Options {
   return {
     type: 'postgres',
-    url: config.databaseUrl,
+    url,
     migrations,
     migrationsTableName: 'typeorm_migrations',
     migrationsRun: false,
@@ -26,10 +25,53 @@ export function dataSourceOptions(config: AppConfig): DataSourceOptions {
     extra: {
       Client: BoundedClient,
       queryTimeoutMillis: config.dbQueryTimeoutMs,
-      statement_timeout: config.dbStatementTimeoutMs,
+      // A transaction pooler refuses any startup parameter it does not know (PgBouncer: 08P01), and would not keep it for the session anyway.
+      ...(pooled ? {} : { statement_timeout: config.dbStatementTimeoutMs }),
       ...KEEPALIVE,
     } satisfies BoundedClientConfig & { Client: typeof BoundedClient },
-    applicationName: 'mentor-status-service',
+    // Behind a transaction pooler each transaction sets the timeout for itself, as it may run on any server session.
+    subscribers: pooled && config.dbStatementTimeoutMs > 0 ? [localStatementTimeout(config.dbStatementTimeoutMs)] : [],
+    applicationName: APPLICATION_NAME,
     logging: false,
+  };
+}
+
+function required(url: string | undefined): string {
+  if (!url) throw new Error('the data source needs a database URL: start the embedded server first or set DATABASE_URL');
+  return url;
+}
+
+/**
+ * The app's data source, over DATABASE_URL (through the pooler, if there is one). Entities are not
+ * listed here: each feature module registers its own (TypeOrmModule.forFeature), and the TypeORM
+ * CLI's data source (ormconfig.ts) names them all.
+ */
+export function dataSourceOptions(config: AppConfig): Options {
+  return connectionOptions(config, required(config.databaseUrl), { pooled: config.databasePooler !== 'none' });
+}
+
+/**
+ * A small data source over DATABASE_DIRECT_URL, for sessions that must stay one server session
+ * from start to end: the migrations under their advisory lock, the certification sweep's lock.
+ */
+export function directDataSourceOptions(config: AppConfig): Options {
+  return { ...connectionOptions(config, required(config.databaseDirectUrl), { pooled: false }), poolSize: 2 };
+}
+
+/** A replica's data source: reached like the primary (through the same kind of pooler, if any), read only. */
+export function replicaDataSourceOptions(config: AppConfig, url: string): Options {
+  return { ...connectionOptions(config, url, { pooled: config.databasePooler !== 'none' }), migrations: [] };
+}
+
+/**
+ * Settings for a `pg.Client` of its own on the direct connection, for whatever needs a server
+ * session that outlives a transaction and that no pooler may hand to someone else (LISTEN).
+ */
+export function directConnectionConfig(config: AppConfig, applicationName = APPLICATION_NAME): pg.ClientConfig {
+  return {
+    connectionString: required(config.databaseDirectUrl),
+    application_name: applicationName,
+    connectionTimeoutMillis: config.dbConnectTimeoutMs,
+    ...KEEPALIVE,
   };
 }

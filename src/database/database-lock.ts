@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 /**
  * Every PostgreSQL advisory lock the service takes, in one place: the session-wide ones by number,
@@ -29,24 +29,4 @@ export async function lockMentorHistories(manager: EntityManager, mentorIds: rea
     `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || id, 0)) FROM unnest($2::varchar[]) WITH ORDINALITY AS given(id, n) ORDER BY n`,
     [MENTOR_HISTORY_LOCK_NAMESPACE, sorted],
   );
-}
-
-/**
- * Runs `work` while this session holds `lock`, if no other session holds it; undefined when one
- * does. The lock lives on a connection of its own for as long as `work` runs.
- */
-export async function withSessionLockIfFree<T>(dataSource: DataSource, lock: DatabaseLock, work: () => Promise<T>): Promise<{ result: T } | undefined> {
-  const holder = dataSource.createQueryRunner();
-  await holder.connect();
-  try {
-    const [{ locked }]: { locked: boolean }[] = await holder.manager.query('SELECT pg_try_advisory_lock($1) AS locked', [lock]);
-    if (!locked) return undefined;
-    try {
-      return { result: await work() };
-    } finally {
-      await holder.query('SELECT pg_advisory_unlock($1)', [lock]);
-    }
-  } finally {
-    await holder.release();
-  }
 }

@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
+import { directConnectionConfig } from '../database/data-source-options.js';
 
 /** The channel the outbox's trigger notifies; PostgreSQL delivers it when the writing transaction commits. */
 export const EVENTS_CHANNEL = 'mentor_events';
@@ -90,7 +91,8 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.config.databaseUrl, application_name: 'mentor-status-service-listener' });
+    // LISTEN needs a session of its own that no transaction pooler hands to another client.
+    const client = new pg.Client(directConnectionConfig(this.config, 'mentor-status-service-listener'));
     client.on('notification', () => this.notify());
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));

@@ -1,7 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
-import { DatabaseLock, withSessionLockIfFree } from '../database/database-lock.js';
+import { DatabaseLock } from '../database/database-lock.js';
+import { DirectDatabase } from '../database/direct-database.js';
 import { EventsService } from './events.service.js';
 
 /**
@@ -19,7 +19,7 @@ export class EventsRetentionScheduler implements OnApplicationBootstrap, BeforeA
   constructor(
     private readonly config: AppConfig,
     private readonly events: EventsService,
-    private readonly dataSource: DataSource,
+    private readonly direct: DirectDatabase,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -36,7 +36,8 @@ export class EventsRetentionScheduler implements OnApplicationBootstrap, BeforeA
 
   private tick(): void {
     if (this.running) return;
-    this.running = withSessionLockIfFree(this.dataSource, DatabaseLock.EventsRetention, () => this.events.prune(this.shutdown.signal))
+    this.running = this.direct
+      .withSessionLockIfFree(DatabaseLock.EventsRetention, () => this.events.prune(this.shutdown.signal))
       .then(
         (pruned) => {
           if (pruned && pruned.result > 0) this.logger.log(`deleted ${pruned.result} events older than ${this.config.eventsRetentionDays} days`);

@@ -2,9 +2,9 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, type StreamConfig } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
-import { DatabaseLock, withSessionLockIfFree } from '../database/database-lock.js';
+import { DatabaseLock } from '../database/database-lock.js';
+import { DirectDatabase } from '../database/direct-database.js';
 import { EventNotifications } from '../events/event-notifications.js';
 import { BEGINNING } from '../events/event-types.js';
 import { EventsService, positionOf, toCloudEvent } from '../events/events.service.js';
@@ -31,7 +31,7 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
 
   constructor(
     private readonly config: AppConfig,
-    private readonly dataSource: DataSource,
+    private readonly direct: DirectDatabase,
     private readonly events: EventsService,
     private readonly notifications: EventNotifications,
   ) {}
@@ -55,7 +55,7 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
   private async run(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       try {
-        const led = await withSessionLockIfFree(this.dataSource, DatabaseLock.EventPublisher, () => this.lead());
+        const led = await this.direct.withSessionLockIfFree(DatabaseLock.EventPublisher, () => this.lead());
         if (!led) await this.pause(FOLLOWER_RETRY_MS);
       } catch (error) {
         if (this.stopping.signal.aborted) return;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
+import { ReplicaRouter } from '../database/replica-router.js';
 import type { MentorStatus } from '../status/mentor-status-record.entity.js';
 
 /** A mentor as the directory sees it: profile, current status and eligibility. */
@@ -36,20 +37,29 @@ export interface ExpiryPosition {
 /** The SQL of the mentor_directory view (migration CreateMentorDirectory), the read model over profiles, statuses and suppressions. */
 @Injectable()
 export class MentorDirectoryRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly replicas: ReplicaRouter,
+  ) {}
+
+  /** For reads outside a transaction that may be a little behind (a replica's): never for a write or a read a write depends on. */
+  get readManager(): EntityManager {
+    return this.replicas.manager;
+  }
 
   /**
    * One page of a chapter's mentors in name order (then id) and their exact number, from one
    * snapshot. The chapter's rows are looked up once (the CTE), then counted and paged: the cost
    * follows the chapter's size, the same for every page.
    */
-  chapterPage(chapterId: string, selection: ChapterSelection, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
-    return this.page(chapterId, SELECTIONS[selection], page, ['full_name', 'mentor_id'], []);
+  chapterPage(manager: EntityManager, chapterId: string, selection: ChapterSelection, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
+    return this.page(manager, chapterId, SELECTIONS[selection], page, ['full_name', 'mentor_id'], []);
   }
 
   /** A chapter's mentors, whatever their status, whose certification lapses in (from, until], soonest first. */
-  expiringPage(chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
+  expiringPage(manager: EntityManager, chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
     return this.page(
+      manager,
       chapterId,
       'd.certification_expires_at > $2 AND d.certification_expires_at <= $3',
       page,
@@ -59,6 +69,7 @@ export class MentorDirectoryRepository {
   }
 
   private async page(
+    manager: EntityManager,
     chapterId: string,
     where: string,
     page: PageRequest,
@@ -72,7 +83,7 @@ export class MentorDirectoryRepository {
       const position = orderBy.map((column, index) => `$${values.push(page.after?.[index])}::${column.endsWith('_at') ? 'timestamptz' : 'varchar'}`);
       after = `WHERE (${keys}) > (${position.join(', ')})`;
     }
-    const found: (DirectoryRow & { total: number })[] = await this.dataSource.query(
+    const found: (DirectoryRow & { total: number })[] = await manager.query(
       `WITH listing AS (SELECT ${COLUMNS} FROM mentor_directory d WHERE d.chapter_id = $1 AND ${where})
        SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM listing) counted

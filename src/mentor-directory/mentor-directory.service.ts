@@ -13,14 +13,14 @@ export type { ChapterSelection, DirectoryRow, ExpiryPosition };
 export class MentorDirectoryService {
   constructor(private readonly directory: MentorDirectoryRepository) {}
 
-  /** A chapter's mentors in name order (then id), `selection` of them. */
+  /** A chapter's mentors in name order (then id), `selection` of them; may be read from a replica. */
   chapterMentors(chapterId: string, selection: ChapterSelection, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
-    return this.directory.chapterPage(chapterId, selection, page);
+    return this.directory.chapterPage(this.directory.readManager, chapterId, selection, page);
   }
 
-  /** A chapter's mentors, whatever their status, whose certification lapses in (from, until], soonest first. */
+  /** A chapter's mentors, whatever their status, whose certification lapses in (from, until], soonest first; may be read from a replica. */
   expiringInChapter(chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
-    return this.directory.expiringPage(chapterId, from, until, page);
+    return this.directory.expiringPage(this.directory.readManager, chapterId, from, until, page);
   }
 
   eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, { chapter_id: string; is_eligible_for_assignment: boolean }>> {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
+import { ReplicaRouter } from '../database/replica-router.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
 
 export interface MentorProfileRow {
@@ -24,14 +25,23 @@ const PROFILE_COLUMNS = 'mentor_id, full_name, chapter_id, certification_expires
 /** The SQL of mentor profiles. */
 @Injectable()
 export class MentorsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly replicas: ReplicaRouter,
+  ) {}
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
 
+  /** The primary's, for statements outside a transaction. */
   get manager(): EntityManager {
     return this.dataSource.manager;
+  }
+
+  /** For reads outside a transaction that may be a little behind (a replica's): never for a write or a read a write depends on. */
+  get readManager(): EntityManager {
+    return this.replicas.manager;
   }
 
   /** Creates or replaces a profile in one statement, so concurrent PUTs cannot collide; says which it did. */
@@ -55,13 +65,14 @@ export class MentorsRepository {
     return row;
   }
 
+  /** On the primary: a write that refers to a mentor must see a profile written a moment ago. */
   async exists(mentorId: string): Promise<boolean> {
     const found: unknown[] = await this.dataSource.query('SELECT 1 FROM mentors WHERE mentor_id = $1', [mentorId]);
     return found.length > 0;
   }
 
   /** One page of profiles by name, then id, and the number matching (up to COUNT_LIMIT + 1), from one snapshot; offsets as the status log's. */
-  async list(chapterId: string | undefined, page: PageRequest): Promise<{ rows: MentorProfileRow[]; counted: number }> {
+  async list(manager: EntityManager, chapterId: string | undefined, page: PageRequest): Promise<{ rows: MentorProfileRow[]; counted: number }> {
     const values: unknown[] = [];
     const where = chapterId === undefined ? 'true' : `m.chapter_id = $${values.push(chapterId)}`;
     const ORDER = 'ORDER BY m.full_name, m.mentor_id';
@@ -71,7 +82,7 @@ export class MentorsRepository {
       page.offset === 0
         ? `SELECT ${PROFILE_COLUMNS} FROM mentors m WHERE ${where} ${after} ${ORDER} ${window}`
         : `SELECT ${PROFILE_COLUMNS} FROM (SELECT m.mentor_id FROM mentors m WHERE ${where} ${ORDER} ${window}) ids JOIN mentors m USING (mentor_id) ${ORDER}`;
-    const found: (MentorProfileRow & { total: number })[] = await this.dataSource.query(
+    const found: (MentorProfileRow & { total: number })[] = await manager.query(
       `SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentors m WHERE ${where} ${ORDER} LIMIT ${COUNT_LIMIT + 1}) matching) counted
        LEFT JOIN LATERAL (${rows}) page ON true

@@ -56,7 +56,7 @@ export class MentorsService {
   }
 
   async get(mentorId: string): Promise<MentorProfileDto> {
-    const profile = await this.profiles.find(this.profiles.manager, mentorId);
+    const profile = await this.profiles.find(this.profiles.readManager, mentorId);
     if (!profile) throw new NotFoundException(`No mentor profile with mentor_id '${mentorId}'.`);
     return toDto(profile);
   }
@@ -68,7 +68,7 @@ export class MentorsService {
 
   async list(query: ListMentorsQueryDto): Promise<MentorProfileListDto> {
     const request = pageRequest(query, LIST_ORDER, { chapter_id: query.chapter_id });
-    const { rows, counted } = await this.profiles.list(query.chapter_id, request);
+    const { rows, counted } = await this.profiles.list(this.profiles.readManager, query.chapter_id, request);
     const page = pageOf(request, rows, counted, (row) => [row.full_name, row.mentor_id]);
     return { data: page.rows.map(toDto), pagination: page.pagination };
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
+import { ReplicaRouter } from '../database/replica-router.js';
 import type { MentorStatus } from './mentor-status-record.entity.js';
 
 export interface StatusRecordRow {
@@ -53,15 +54,23 @@ const STAMP = `greatest(date_trunc('milliseconds', clock_timestamp()), given.fol
 /** The SQL of the status audit log and of each mentor's current status. */
 @Injectable()
 export class StatusRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly replicas: ReplicaRouter,
+  ) {}
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
 
-  /** For reads outside a transaction. */
+  /** The primary's, for statements outside a transaction. */
   get manager(): EntityManager {
     return this.dataSource.manager;
+  }
+
+  /** For reads outside a transaction that may be a little behind (a replica's): never for a write or a read a write depends on. */
+  get readManager(): EntityManager {
+    return this.replicas.manager;
   }
 
   /** The current status of each given mentor that has one: the one place that reads it. */
@@ -140,7 +149,7 @@ export class StatusRepository {
    * COUNT_LIMIT + 1. A page after an offset finds its ids in the index alone, then reads only its
    * own rows: the deepest offset page (10,000 in) costs about as much again as the count.
    */
-  async list(filters: StatusRecordFilters, page: PageRequest): Promise<{ rows: StatusRecordRow[]; counted: number; exact: boolean }> {
+  async list(manager: EntityManager, filters: StatusRecordFilters, page: PageRequest): Promise<{ rows: StatusRecordRow[]; counted: number; exact: boolean }> {
     const values: unknown[] = [];
     const conditions = ['r.deleted_at IS NULL'];
     const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
@@ -163,7 +172,7 @@ export class StatusRepository {
         : `SELECT ${RECORD_COLUMNS} FROM (SELECT r.id FROM mentor_status_records r WHERE ${where} ${ORDER} ${window}) ids
            JOIN mentor_status_records r USING (id) ${ORDER}`;
     // The count row is always there, so a page past the end still tells the total.
-    const found: (StatusRecordRow & { total: number })[] = await this.dataSource.query(
+    const found: (StatusRecordRow & { total: number })[] = await manager.query(
       `SELECT page.*, counted.total FROM (${counted}) counted LEFT JOIN LATERAL (${rows}) page ON true
        ORDER BY page.changed_at DESC, page.id DESC`,
       values,

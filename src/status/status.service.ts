@@ -149,7 +149,7 @@ export class StatusService {
   }
 
   async get(id: string): Promise<MentorStatusDetailDto> {
-    const row = await this.records.findDetail(this.records.manager, id);
+    const row = await this.records.findDetail(this.records.readManager, id);
     if (!row) throw notFound(id);
     return toDetailDto(row);
   }
@@ -166,7 +166,7 @@ export class StatusService {
       changed_to: instant(query.changed_to),
     };
     const request = pageRequest(query, LIST_ORDER, filters);
-    const { rows, counted, exact } = await this.records.list(filters, request);
+    const { rows, counted, exact } = await this.records.list(this.records.readManager, filters, request);
     const page = pageOf(request, rows, counted, (row) => [row.changed_at.toISOString(), row.id], { exact });
     return { data: page.rows.map(toRecordDto), pagination: page.pagination };
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
+import { ReplicaRouter } from '../database/replica-router.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
 
 export interface SuppressionRow {
@@ -35,14 +36,23 @@ const CURRENT = `SELECT ${COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id 
 /** The SQL of visibility suppressions. */
 @Injectable()
 export class SuppressionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly replicas: ReplicaRouter,
+  ) {}
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
   }
 
+  /** The primary's, for statements outside a transaction. */
   get manager(): EntityManager {
     return this.dataSource.manager;
+  }
+
+  /** For reads outside a transaction that may be a little behind (a replica's): never for a write or a read a write depends on. */
+  get readManager(): EntityManager {
+    return this.replicas.manager;
   }
 
   /** Inserts an active suppression; the one-active index refuses a second one (23505 on {@link ONE_ACTIVE_INDEX}). */
@@ -123,7 +133,7 @@ export class SuppressionRepository {
   }
 
   /** One page of suppressions, newest first, and the number matching (up to COUNT_LIMIT + 1), from one snapshot; offsets as the status log's. */
-  async list(filters: SuppressionFilters, page: PageRequest): Promise<{ rows: SuppressionRow[]; counted: number }> {
+  async list(manager: EntityManager, filters: SuppressionFilters, page: PageRequest): Promise<{ rows: SuppressionRow[]; counted: number }> {
     const values: unknown[] = [];
     const conditions = ['true'];
     const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
@@ -139,7 +149,7 @@ export class SuppressionRepository {
       page.offset === 0
         ? `SELECT ${COLUMNS} FROM mentor_suppressions s WHERE ${where} ${after} ${ORDER} ${window}`
         : `SELECT ${COLUMNS} FROM (SELECT s.id FROM mentor_suppressions s WHERE ${where} ${ORDER} ${window}) ids JOIN mentor_suppressions s USING (id) ${ORDER}`;
-    const found: (SuppressionRow & { total: number })[] = await this.dataSource.query(
+    const found: (SuppressionRow & { total: number })[] = await manager.query(
       `SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_suppressions s WHERE ${where} ${ORDER} LIMIT ${COUNT_LIMIT + 1}) matching) counted
        LEFT JOIN LATERAL (${rows}) page ON true

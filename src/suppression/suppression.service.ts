@@ -163,7 +163,7 @@ export class SuppressionService {
   }
 
   async getCurrent(mentorId: string): Promise<MentorSuppressionDto> {
-    const current = await this.suppressions.findCurrent(this.suppressions.manager, mentorId);
+    const current = await this.suppressions.findCurrent(this.suppressions.readManager, mentorId);
     if (!current) throw neverSuppressed(mentorId);
     return toDto(current);
   }
@@ -204,7 +204,7 @@ export class SuppressionService {
   async list(query: ListMentorSuppressionsQueryDto): Promise<MentorSuppressionListDto> {
     const filters = { coordinator_id: query.coordinator_id, is_active: query.is_active, mentor_id: query.mentor_id, reason: query.reason };
     const request = pageRequest(query, LIST_ORDER, filters);
-    const { rows, counted } = await this.suppressions.list(filters, request);
+    const { rows, counted } = await this.suppressions.list(this.suppressions.readManager, filters, request);
     const page = pageOf(request, rows, counted, (row) => [row.suppressed_at.toISOString(), row.id]);
     return { data: page.rows.map(toDto), pagination: page.pagination };
   }

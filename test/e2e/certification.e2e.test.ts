@@ -251,7 +251,7 @@ describe('certification sweeps at once', () => {
   before(async () => {
     t = await startTestApp({}, { clock });
     second = await createApp(
-      loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', METRICS_PORT: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+      loadConfig({ ...t.databaseEnv, LOG_LEVEL: 'fatal', METRICS_PORT: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
       {
         clock,
       },

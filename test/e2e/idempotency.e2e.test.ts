@@ -197,7 +197,7 @@ describe('Idempotency-Key on POST', () => {
     before(async () => {
       second = await createApp(
         loadConfig({
-          DATABASE_URL: t.database.url,
+          ...t.databaseEnv,
           LOG_LEVEL: 'fatal',
           METRICS_PORT: '0',
           RATE_LIMIT_PER_MINUTE: '0',

@@ -81,7 +81,7 @@ describe('the log', () => {
       linesOf('log-put-1').map((line) => line.msg),
       ['request completed'],
     );
-    assert.deepEqual(linesOf('log-put-1')[0].req, { method: 'PUT', url: '/api/v1/mentors/mntr_logged' });
+    assert.deepEqual(linesOf('log-put-1')[0].req, { method: 'PUT', url: '/api/v1/mentors/mntr_logged', client_address: '127.0.0.1' });
     const sweepLines = linesOf(sweepId);
     assert.ok(
       sweepLines.some((line) => line.context === 'CertificationSweep' && String(line.msg).startsWith('sweep as of')),

@@ -17,7 +17,7 @@ describe('two instances, one database', () => {
     t = await startTestApp();
     second = await createApp(
       loadConfig({
-        DATABASE_URL: t.database.url,
+        ...t.databaseEnv,
         LOG_LEVEL: 'fatal',
         METRICS_PORT: '0',
         RATE_LIMIT_PER_MINUTE: '0',

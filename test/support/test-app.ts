@@ -4,6 +4,7 @@ import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import type { AppOverrides } from '../../src/app.module.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
+import { PgBouncer, startPgBouncer } from './pgbouncer.js';
 import { createTestDatabase, TestDatabase } from './test-database.js';
 
 export interface TestApp {
@@ -13,7 +14,27 @@ export interface TestApp {
   /** A direct connection to the suite's database, to check what the API wrote. */
   db: pg.Pool;
   database: TestDatabase;
+  /** How the app reaches its database (DATABASE_URL, DATABASE_DIRECT_URL, DATABASE_POOLER), for a second instance on the same one. */
+  databaseEnv: Record<string, string>;
   close(): Promise<void>;
+}
+
+/**
+ * Under TEST_POOLER=pgbouncer every test app reaches its database through a PgBouncer of its own
+ * in transaction pooling mode, as in production behind one; the database itself is then only the
+ * direct connection (migrations, session locks) and the suite's own `db`. PgBouncer passes no
+ * session settings, so the database gets the statement timeout the app would have asked for.
+ */
+async function reachDatabase(database: TestDatabase, env: Record<string, string>): Promise<{ databaseEnv: Record<string, string>; pooler?: PgBouncer }> {
+  const pooler = process.env.TEST_POOLER;
+  if (!pooler) return { databaseEnv: { DATABASE_URL: database.url } };
+  if (pooler !== 'pgbouncer') throw new Error(`TEST_POOLER must be pgbouncer, not ${pooler}`);
+  const defaults = loadConfig({});
+  const statementTimeoutMs = Number(env.DB_STATEMENT_TIMEOUT_MS ?? defaults.dbStatementTimeoutMs);
+  await database.admin(`ALTER DATABASE ${database.name} SET statement_timeout = ${statementTimeoutMs}`);
+  // As many server sessions as the app has connections, so that tests that line requests up behind a lock see them all arrive.
+  const bouncer = await startPgBouncer(database.url, { poolSize: Number(env.DB_POOL_SIZE ?? defaults.dbPoolSize) });
+  return { databaseEnv: { DATABASE_URL: bouncer.url, DATABASE_DIRECT_URL: database.url, DATABASE_POOLER: 'pgbouncer' }, pooler: bouncer };
 }
 
 /**
@@ -22,8 +43,9 @@ export interface TestApp {
  */
 export async function startTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase();
+  const { databaseEnv, pooler } = await reachDatabase(database, env);
   const config = loadConfig({
-    DATABASE_URL: database.url,
+    ...databaseEnv,
     LOG_LEVEL: 'fatal',
     DEMO_DATA: 'false',
     CERT_SWEEP_INTERVAL_SECONDS: '0',
@@ -42,8 +64,10 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     http: app.getHttpServer(),
     db,
     database,
+    databaseEnv,
     close: async () => {
       await app.close();
+      await pooler?.stop();
       await db.end();
       await database.drop();
     },

@@ -4,6 +4,8 @@ import pg from 'pg';
 export interface TestDatabase {
   url: string;
   name: string;
+  /** Runs a statement on the test server's admin connection (settings of this database, say). */
+  admin(sql: string): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -32,5 +34,5 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await asAdmin(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  return { url: url.toString(), name, drop: () => asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), name, admin: asAdmin, drop: () => asAdmin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }

@@ -221,6 +221,17 @@ describe('loadConfig', () => {
     ['METRICS_PORT', '3000'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
     ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
+    ['DATABASE_DIRECT_URL', 'http://db.example.org/app'],
+    ['DATABASE_POOLER', 'pgpool'],
+    ['DATABASE_REPLICA_URLS', 'replica.example.org'],
+    ['REPLICA_MAX_LAG_MS', '-1'],
+    ['REPLICA_MAX_LAG_MS', 'a second'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_KEY_PREFIX', 'has space'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '101'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', 'loadbalancer.internal'],
   ] as const) {
     it(`stops start-up on ${name}=${value} with a message naming ${name}`, () => {
       assert.throws(
@@ -229,6 +240,75 @@ describe('loadConfig', () => {
       );
     });
   }
+
+  it('reaches the database directly unless DATABASE_DIRECT_URL says otherwise, with no pooler, replicas, Redis or trusted proxies', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://app@db.internal/app' });
+    assert.equal(config.databaseDirectUrl, 'postgres://app@db.internal/app');
+    assert.equal(config.databasePooler, 'none');
+    assert.deepEqual(config.databaseReplicaUrls, []);
+    assert.equal(config.replicaMaxLagMs, 1000);
+    assert.equal(config.redisUrl, undefined);
+    assert.equal(config.redisKeyPrefix, 'mss:');
+    assert.equal(config.trustProxy, false);
+    assert.equal(loadConfig({}).databaseDirectUrl, undefined);
+    assert.equal(loadConfig({}).withDatabaseUrl('postgres://embedded/db').databaseDirectUrl, 'postgres://embedded/db');
+  });
+
+  it('takes PgBouncer only together with a direct connection that bypasses it', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app@pgbouncer.internal:6432/app',
+      DATABASE_DIRECT_URL: 'postgres://app@db.internal:5432/app',
+      DATABASE_POOLER: 'pgbouncer',
+    });
+    assert.deepEqual(
+      [config.databaseUrl, config.databaseDirectUrl, config.databasePooler],
+      ['postgres://app@pgbouncer.internal:6432/app', 'postgres://app@db.internal:5432/app', 'pgbouncer'],
+    );
+    for (const env of [
+      { DATABASE_POOLER: 'pgbouncer' },
+      { DATABASE_URL: 'postgres://app@pgbouncer.internal:6432/app', DATABASE_POOLER: 'pgbouncer' },
+      {
+        DATABASE_URL: 'postgres://app@pgbouncer.internal:6432/app',
+        DATABASE_DIRECT_URL: 'postgres://app@pgbouncer.internal:6432/app',
+        DATABASE_POOLER: 'pgbouncer',
+      },
+    ]) {
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => error instanceof ConfigError && /DATABASE_POOLER set to pgbouncer needs DATABASE_(URL|DIRECT_URL)/.test(error.message),
+        JSON.stringify(env),
+      );
+    }
+    assert.equal(loadConfig({ DATABASE_POOLER: 'none' }).databasePooler, 'none');
+  });
+
+  it('takes replicas and a direct connection only beside a DATABASE_URL', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://app@db.internal/app',
+      DATABASE_REPLICA_URLS: 'postgres://app@replica-1.internal/app, postgresql://app@replica-2.internal:5433/app',
+      REPLICA_MAX_LAG_MS: '250',
+    });
+    assert.deepEqual(config.databaseReplicaUrls, ['postgres://app@replica-1.internal/app', 'postgresql://app@replica-2.internal:5433/app']);
+    assert.equal(config.replicaMaxLagMs, 250);
+    for (const name of ['DATABASE_REPLICA_URLS', 'DATABASE_DIRECT_URL']) {
+      assert.throws(
+        () => loadConfig({ [name]: 'postgres://app@replica.internal/app' }),
+        (error: unknown) => error instanceof ConfigError && error.message.includes(`${name} needs DATABASE_URL`),
+      );
+    }
+  });
+
+  it('takes Redis for the rate limit, with a key prefix of its own', () => {
+    const config = loadConfig({ REDIS_URL: 'redis://:secret@cache.internal:6380/2', REDIS_KEY_PREFIX: 'mss-staging:' });
+    assert.deepEqual([config.redisUrl, config.redisKeyPrefix], ['redis://:secret@cache.internal:6380/2', 'mss-staging:']);
+    assert.equal(loadConfig({ REDIS_URL: 'rediss://cache.internal' }).redisUrl, 'rediss://cache.internal');
+  });
+
+  it('takes TRUST_PROXY as a hop count or as proxy addresses and CIDR ranges; 0 trusts no one', () => {
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.equal(loadConfig({ TRUST_PROXY: '0' }).trustProxy, false);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,::1, fd00::/8' }).trustProxy, ['10.0.0.0/8', '192.168.1.7', '::1', 'fd00::/8']);
+  });
 
   it('gives a frozen object: settings cannot drift after boot', () => {
     const config = loadConfig({});

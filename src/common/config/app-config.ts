@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { parseApiKeys } from '../auth/api-keys.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -44,6 +45,45 @@ function matching(pattern: RegExp, expectation: string): Parse<string> {
   };
 }
 
+const POSTGRES_URL = /^postgres(ql)?:\/\/\S+$/;
+
+const postgresUrls: Parse<string[]> = (raw) =>
+  raw.split(',').map((entry) => {
+    const url = entry.trim();
+    if (!POSTGRES_URL.test(url)) throw new Error('must be a comma-separated list of postgres:// or postgresql:// URLs');
+    return url;
+  });
+
+/** Which transaction pooler, if any, stands between the service and PostgreSQL at DATABASE_URL. */
+export const DATABASE_POOLERS = ['none', 'pgbouncer'] as const;
+export type DatabasePooler = (typeof DATABASE_POOLERS)[number];
+
+/** Fastify's `trustProxy`: how many proxy hops to trust, or the proxies' addresses; false trusts none. */
+export type TrustProxy = false | number | string[];
+
+function isAddressOrSubnet(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
+const trustProxy: Parse<TrustProxy> = (raw) => {
+  if (/^\d+$/.test(raw.trim())) {
+    const hops = Number(raw);
+    if (hops > 100) throw new Error('must be a number of proxy hops from 0 to 100, or a comma-separated list of proxy addresses or CIDR ranges');
+    return hops === 0 ? false : hops;
+  }
+  return raw.split(',').map((entry) => {
+    const subnet = entry.trim();
+    if (!isAddressOrSubnet(subnet)) {
+      throw new Error('must be a number of proxy hops, or a comma-separated list of proxy addresses or CIDR ranges such as 10.0.0.0/8, ::1');
+    }
+    return subnet;
+  });
+};
+
 /** `https://app.example.org`: scheme, host and optional port, no path. */
 const ORIGIN = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/;
 
@@ -86,9 +126,49 @@ const variables = {
   host: { env: 'HOST', parse: text, default: '0.0.0.0', description: 'interface to listen on' },
   databaseUrl: {
     env: 'DATABASE_URL',
-    parse: matching(/^postgres(ql)?:\/\/\S+$/, 'a postgres:// or postgresql:// URL'),
+    parse: matching(POSTGRES_URL, 'a postgres:// or postgresql:// URL'),
     default: undefined,
     description: '`postgres://…` of the database to use; unset starts the embedded PostgreSQL',
+  },
+  databaseDirectUrl: {
+    env: 'DATABASE_DIRECT_URL',
+    parse: matching(POSTGRES_URL, 'a postgres:// or postgresql:// URL'),
+    default: (values: { databaseUrl?: string }) => values.databaseUrl,
+    check: (_value: string | undefined, values: { databaseUrl?: string }) => {
+      if (values.databaseUrl === undefined) throw new Error('needs DATABASE_URL too');
+    },
+    description:
+      "the same database reached directly, not through a transaction pooler, for what needs a session of its own: migrations and their lock, the certification sweep's lock, LISTEN; default `DATABASE_URL`",
+  },
+  databasePooler: {
+    env: 'DATABASE_POOLER',
+    parse: oneOf(DATABASE_POOLERS),
+    default: 'none',
+    check: (value: DatabasePooler, values: { databaseUrl?: string; databaseDirectUrl?: string }) => {
+      if (value === 'none') return;
+      if (values.databaseUrl === undefined) throw new Error(`set to ${value} needs DATABASE_URL (the pooler) and DATABASE_DIRECT_URL (the database itself)`);
+      if (values.databaseDirectUrl === values.databaseUrl) {
+        throw new Error(`set to ${value} needs DATABASE_DIRECT_URL, a connection that bypasses the pooler, for migrations and session locks`);
+      }
+    },
+    description:
+      '`pgbouncer` when `DATABASE_URL` goes through PgBouncer in transaction pooling mode: no session settings at connect, `statement_timeout` set per transaction (and per role or database for single statements), session locks over `DATABASE_DIRECT_URL`; `none` connects directly',
+  },
+  databaseReplicaUrls: {
+    env: 'DATABASE_REPLICA_URLS',
+    parse: postgresUrls,
+    default: [],
+    check: (_value: string[], values: { databaseUrl?: string }) => {
+      if (values.databaseUrl === undefined) throw new Error('needs DATABASE_URL too (the primary)');
+    },
+    description:
+      'comma-separated `postgres://…` of streaming replicas of the database: single-resource GETs, lists and chapter views read from them in turn, skipping any that is down or lags more than `REPLICA_MAX_LAG_MS`; unset reads from the primary',
+  },
+  replicaMaxLagMs: {
+    env: 'REPLICA_MAX_LAG_MS',
+    parse: integer(0, 3_600_000),
+    default: 1000,
+    description: 'a replica further behind the primary than this is skipped until it has caught up',
   },
   dbPoolSize: { env: 'DB_POOL_SIZE', parse: integer(1, 200), default: 10, description: 'connections in the pool' },
   dataDir: { env: 'DATA_DIR', parse: text, default: '.data', description: "folder for the embedded PostgreSQL's files (`$DATA_DIR/postgres`)" },
@@ -118,13 +198,35 @@ const variables = {
     env: 'RATE_LIMIT_PER_MINUTE',
     parse: integer(0, 1_000_000),
     default: 1000,
-    description: 'requests per client address per minute, per instance (`/health` excepted); `0` turns it off',
+    description:
+      'requests per client address per minute (`/health` excepted), counted in Redis across instances with `REDIS_URL`, else per instance; `0` turns it off',
+  },
+  redisUrl: {
+    env: 'REDIS_URL',
+    parse: matching(/^rediss?:\/\/\S+$/, 'a redis:// or rediss:// URL'),
+    default: undefined,
+    description:
+      "Redis that holds the rate limit counts, shared by every instance; unset counts in each instance's memory. While Redis is unreachable requests are let through (logged)",
+  },
+  redisKeyPrefix: {
+    env: 'REDIS_KEY_PREFIX',
+    parse: matching(/^[A-Za-z0-9:_.-]{1,64}$/, '1 to 64 of A-Z a-z 0-9 : _ . -'),
+    default: 'mss:',
+    description: 'prefix of every key the service writes to Redis, so that services or environments can share one',
+  },
+  trustProxy: {
+    env: 'TRUST_PROXY',
+    parse: trustProxy,
+    default: false,
+    description:
+      'proxies in front of the service whose `X-Forwarded-For` names the client: a number of hops, or comma-separated addresses or CIDR ranges (`10.0.0.0/8,::1`); the rate limit, `CLIENT_CONCURRENCY` and the logs then use that address. Unset trusts no one',
   },
   dbStatementTimeoutMs: {
     env: 'DB_STATEMENT_TIMEOUT_MS',
     parse: integer(0, 3_600_000),
     default: 10_000,
-    description: "PostgreSQL `statement_timeout` of the app's connections (not of migrations); `0` is none",
+    description:
+      "PostgreSQL `statement_timeout` of the app's statements (not of migrations); with `DATABASE_POOLER=pgbouncer` set in each transaction, while single statements take the role's or database's own, which must equal it (checked at start); `0` is none",
   },
   dbQueryTimeoutMs: {
     env: 'DB_QUERY_TIMEOUT_MS',
@@ -334,9 +436,9 @@ export class AppConfig {
     Object.freeze(this);
   }
 
-  /** The same settings pointed at another database (the embedded server once it runs). */
+  /** The same settings pointed at another database (the embedded server once it runs), which is then reached directly too. */
   withDatabaseUrl(databaseUrl: string): AppConfig {
-    return new AppConfig({ ...this, databaseUrl });
+    return new AppConfig({ ...this, databaseUrl, databaseDirectUrl: databaseUrl });
   }
 }
 

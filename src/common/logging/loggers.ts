@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DestinationStream, Logger, pino, stdTimeFunctions } from 'pino';
 import { LogLevel } from '../config/app-config.js';
+import { clientAddressOf } from '../http/client-address.js';
 import { REDACTED, redactUrlSecrets } from '../http/url-secrets.js';
 import { traceLogFields } from '../telemetry/trace-context.js';
 
@@ -18,9 +19,13 @@ export function requestId(request: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** Requests are logged by method and URL (query secrets redacted), answers by status: no headers, so no credentials. */
+/** Requests are logged by method, URL (query secrets redacted) and client address, answers by status: no headers, so no credentials. */
 const serializers = {
-  req: (req: { method?: string; url?: string }) => ({ method: req.method, url: redactUrlSecrets(req.url ?? '') }),
+  req: (req: { method?: string; url?: string; raw?: IncomingMessage }) => ({
+    method: req.method,
+    url: redactUrlSecrets(req.url ?? ''),
+    client_address: req.raw && clientAddressOf(req.raw),
+  }),
   res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
 };
 

@@ -1,0 +1,283 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+import { AppConfig } from '../common/config/app-config.js';
+import { isDatabaseUnavailable, postgresError } from '../common/errors/postgres-error.js';
+import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
+import { APPLICATION_NAME, replicaDataSourceOptions } from './data-source-options.js';
+
+/** How often the replicas' lag is measured. */
+export const REPLICA_CHECK_INTERVAL_MS = 500;
+/** The longest a check waits for a replica, or the primary, to answer. */
+const CHECK_TIMEOUT_MS = 1000;
+
+export type ReplicaCondition = 'unknown' | 'up' | 'lagging' | 'down';
+
+/** One replica as the router sees it: for readiness checks and metrics. */
+export interface ReplicaState {
+  /** host:port/database, never credentials. */
+  replica: string;
+  /** `up`: reads go to it; `lagging`: further behind than REPLICA_MAX_LAG_MS; `down`: not answering, or not a standby; `unknown`: not checked yet. */
+  condition: ReplicaCondition;
+  /** Estimated age of the oldest write it has not replayed, at the last check that reached it. */
+  lag_ms: number | null;
+  checked_at: string | null;
+  error: string | null;
+  /** Reads it has served. */
+  reads: number;
+}
+
+/** The primary's WAL position at a moment (performance.now()). */
+export interface WalSample {
+  lsn: bigint;
+  at: number;
+}
+
+/** `16/B374D848` as a number of bytes. */
+export function parseLsn(text: string): bigint {
+  const [high, low] = text.split('/');
+  return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+}
+
+/**
+ * How long ago the primary wrote the oldest WAL a replica has not replayed yet, from the primary's
+ * positions sampled over time (oldest first; the last taken just before the replica was asked).
+ * Zero when the replica has replayed the last sample: an idle primary writes nothing, so its
+ * replicas are not behind, whereas `now() - pg_last_xact_replay_timestamp()` on the replica would
+ * keep growing. Between two samples the primary is taken to write at an even pace; a replica
+ * behind every sample kept is at least as old as the oldest.
+ */
+export function replayLag(samples: readonly WalSample[], replayed: bigint, now: number): number {
+  const latest = samples[samples.length - 1];
+  if (latest === undefined || replayed >= latest.lsn) return 0;
+  const ahead = samples.findIndex((sample) => sample.lsn > replayed);
+  if (ahead === 0) return Math.max(0, now - samples[0].at);
+  const before = samples[ahead - 1];
+  const after = samples[ahead];
+  const share = Number(replayed - before.lsn) / Number(after.lsn - before.lsn);
+  return Math.max(0, Math.round(now - (before.at + share * (after.at - before.at))));
+}
+
+/**
+ * What a failed read on a replica says about the replica rather than the query: it cannot be
+ * reached or is going away (the app's "database unavailable" errors, a statement timeout
+ * excepted, as the query would be as slow on the primary), or it cancelled the query to go on
+ * replaying (a recovery conflict, 40001; its database dropped, 57P04).
+ */
+function isReplicaFault(error: unknown): boolean {
+  const code = postgresError(error)?.code;
+  if (code === '40001' || code === '57P04') return true;
+  return isDatabaseUnavailable(error) && code !== '57014';
+}
+
+function labelOf(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
+}
+
+function probePool(url: string, applicationName: string): pg.Pool {
+  const options: pg.PoolConfig & BoundedClientConfig = {
+    connectionString: url,
+    application_name: applicationName,
+    max: 1,
+    Client: BoundedClient,
+    queryTimeoutMillis: CHECK_TIMEOUT_MS,
+    connectionTimeoutMillis: CHECK_TIMEOUT_MS,
+    idleTimeoutMillis: 60_000,
+    ...KEEPALIVE,
+  };
+  const pool = new pg.Pool(options);
+  // A probe connection that breaks is dropped by the pool; the next check says what it finds.
+  pool.on('error', () => undefined);
+  return pool;
+}
+
+class Replica {
+  condition: ReplicaCondition = 'unknown';
+  lagMs: number | null = null;
+  checkedAt: Date | null = null;
+  error: string | null = null;
+  reads = 0;
+  /** The data source that serves reads, opened once the replica first answers a check. */
+  dataSource: DataSource | undefined;
+  readonly label: string;
+  private readonly probe: pg.Pool;
+
+  constructor(
+    private readonly url: string,
+    private readonly config: AppConfig,
+  ) {
+    this.label = labelOf(url);
+    this.probe = probePool(url, `${APPLICATION_NAME} replica check`);
+  }
+
+  async replayed(): Promise<bigint> {
+    const { rows } = await this.probe.query<{ standby: boolean; replayed: string | null }>(
+      'SELECT pg_is_in_recovery() AS standby, pg_last_wal_replay_lsn()::text AS replayed',
+    );
+    const [{ standby, replayed }] = rows;
+    if (!standby) throw new Error('not a standby (pg_is_in_recovery() is false)');
+    if (replayed === null) throw new Error('has not replayed any WAL yet');
+    return parseLsn(replayed);
+  }
+
+  async open(): Promise<void> {
+    if (this.dataSource) return;
+    this.dataSource = await new DataSource(replicaDataSourceOptions(this.config, this.url)).initialize();
+  }
+
+  state(): ReplicaState {
+    return {
+      replica: this.label,
+      condition: this.condition,
+      lag_ms: this.lagMs,
+      checked_at: this.checkedAt?.toISOString() ?? null,
+      error: this.error,
+      reads: this.reads,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.probe.end();
+    await this.dataSource?.destroy();
+  }
+}
+
+/**
+ * Where reads that may be a little behind go: round robin over the replicas of
+ * DATABASE_REPLICA_URLS that are up and no further behind than REPLICA_MAX_LAG_MS, else the
+ * primary. Every REPLICA_CHECK_INTERVAL_MS it samples the primary's WAL position and each
+ * replica's replayed position (see {@link replayLag}); a replica that fails a check, or a read,
+ * is skipped until a check finds it back. A read that fails on a replica because of the replica
+ * runs again on the primary, so a replica outage costs no request.
+ */
+@Injectable()
+export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutdown {
+  /**
+   * For the reads that may be served by a replica (GETs of single resources, lists, chapter
+   * views): its `query()` goes to a replica in turn, or the primary. Never for a write, a read
+   * that a write depends on, or anything inside a transaction. Without replicas, the primary's manager.
+   */
+  readonly manager: EntityManager;
+  private readonly logger = new Logger('Replicas');
+  private readonly replicas: Replica[];
+  private readonly primaryProbe: pg.Pool | undefined;
+  private samples: WalSample[] = [];
+  private turn = 0;
+  private fallbacks = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private checking: Promise<void> | undefined;
+
+  constructor(
+    private readonly primary: DataSource,
+    private readonly config: AppConfig,
+  ) {
+    this.replicas = config.databaseReplicaUrls.map((url) => new Replica(url, config));
+    this.primaryProbe = this.replicas.length > 0 && config.databaseUrl ? probePool(config.databaseUrl, `${APPLICATION_NAME} replica check`) : undefined;
+    this.manager = this.replicas.length > 0 ? new ReplicaReadManager(primary, this) : primary.manager;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.replicas.length === 0) return;
+    await this.check();
+    this.timer = setInterval(() => {
+      this.checking ??= this.check().finally(() => (this.checking = undefined));
+    }, REPLICA_CHECK_INTERVAL_MS).unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.checking;
+    await Promise.all(this.replicas.map((replica) => replica.close()));
+    await this.primaryProbe?.end();
+  }
+
+  /** Each replica's condition, and how many reads fell back to the primary after failing on a replica. */
+  state(): { replicas: ReplicaState[]; fallbacks: number } {
+    return { replicas: this.replicas.map((replica) => replica.state()), fallbacks: this.fallbacks };
+  }
+
+  /** Runs a read on the next usable replica, or on the primary when there is none or the replica fails it. */
+  async read<T>(query: (dataSource: DataSource) => Promise<T>): Promise<T> {
+    const replica = this.nextUsable();
+    if (!replica?.dataSource) return query(this.primary);
+    try {
+      const result = await query(replica.dataSource);
+      replica.reads += 1;
+      return result;
+    } catch (error) {
+      if (!isReplicaFault(error)) throw error;
+      this.mark(replica, 'down', null, error);
+      this.fallbacks += 1;
+      return query(this.primary);
+    }
+  }
+
+  private nextUsable(): Replica | undefined {
+    for (let i = 0; i < this.replicas.length; i++) {
+      const replica = this.replicas[(this.turn + i) % this.replicas.length];
+      if (replica.condition === 'up') {
+        this.turn = (this.turn + i + 1) % this.replicas.length;
+        return replica;
+      }
+    }
+    return undefined;
+  }
+
+  private async check(): Promise<void> {
+    await this.samplePrimary();
+    await Promise.all(this.replicas.map((replica) => this.checkReplica(replica)));
+  }
+
+  /** Without a fresh sample (the primary is not answering) the replicas are measured against the last one. */
+  private async samplePrimary(): Promise<void> {
+    try {
+      const { rows } = await this.primaryProbe!.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const now = performance.now();
+      // Enough history to tell any lag up to the limit, and a little more.
+      const keepFrom = now - this.config.replicaMaxLagMs - 10 * REPLICA_CHECK_INTERVAL_MS;
+      this.samples = [...this.samples.filter((sample) => sample.at >= keepFrom), { lsn: parseLsn(rows[0].lsn), at: now }];
+    } catch (error) {
+      this.logger.debug(`could not read the primary's WAL position: ${String(error)}`);
+    }
+  }
+
+  private async checkReplica(replica: Replica): Promise<void> {
+    try {
+      const replayed = await replica.replayed();
+      await replica.open();
+      const lag = replayLag(this.samples, replayed, performance.now());
+      this.mark(replica, lag > this.config.replicaMaxLagMs ? 'lagging' : 'up', lag);
+    } catch (error) {
+      this.mark(replica, 'down', null, error);
+    }
+  }
+
+  /** Records what a check or a read found; changes of condition are logged, steady states are not. */
+  private mark(replica: Replica, condition: ReplicaCondition, lagMs: number | null, error?: unknown): void {
+    const before = replica.condition;
+    replica.condition = condition;
+    replica.checkedAt = new Date();
+    replica.lagMs = lagMs ?? replica.lagMs;
+    replica.error = error === undefined ? null : error instanceof Error ? error.message : JSON.stringify(error);
+    if (before === condition) return;
+    if (condition === 'up') this.logger.log(`replica ${replica.label} is up (lag ${lagMs} ms): reads go to it again`);
+    else if (condition === 'lagging')
+      this.logger.warn(`replica ${replica.label} lags ${lagMs} ms (REPLICA_MAX_LAG_MS ${this.config.replicaMaxLagMs}): skipped`);
+    else this.logger.warn(`replica ${replica.label} is down: skipped (${replica.error})`);
+  }
+}
+
+/** An EntityManager whose queries the router places; everything else it has is the primary's. */
+class ReplicaReadManager extends EntityManager {
+  constructor(
+    primary: DataSource,
+    private readonly router: ReplicaRouter,
+  ) {
+    super(primary);
+  }
+
+  override query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T> {
+    return this.router.read((dataSource) => dataSource.query<T>(sql, parameters));
+  }
+}

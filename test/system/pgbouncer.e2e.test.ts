@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { createApp } from '../../src/app.factory.js';
+import { loadConfig } from '../../src/common/config/app-config.js';
+import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { PoolerRefusedSessionSettings } from '../../src/database/pooled-sessions.js';
+import { holdMentorHistory } from '../support/mentor-history-lock.js';
+import { PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
+import { waitUntil } from '../support/poll.js';
+import { assertProblem } from '../support/problem.js';
+import { startTestApp, TestApp } from '../support/test-app.js';
+import { createTestDatabase, TestDatabase } from '../support/test-database.js';
+
+const QUIET = { LOG_LEVEL: 'fatal', DEMO_DATA: 'false', CERT_SWEEP_INTERVAL_SECONDS: '0', RATE_LIMIT_PER_MINUTE: '0', CLIENT_CONCURRENCY: '0' };
+
+describe('PgBouncer in transaction pooling mode', () => {
+  let database: TestDatabase;
+  let bouncer: PgBouncer;
+  before(async () => {
+    database = await createTestDatabase();
+    // No ignore_startup_parameters: a startup setting the app sends makes PgBouncer refuse the connection.
+    bouncer = await startPgBouncer(database.url, { poolSize: 1 });
+  });
+  after(async () => {
+    await bouncer.stop();
+    await database.drop();
+  });
+
+  it('an app that is not told about the pooler refuses to start at once, saying what to set', async () => {
+    await assert.rejects(
+      createApp(loadConfig({ ...QUIET, DATABASE_URL: bouncer.url })),
+      (error: unknown) =>
+        error instanceof PoolerRefusedSessionSettings &&
+        /unsupported startup parameter: statement_timeout/.test(error.message) &&
+        /DATABASE_POOLER=pgbouncer/.test(error.message),
+    );
+  });
+
+  it('with DATABASE_POOLER=pgbouncer it refuses to start while single statements would run without the statement timeout', async () => {
+    await assert.rejects(
+      createApp(loadConfig({ ...QUIET, DATABASE_URL: bouncer.url, DATABASE_DIRECT_URL: database.url, DATABASE_POOLER: 'pgbouncer' })),
+      (error: unknown) =>
+        error instanceof Error && /statement_timeout .* 0 ms, not DB_STATEMENT_TIMEOUT_MS \(10000 ms\)/.test(error.message) && /ALTER ROLE/.test(error.message),
+    );
+  });
+
+  it('every transaction sets its own statement_timeout, which ends with it and never reaches the next client of the session', async () => {
+    const config = loadConfig({ DATABASE_URL: bouncer.url, DATABASE_DIRECT_URL: database.url, DATABASE_POOLER: 'pgbouncer', DB_STATEMENT_TIMEOUT_MS: '1500' });
+    const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
+    try {
+      const inside = await dataSource.transaction((manager) => manager.query<{ timeout: string }[]>(`SELECT current_setting('statement_timeout') AS timeout`));
+      assert.deepEqual(inside, [{ timeout: '1500ms' }]);
+      // PgBouncer has one server session here: this statement runs on the one the transaction used.
+      const outside = await dataSource.query<{ timeout: string }[]>(`SELECT current_setting('statement_timeout') AS timeout`);
+      assert.deepEqual(outside, [{ timeout: '0' }]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+});
+
+describe('the app behind PgBouncer, bounded by the statement timeout', () => {
+  const TIMEOUT_MS = 1000;
+  let t: TestApp;
+  const previous = process.env.TEST_POOLER;
+  before(async () => {
+    process.env.TEST_POOLER = 'pgbouncer';
+    try {
+      t = await startTestApp({ DB_STATEMENT_TIMEOUT_MS: String(TIMEOUT_MS) });
+    } finally {
+      if (previous === undefined) delete process.env.TEST_POOLER;
+      else process.env.TEST_POOLER = previous;
+    }
+    assert.equal(t.databaseEnv.DATABASE_POOLER, 'pgbouncer');
+    assert.equal((await request(t.http).put('/api/v1/mentors/mntr_bounded').send({ full_name: 'Bounded', chapter_id: 'chpt_pool' })).status, 201);
+  });
+  after(() => t.close());
+
+  const waitingOnLocks = async () =>
+    Number((await t.db.query(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n);
+
+  it('a statement inside a transaction that waits too long is cancelled: 503 with Retry-After, and the session serves again', async () => {
+    const release = await holdMentorHistory(t.db, 'mntr_bounded');
+    try {
+      const answer = await request(t.http)
+        .post('/api/v1/mentor-statuses')
+        .send({ mentor_id: 'mntr_bounded', status: 'paused', reason: 'Away', changed_by: 'user_pool' });
+      assertProblem(answer, 503);
+      assert.equal(answer.headers['retry-after'], '1');
+    } finally {
+      await release();
+    }
+    const retried = await request(t.http)
+      .post('/api/v1/mentor-statuses')
+      .send({ mentor_id: 'mntr_bounded', status: 'paused', reason: 'Away', changed_by: 'user_pool' });
+    assert.equal(retried.status, 201);
+  });
+
+  it('a single statement outside a transaction is cancelled by the database’s own statement_timeout', async () => {
+    const holder = await t.db.connect();
+    let answer: request.Response;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE mentor_suppressions IN ACCESS EXCLUSIVE MODE');
+      // then() sends it now; supertest sends nothing until asked for the answer.
+      const pending = request(t.http)
+        .post('/api/v1/mentor-suppressions')
+        .send({ mentor_id: 'mntr_bounded', coordinator_id: 'coord_pool', reason: 'paused_pool' })
+        .then((response) => response);
+      await waitUntil(async () => (await waitingOnLocks()) >= 1, 'the insert waits for the table lock');
+      answer = await pending;
+    } finally {
+      await holder.query('ROLLBACK');
+      holder.release();
+    }
+    assertProblem(answer, 503);
+  });
+});
