@@ -1703,7 +1703,10 @@ export interface operations {
     getHealth: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1719,6 +1722,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HealthCheckDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -1754,7 +1766,10 @@ export interface operations {
     getLiveness: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1770,6 +1785,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HealthCheckDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -1805,7 +1829,10 @@ export interface operations {
     getReadiness: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1821,6 +1848,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["HealthCheckDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -1856,7 +1892,10 @@ export interface operations {
     getMentorProfile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The mentor. */
                 mentor_id: string;
@@ -1874,6 +1913,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MentorProfileDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -2064,7 +2112,10 @@ export interface operations {
                 /** @description Only mentors of this chapter. */
                 chapter_id?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2079,6 +2130,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MentorProfileListDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -2140,7 +2200,10 @@ export interface operations {
                 /** @description Only suppressions with this reason. For example `certification_expired`, `conduct_review`. */
                 reason?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2155,6 +2218,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MentorSuppressionListDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -2342,7 +2414,10 @@ export interface operations {
     getMentorSuppression: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The mentor. */
                 mentor_id: string;
@@ -2360,6 +2435,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -2657,7 +2741,10 @@ export interface operations {
                 /** @description Only records changed before this instant (exclusive). Must not precede `changed_from`. */
                 changed_to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2672,6 +2759,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MentorStatusListDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -2859,7 +2955,10 @@ export interface operations {
     getMentorStatus: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The status record: `msr_` and a ULID. */
                 id: string;
@@ -2877,6 +2976,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["MentorStatusDetailDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -3157,7 +3265,10 @@ export interface operations {
                 /** @description `true` also lists active mentors who are not eligible for assignment (they have an active suppression), with `is_eligible_for_assignment: false`. */
                 include_ineligible?: boolean;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list. */
                 chapter_id: string;
@@ -3175,6 +3286,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ActiveChapterMentorListDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -3228,7 +3348,10 @@ export interface operations {
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list. */
                 chapter_id: string;
@@ -3246,6 +3369,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["PausedChapterMentorListDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -3301,7 +3433,10 @@ export interface operations {
                 /** @description The window, in days of 24 hours from now: mentors whose certification lapses after now and no later than now + `within_days` days. Written in plain decimal digits. */
                 within_days?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list. */
                 chapter_id: string;
@@ -3319,6 +3454,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ExpiringChapterMentorListDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -3489,7 +3633,10 @@ export interface operations {
                 /** @description Long poll: when nothing new has committed, wait up to this many seconds for an event instead of answering at once. Written in plain decimal digits. */
                 wait?: number;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3504,6 +3651,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EventFeedDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -3566,7 +3722,10 @@ export interface operations {
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3581,6 +3740,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["WebhookSubscriptionListDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -3781,7 +3949,10 @@ export interface operations {
     getWebhookSubscription: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The subscription. */
                 id: string;
@@ -3799,6 +3970,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["WebhookSubscriptionDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
@@ -4219,7 +4399,10 @@ export interface operations {
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
             path: {
                 /** @description The subscription. */
                 id: string;
@@ -4237,6 +4420,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["WebhookDeliveryListDto"];
                 };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {

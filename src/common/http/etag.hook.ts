@@ -1,23 +1,38 @@
 import type { FastifyInstance } from 'fastify';
-import { etagOfJson } from './etag.js';
+import { etagOfJson, listedTags } from './etag.js';
 
 /**
  * Every successful GET answer that is a JSON object or array carries a strong ETag of exactly the
  * JSON sent, so that a client can send it back in If-Match on a PUT (see {@link assertIfMatch})
- * and never overwrite a change it did not see. An onSend hook hashes the JSON Fastify has already
- * written, where an interceptor would serialise every answer a second time.
+ * and never overwrite a change it did not see, and in If-None-Match on its next GET, which is 304
+ * with no body while nothing changed. An onSend hook hashes the JSON Fastify has already written,
+ * where an interceptor would serialise every answer a second time.
  */
 export function addETags(fastify: FastifyInstance): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     if (
-      request.method === 'GET' &&
-      reply.statusCode === 200 &&
-      typeof payload === 'string' &&
-      (payload.startsWith('{') || payload.startsWith('[')) &&
-      String(reply.getHeader('content-type')).startsWith('application/json')
+      request.method !== 'GET' ||
+      reply.statusCode !== 200 ||
+      typeof payload !== 'string' ||
+      !(payload.startsWith('{') || payload.startsWith('[')) ||
+      !String(reply.getHeader('content-type')).startsWith('application/json')
     ) {
-      void reply.header('etag', etagOfJson(payload));
+      return done(null, payload);
+    }
+    const etag = etagOfJson(payload);
+    void reply.header('etag', etag);
+    if (notModified(request.headers['if-none-match'], etag)) {
+      // RFC 9110 §15.4.5: the validators and caching headers of the 200 stay, the content goes.
+      void reply.code(304).removeHeader('content-type').removeHeader('content-length');
+      return done(null, '');
     }
     done(null, payload);
   });
+}
+
+/** If-None-Match compares weakly (RFC 9110 §13.1.2): `W/"x"` matches `"x"`, and `*` matches any current representation. */
+function notModified(ifNoneMatch: string | string[] | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const tags = listedTags([ifNoneMatch].flat().join(','));
+  return tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === etag);
 }

@@ -15,7 +15,7 @@ export function etagOfJson(json: string): string {
 }
 
 /** The entity tags of an If-Match header (RFC 9110 §13.1.1); `*` stays as it is. */
-function listedTags(ifMatch: string): string[] {
+export function listedTags(ifMatch: string): string[] {
   return ifMatch
     .split(',')
     .map((tag) => tag.trim())

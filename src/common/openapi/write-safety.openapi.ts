@@ -33,6 +33,15 @@ const IF_MATCH: ParameterObject = {
   schema: { type: 'string', example: '"q3Vb1kQ2xXx7f0Lr4c9Jm8Hn2Pz5Tg6W"' },
 };
 
+const IF_NONE_MATCH: ParameterObject = {
+  name: 'If-None-Match',
+  in: 'header',
+  required: false,
+  description:
+    'The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used.',
+  schema: { type: 'string', example: '"q3Vb1kQ2xXx7f0Lr4c9Jm8Hn2Pz5Tg6W"' },
+};
+
 const ETAG: HeaderObject = {
   description: 'Strong entity tag of this representation; send it in `If-Match` to update only what you read.',
   schema: { type: 'string' },
@@ -140,7 +149,15 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         ),
       );
       if (method === 'get') {
-        addResponseHeader(operation, (status) => status === 200, 'ETag', ETAG);
+        const ok = operation.responses['200'] as ResponseObject | undefined;
+        if (ok?.content?.['application/json']) {
+          addResponseHeader(operation, (status) => status === 200, 'ETag', ETAG);
+          setHeaderParameter(operation, IF_NONE_MATCH);
+          operation.responses['304'] = {
+            description: 'Not modified: the representation still has the `ETag` sent in `If-None-Match`.',
+            headers: { ETag: ETAG },
+          };
+        }
         continue;
       }
       operation.security = [{ [BEARER_SCHEME]: [] }];
