@@ -29,7 +29,7 @@ import {
 } from './report.js';
 import { ServerGroup, ServerProcess, ServerSpec } from './servers.js';
 import { derivedTablesDisagreements, statementCosts, useRowLevelTriggers } from './row-triggers.js';
-import { startPgBouncer } from '../test/support/pgbouncer.js';
+import { startPgBouncer } from '../tools/pgbouncer.js';
 
 const benchDir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
 const log = (line: string) => console.log(line);

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import type { AppOverrides } from '../../src/app.module.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
-import { PgBouncer, startPgBouncer } from './pgbouncer.js';
+import { PgBouncer, startPgBouncer } from '../../tools/pgbouncer.js';
 import { createTestDatabase, TestDatabase } from './test-database.js';
 
 export interface TestApp {

@@ -12,7 +12,7 @@ import { AppConfig, loadConfig } from '../../src/common/config/app-config.js';
 import { isDatabaseUnavailable, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
 import { BoundedClient } from '../../src/database/bounded-client.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
-import { PgCluster, startPrivateCluster } from '../support/pg-cluster.js';
+import { PgCluster, startPrivateCluster } from '../../tools/pg-cluster.js';
 
 /** Small timeouts, so that a frozen database shows quickly; the statement timeout is below the query timeout, as the config requires. */
 const STATEMENT_TIMEOUT_MS = 1000;

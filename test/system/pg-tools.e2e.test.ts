@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { PgCluster, startPrivateCluster } from '../support/pg-cluster.js';
-import { startReplica } from '../support/pg-replica.js';
-import { startPgBouncer } from '../support/pgbouncer.js';
+import { PgCluster, startPrivateCluster } from '../../tools/pg-cluster.js';
+import { startReplica } from '../../tools/pg-replica.js';
+import { startPgBouncer } from '../../tools/pgbouncer.js';
 
 /** How long a frozen server is given to answer before the test concludes it does not; a stopped process never does. */
 const SILENCE_MS = 500;

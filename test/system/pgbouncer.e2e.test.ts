@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/common/config/app-config.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { PoolerRefusedSessionSettings } from '../../src/database/pooled-sessions.js';
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
-import { PgBouncer, startPgBouncer } from '../support/pgbouncer.js';
+import { PgBouncer, startPgBouncer } from '../../tools/pgbouncer.js';
 import { waitUntil } from '../support/poll.js';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';

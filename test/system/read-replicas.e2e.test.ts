@@ -5,8 +5,8 @@ import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
 import { ReplicaRouter } from '../../src/database/replica-router.js';
-import { PgCluster, startPrivateCluster } from '../support/pg-cluster.js';
-import { PgReplica, startReplica } from '../support/pg-replica.js';
+import { PgCluster, startPrivateCluster } from '../../tools/pg-cluster.js';
+import { PgReplica, startReplica } from '../../tools/pg-replica.js';
 import { waitUntil } from '../support/poll.js';
 
 const DATABASE = 'mss_replica_reads';

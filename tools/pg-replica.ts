@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort } from '../../tools/free-port.js';
+import { freePort } from './free-port.js';
 import { PgCluster } from './pg-cluster.js';
 import { PG_BIN, postgresOwnedTempDir, runAsPostgres } from './postgres-user.js';
 

@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePort } from '../../tools/free-port.js';
+import { freePort } from './free-port.js';
 import { postgresOwnedTempDir, postgresUser } from './postgres-user.js';
 
 const PGBOUNCER = '/usr/sbin/pgbouncer';

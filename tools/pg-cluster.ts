@@ -3,7 +3,7 @@ import { appendFile, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { freePort } from '../../tools/free-port.js';
+import { freePort } from './free-port.js';
 import { PG_BIN, postgresOwnedTempDir, runAsPostgres } from './postgres-user.js';
 
 /** Small and unsafe on purpose: a test cluster holds little data and must start fast next to others. */
