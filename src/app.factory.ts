@@ -69,6 +69,11 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.useGlobalGuards(new UndeclaredQueryGuard());
   app.useGlobalFilters(new ProblemDetailsFilter());
   const fastify = app.getHttpAdapter().getInstance();
+  // First of the hooks, so that even a request an early hook refuses carries its id.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
   // First, so that the time a request waits behind the other hooks (the per-client queue) counts.
   measureRequests(fastify, app.get(MetricsService));
   addETags(fastify);
@@ -81,9 +86,6 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   // A JSON API: strictly decoded JSON (with the body limit), anything else is 415.
   parseJsonBodiesStrictly(fastify);
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onSend', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
   setupSwagger(app);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();

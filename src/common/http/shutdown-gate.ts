@@ -15,11 +15,11 @@ export function refuseRequestsWhileClosing(fastify: FastifyInstance): void {
     closing = true;
     done();
   });
-  fastify.addHook('onRequest', async (request, reply) => {
-    if (!closing) return;
+  fastify.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
     markRoutineAnswer(request.raw);
     void reply.header('retry-after', '1');
-    throw new ProblemException(503, 'The service is shutting down; retry in a moment.', { type: '/problems/shutting-down' });
+    done(new ProblemException(503, 'The service is shutting down; retry in a moment.', { type: '/problems/shutting-down' }));
   });
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');

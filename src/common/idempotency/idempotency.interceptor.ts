@@ -92,10 +92,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * Keeps a 2xx or 4xx answer for replay. An answer that says to try again later (a 5xx, or one with
    * Retry-After: 429, a sweep already running) frees the key instead, so that the retry really runs.
    */
-  readonly recordOutcome = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+  readonly recordOutcome = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
     const reserved = reservations.get(request);
-    if (!reserved) return payload;
+    // Most requests reserved no key: they pass without a promise of their own.
+    if (!reserved) return done(null, payload);
     reservations.delete(request);
+    void this.settle(reserved, reply, payload).then(() => done(null, payload));
+  };
+
+  private async settle(reserved: { request: IdempotentRequest; reservationId: string }, reply: FastifyReply, payload: unknown): Promise<void> {
     const { request: idempotent, reservationId } = reserved;
     try {
       const tryAgainLater = reply.statusCode >= 500 || reply.getHeader('retry-after') !== undefined;
@@ -109,8 +114,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       // The answer still goes out; the key stays reserved until it counts as abandoned.
       this.logger.warn({ msg: 'could not record the outcome of an idempotent request', error: String(error) });
     }
-    return payload;
-  };
+  }
 }
 
 /**

@@ -72,10 +72,9 @@ export async function registerSecurity(app: NestFastifyApplication, config: AppC
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('preHandler', async (request) => {
-      if (nestsDeeperThan(request.body, MAX_BODY_DEPTH)) {
-        throw new ValidationProblem([{ field: 'body', message: `the request body must not nest objects or arrays more than ${MAX_BODY_DEPTH} levels deep` }]);
-      }
+    .addHook('preHandler', (request, _reply, done) => {
+      if (request.body === undefined || !nestsDeeperThan(request.body, MAX_BODY_DEPTH)) return done();
+      done(new ValidationProblem([{ field: 'body', message: `the request body must not nest objects or arrays more than ${MAX_BODY_DEPTH} levels deep` }]));
     });
   if (config.corsOrigins.length > 0) {
     app.enableCors({
