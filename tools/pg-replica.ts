@@ -16,7 +16,8 @@ export class PgReplica extends PgCluster {
 
   /** Waits until the replica has replayed everything the primary had written when this was called. */
   async waitForReplay(timeoutMs = 30_000): Promise<void> {
-    const [{ lsn }] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    // The insert position: test clusters commit asynchronously, so the write position may not have reached the last commit yet.
+    const [{ lsn }] = await this.primary.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const [{ replayed }] = await this.query<{ replayed: boolean | null }>('SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS replayed', [lsn]);

@@ -18,7 +18,9 @@ describe('change events across two instances', () => {
   let instances: Server[];
   before(async () => {
     t = await startTestApp();
-    second = await createApp(loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_MINUTE: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }));
+    second = await createApp(
+      loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', METRICS_PORT: '0', RATE_LIMIT_PER_MINUTE: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+    );
     instances = [t.http, second.getHttpServer()];
   });
   after(async () => {

@@ -47,6 +47,7 @@ describe('publication to JetStream', () => {
       loadConfig({
         DATABASE_URL: t.database.url,
         LOG_LEVEL: 'fatal',
+        METRICS_PORT: '0',
         RATE_LIMIT_PER_MINUTE: '0',
         CERT_SWEEP_INTERVAL_SECONDS: '0',
         NATS_URL: natsUrl,

@@ -40,7 +40,9 @@ describe('rate limit in Redis (REDIS_URL), shared by every instance', () => {
   before(async () => {
     const env = { RATE_LIMIT_PER_MINUTE: String(LIMIT), REDIS_URL, REDIS_KEY_PREFIX: prefix };
     t = await startTestApp(env);
-    second = await createApp(loadConfig({ ...t.databaseEnv, LOG_LEVEL: 'fatal', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0', ...env }));
+    second = await createApp(
+      loadConfig({ ...t.databaseEnv, LOG_LEVEL: 'fatal', METRICS_PORT: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0', ...env }),
+    );
     instances = [t.http, second.getHttpServer()];
   });
   after(async () => {

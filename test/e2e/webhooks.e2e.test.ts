@@ -251,7 +251,14 @@ describe('webhook delivery from two instances', () => {
     base = await receiver.start();
     t = await startTestApp(LOOPBACK);
     second = await createApp(
-      loadConfig({ ...LOOPBACK, DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', RATE_LIMIT_PER_MINUTE: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
+      loadConfig({
+        ...LOOPBACK,
+        DATABASE_URL: t.database.url,
+        LOG_LEVEL: 'fatal',
+        METRICS_PORT: '0',
+        RATE_LIMIT_PER_MINUTE: '0',
+        CERT_SWEEP_INTERVAL_SECONDS: '0',
+      }),
     );
   });
   after(async () => {
@@ -304,6 +311,7 @@ describe('webhook delivery refused after DNS resolution', () => {
         WEBHOOK_RETRY_BASE_MS: '600000',
         DATABASE_URL: t.database.url,
         LOG_LEVEL: 'fatal',
+        METRICS_PORT: '0',
         RATE_LIMIT_PER_MINUTE: '0',
         CERT_SWEEP_INTERVAL_SECONDS: '0',
       }),

@@ -13,7 +13,14 @@ import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
 
-const QUIET = { LOG_LEVEL: 'fatal', DEMO_DATA: 'false', CERT_SWEEP_INTERVAL_SECONDS: '0', RATE_LIMIT_PER_MINUTE: '0', CLIENT_CONCURRENCY: '0' };
+const QUIET = {
+  LOG_LEVEL: 'fatal',
+  METRICS_PORT: '0',
+  DEMO_DATA: 'false',
+  CERT_SWEEP_INTERVAL_SECONDS: '0',
+  RATE_LIMIT_PER_MINUTE: '0',
+  CLIENT_CONCURRENCY: '0',
+};
 
 describe('PgBouncer in transaction pooling mode', () => {
   let database: TestDatabase;

@@ -26,6 +26,7 @@ describe('reads from a streaming replica (DATABASE_REPLICA_URLS)', () => {
         REPLICA_MAX_LAG_MS: String(maxLagMs),
         DB_POOL_SIZE: '4',
         LOG_LEVEL: 'fatal',
+        METRICS_PORT: '0',
         DEMO_DATA: 'false',
         CERT_SWEEP_INTERVAL_SECONDS: '0',
         RATE_LIMIT_PER_MINUTE: '0',
