@@ -13,6 +13,7 @@ import { loggingParams, rootLogger } from './common/logging/loggers.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { ChangeFeedModule } from './change-feed/change-feed.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JetStreamModule } from './jetstream/jetstream.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         ChapterMentorsModule,
         CertificationModule,
         EventsModule,
+        ChangeFeedModule,
         WebhooksModule,
         JetStreamModule,
       ],

@@ -49,3 +49,31 @@ export function comparePositions(a: OutboxPosition, b: OutboxPosition): number {
   const difference = byXid !== 0n ? byXid : BigInt(a.seq) - BigInt(b.seq);
   return difference === 0n ? 0 : difference < 0n ? -1 : 1;
 }
+
+/** An event as the outbox stores it, with its place in commit order. */
+export interface EventRow {
+  xid: string;
+  seq: string;
+  id: string;
+  type: string;
+  subject: string;
+  time: Date;
+  data: unknown;
+}
+
+export interface EventFilters {
+  types?: readonly string[];
+  /** Only `mentor.*` events of this mentor. */
+  mentorId?: string;
+}
+
+/** A page read below the horizon, with what a reader needs to know where it stands. */
+export interface EventsAfter {
+  rows: EventRow[];
+  /** The last event below the horizon, matching or not: a reader who saw everything up to it may move there. */
+  tail: OutboxPosition | undefined;
+  /** Committed events exist that the horizon still holds back (an older transaction is running): worth asking again soon. */
+  withheld: boolean;
+  /** How far retention has pruned; a position before it has lost events. */
+  pruned: OutboxPosition | undefined;
+}

@@ -5,17 +5,15 @@ import { EventNotifications } from './event-notifications.js';
 import { EventOutboxEntry } from './event-outbox.entity.js';
 import { EventPosition } from './event-position.entity.js';
 import { EventsRetentionScheduler } from './events-retention.scheduler.js';
-import { EventsController } from './events.controller.js';
 import { EventsRepository } from './events.repository.js';
 import { EventsService } from './events.service.js';
 
 /**
  * The change events: the transactional outbox that status, suppressions and profiles write into,
- * the change feed, retention, and the notifications that wake readers on every instance.
+ * retention, and the notifications that wake readers on every instance.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([EventOutboxEntry, EventPosition]), MentorDirectoryModule],
-  controllers: [EventsController],
   providers: [EventsRepository, EventsService, EventNotifications, EventsRetentionScheduler],
   exports: [EventsService, EventNotifications],
 })

@@ -1,33 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { OutboxPosition } from './event-types.js';
-
-export interface EventRow {
-  xid: string;
-  seq: string;
-  id: string;
-  type: string;
-  subject: string;
-  time: Date;
-  data: unknown;
-}
-
-export interface EventFilters {
-  types?: readonly string[];
-  /** Only `mentor.*` events of this mentor. */
-  mentorId?: string;
-}
-
-/** A page read below the horizon, with what a reader needs to know where it stands. */
-export interface EventsAfter {
-  rows: EventRow[];
-  /** The last event below the horizon, matching or not: a reader who saw everything up to it may move there. */
-  tail: OutboxPosition | undefined;
-  /** Committed events exist that the horizon still holds back (an older transaction is running): worth asking again soon. */
-  withheld: boolean;
-  /** How far retention has pruned; a position before it has lost events. */
-  pruned: OutboxPosition | undefined;
-}
+import type { EventFilters, EventRow, EventsAfter, OutboxPosition } from './event-types.js';
 
 export interface PruneResult {
   deleted: number;

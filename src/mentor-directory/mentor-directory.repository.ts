@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { ReplicaRouter } from '../database/replica-router.js';
-import type { MentorStatus } from '../status/mentor-status-record.entity.js';
+import type { MentorStatus } from './mentor-status.js';
 
 /** A mentor as the directory sees it: profile, current status and eligibility. */
 export interface DirectoryRow {

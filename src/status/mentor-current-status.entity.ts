@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { MentorStatus } from './mentor-status-record.entity.js';
+import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 /**
  * Each mentor's current status record (the latest live one), copied and kept up to date by the

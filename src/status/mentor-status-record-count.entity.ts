@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { MentorStatus } from './mentor-status-record.entity.js';
+import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 /**
  * Live status records per status, in slots that the database's triggers keep up to date

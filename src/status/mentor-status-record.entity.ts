@@ -1,8 +1,6 @@
 import { Check, Column, CreateDateColumn, DeleteDateColumn, Entity, ForeignKey, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { MentorProfile } from '../mentors/mentor-profile.entity.js';
-
-export const MENTOR_STATUSES = ['active', 'paused'] as const;
-export type MentorStatus = (typeof MENTOR_STATUSES)[number];
+import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 @Entity({ name: 'mentor_status_records' })
 @Check('mentor_status_records_status_check', `"status" IN ('active', 'paused')`)

@@ -3,7 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
 import { ReplicaRouter } from '../database/replica-router.js';
-import type { MentorStatus } from './mentor-status-record.entity.js';
+import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 export interface StatusRecordRow {
   id: string;

@@ -8,7 +8,7 @@ import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
 import { EventsService } from '../events/events.service.js';
 import type { NewEvent } from '../events/event-types.js';
-import { MentorStatusDeletedDataDto } from '../events/dto/event.dto.js';
+import { MentorStatusDeletedDataDto } from './dto/mentor-status-deleted-data.dto.js';
 import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
 import { ListMentorStatusesQueryDto } from './dto/list-mentor-statuses.query.js';
 import { MENTOR_STATUS_ID_PATTERN } from './dto/mentor-status-id.params.js';
@@ -21,7 +21,7 @@ import {
   UpdatedMentorStatusDto,
 } from './dto/mentor-status-record.dto.js';
 import { UpdateMentorStatusDto } from './dto/update-mentor-status.dto.js';
-import type { MentorStatus } from './mentor-status-record.entity.js';
+import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 import { StatusRecordDetailRow, StatusRecordRow, StatusRepository } from './status.repository.js';
 
 const nextUlid = monotonicFactory();

@@ -3,7 +3,7 @@ import { ProblemException, ValidationProblem } from '../common/errors/problem.ex
 import { FOREIGN_KEY_VIOLATION, postgresError, UNIQUE_VIOLATION } from '../common/errors/postgres-error.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
-import { MentorSuppressionsDeletedDataDto } from '../events/dto/event.dto.js';
+import { MentorSuppressionsDeletedDataDto } from './dto/mentor-suppressions-deleted-data.dto.js';
 import type { NewEvent } from '../events/event-types.js';
 import { EventsService } from '../events/events.service.js';
 import { MentorsService } from '../mentors/mentors.service.js';

@@ -2,10 +2,9 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../common/config/app-config.js';
-import { WebhookSubscriptionDisabledDataDto } from '../events/dto/event.dto.js';
+import { WebhookSubscriptionDisabledDataDto } from './dto/webhook-subscription-disabled-data.dto.js';
 import { EventNotifications } from '../events/event-notifications.js';
-import { BEGINNING, comparePositions, OutboxPosition } from '../events/event-types.js';
-import type { EventRow } from '../events/events.repository.js';
+import { BEGINNING, comparePositions, type EventRow, OutboxPosition } from '../events/event-types.js';
 import { EventsService, positionOf, toCloudEvent } from '../events/events.service.js';
 import { AttemptResult, WebhookSender } from './webhook-sender.js';
 import { retryDelayMs } from './webhook-retry-policy.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { MAX_PAGE_SIZE } from '../../src/common/pagination/pagination.dto.js';
-import { MENTOR_STATUSES } from '../../src/status/mentor-status-record.entity.js';
+import { MENTOR_STATUSES } from '../../src/mentor-directory/mentor-status.js';
 import { firstDifference, repoRoot } from '../support/repository.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 

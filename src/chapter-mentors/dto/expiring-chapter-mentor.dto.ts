@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../../status/mentor-status-record.entity.js';
+import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 
 export class ExpiringChapterMentorDto {
   @ApiProperty({ example: 'mntr_05DF9N2QW' })

@@ -1,5 +1,5 @@
 import { OneOf, OpaqueId } from '../../common/validation/property.decorators.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../mentor-status-record.entity.js';
+import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 import { StatusReason } from './status-reason.decorator.js';
 
 export class CreateMentorStatusDto {

@@ -1,6 +1,6 @@
 import { PageQueryDto } from '../../common/pagination/pagination.dto.js';
 import { OneOf, OpaqueId, ZonedDateTime } from '../../common/validation/property.decorators.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../mentor-status-record.entity.js';
+import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 
 export class ListMentorStatusesQueryDto extends PageQueryDto {
   @OpaqueId({ required: false, description: 'Only records of this mentor.', example: 'mntr_01HX4V2K8P' })

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../mentor-status-record.entity.js';
+import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 import { MENTOR_STATUS_ID_PATTERN } from './mentor-status-id.params.js';
 
 const MENTOR_STATUS_ID = { pattern: MENTOR_STATUS_ID_PATTERN.source, example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' };

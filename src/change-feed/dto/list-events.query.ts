@@ -3,7 +3,7 @@ import { ArrayNotEmpty, IsArray, IsIn } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { CURSOR_PATTERN } from '../../common/pagination/cursor.js';
 import { IsOmittable, OpaqueId, PatternString, QueryInteger } from '../../common/validation/property.decorators.js';
-import { EVENT_TYPES, type EventType } from '../event-types.js';
+import { EVENT_TYPES, type EventType } from '../../events/event-types.js';
 
 export const MAX_FEED_LIMIT = 500;
 export const MAX_FEED_WAIT_SECONDS = 30;

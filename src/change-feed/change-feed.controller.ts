@@ -3,13 +3,13 @@ import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/sw
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { EVENT_SCHEMAS, EventFeedDto } from './dto/event.dto.js';
 import { ListEventsQueryDto } from './dto/list-events.query.js';
-import { EventsService } from './events.service.js';
+import { ChangeFeedService } from './change-feed.service.js';
 
 @ApiTags('events')
 @ApiExtraModels(...Object.values(EVENT_SCHEMAS))
 @Controller('events')
-export class EventsController {
-  constructor(private readonly events: EventsService) {}
+export class ChangeFeedController {
+  constructor(private readonly feed: ChangeFeedService) {}
 
   @Get()
   @ApiOperation({
@@ -28,6 +28,6 @@ export class EventsController {
   @ApiOkResponse({ type: EventFeedDto })
   @ApiProblemResponses(400, 410)
   listEvents(@Query() query: ListEventsQueryDto): Promise<EventFeedDto> {
-    return this.events.feed(query);
+    return this.feed.feed(query);
   }
 }

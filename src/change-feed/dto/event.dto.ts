@@ -2,75 +2,12 @@ import { Type as NestType } from '@nestjs/common';
 import { ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import { MentorProfileDto } from '../../mentors/dto/mentor-profile.dto.js';
 import { MentorStatusDetailDto } from '../../status/dto/mentor-status-record.dto.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../../status/mentor-status-record.entity.js';
+import { MentorEligibilityChangedDataDto } from '../../events/dto/mentor-eligibility-changed-data.dto.js';
 import { MentorSuppressionDto } from '../../suppression/dto/mentor-suppression.dto.js';
-import { EVENT_SOURCE, type EventType } from '../event-types.js';
-
-export class MentorStatusDeletedDataDto {
-  @ApiProperty({ example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' })
-  mentor_status_id: string;
-
-  @ApiProperty({ example: 'mntr_01HX4V2K8P' })
-  mentor_id: string;
-
-  @ApiProperty({ format: 'date-time', example: '2026-03-26T11:00:00.000Z' })
-  deleted_at: string;
-
-  @ApiProperty({
-    enum: MENTOR_STATUSES,
-    nullable: true,
-    description: "The mentor's current status after the delete (the record before it took over); null when no record is left.",
-    example: 'active',
-  })
-  current_status: MentorStatus | null;
-}
-
-export class MentorSuppressionsDeletedDataDto {
-  @ApiProperty({ example: 'mntr_02BY7M3RL' })
-  mentor_id: string;
-
-  @ApiProperty({
-    type: [String],
-    format: 'uuid',
-    description: 'Every suppression record of the mentor that was deleted.',
-    example: ['c3d4e5f6-a7b8-9012-cdef-123456789012'],
-  })
-  suppression_ids: string[];
-}
-
-export class MentorEligibilityChangedDataDto {
-  @ApiProperty({ example: 'mntr_01HX4V2K8P' })
-  mentor_id: string;
-
-  @ApiProperty({ description: "The mentor's chapter now.", example: 'chpt_03AZ' })
-  chapter_id: string;
-
-  @ApiProperty({ description: 'Active and not suppressed: may be assigned to mentees in `chapter_id`.', example: false })
-  is_eligible_for_assignment: boolean;
-
-  @ApiProperty({ type: String, nullable: true, description: 'The chapter before the change, when the change moved the mentor; else null.', example: null })
-  previous_chapter_id: string | null;
-
-  @ApiProperty({ description: 'The id of the event (in the same transaction, just before this one) whose change made eligibility flip.', format: 'uuid' })
-  caused_by: string;
-}
-
-export class WebhookSubscriptionDisabledDataDto {
-  @ApiProperty({ format: 'uuid' })
-  subscription_id: string;
-
-  @ApiProperty({ example: 'https://hooks.example.org/mentor-events' })
-  url: string;
-
-  @ApiProperty({ format: 'date-time', description: 'The first failed delivery since the last success.' })
-  failing_since: string;
-
-  @ApiProperty({ format: 'date-time' })
-  disabled_at: string;
-
-  @ApiProperty({ type: String, nullable: true, description: 'What the last attempt ended with.', example: 'HTTP 503' })
-  last_error: string | null;
-}
+import { EVENT_SOURCE, type EventType } from '../../events/event-types.js';
+import { MentorStatusDeletedDataDto } from '../../status/dto/mentor-status-deleted-data.dto.js';
+import { MentorSuppressionsDeletedDataDto } from '../../suppression/dto/mentor-suppressions-deleted-data.dto.js';
+import { WebhookSubscriptionDisabledDataDto } from '../../webhooks/dto/webhook-subscription-disabled-data.dto.js';
 
 /** The CloudEvents 1.0 attributes every event carries, in structured JSON mode. */
 class CloudEventAttributesDto {

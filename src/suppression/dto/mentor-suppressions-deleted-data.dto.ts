@@ -1,0 +1,15 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** The data of `mentor.suppression.deleted`. */
+export class MentorSuppressionsDeletedDataDto {
+  @ApiProperty({ example: 'mntr_02BY7M3RL' })
+  mentor_id: string;
+
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'Every suppression record of the mentor that was deleted.',
+    example: ['c3d4e5f6-a7b8-9012-cdef-123456789012'],
+  })
+  suppression_ids: string[];
+}
