@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import type { EventFilters, EventRow, EventsAfter, OutboxPosition } from './event-types.js';
+import { SqlRepository } from '../database/sql-repository.js';
 
 export interface PruneResult {
   deleted: number;
@@ -20,17 +21,7 @@ function position(text: string | null): OutboxPosition | undefined {
 
 /** The SQL of the event outbox. */
 @Injectable()
-export class EventsRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
+export class EventsRepository extends SqlRepository {
   /** Inserts the events in the given order, in the caller's transaction; the table's trigger notifies `mentor_events` at commit. */
   async insert(manager: EntityManager, events: readonly { id: string; type: string; subject: string; data: string }[]): Promise<void> {
     if (events.length === 0) return;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import { ReplicaRouter } from '../database/replica-router.js';
 import type { MentorStatus } from './mentor-status.js';
+import { SqlRepository } from '../database/sql-repository.js';
 
 /** A mentor as the directory sees it: profile, current status and eligibility. */
 export interface DirectoryRow {
@@ -36,17 +36,7 @@ export interface ExpiryPosition {
 
 /** The SQL of the mentor_directory view (migration CreateMentorDirectory), the read model over profiles, statuses and suppressions. */
 @Injectable()
-export class MentorDirectoryRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly replicas: ReplicaRouter,
-  ) {}
-
-  /** For reads outside a transaction that may be a little behind (a replica's): never for a write or a read a write depends on. */
-  get readManager(): EntityManager {
-    return this.replicas.manager;
-  }
-
+export class MentorDirectoryRepository extends SqlRepository {
   /**
    * One page of a chapter's mentors in name order (then id) and their exact number, from one
    * snapshot. The chapter's rows are looked up once (the CTE), then counted and paged: the cost

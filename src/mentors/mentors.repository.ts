@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import { ReplicaRouter } from '../database/replica-router.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
+import { SqlRepository } from '../database/sql-repository.js';
 
 export interface MentorProfileRow {
   mentor_id: string;
@@ -24,26 +24,7 @@ const PROFILE_COLUMNS = 'mentor_id, full_name, chapter_id, certification_expires
 
 /** The SQL of mentor profiles. */
 @Injectable()
-export class MentorsRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly replicas: ReplicaRouter,
-  ) {}
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
-  /** The primary's, for statements outside a transaction. */
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
-  /** For reads outside a transaction that may be a little behind (a replica's): never for a write or a read a write depends on. */
-  get readManager(): EntityManager {
-    return this.replicas.manager;
-  }
-
+export class MentorsRepository extends SqlRepository {
   /** Creates or replaces a profile in one statement, so concurrent PUTs cannot collide; says which it did. */
   async upsert(manager: EntityManager, mentorId: string, profile: MentorProfileWrite): Promise<MentorProfileRow & { created: boolean }> {
     const [row]: (MentorProfileRow & { created: boolean })[] = await manager.query(

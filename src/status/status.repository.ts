@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
-import { ReplicaRouter } from '../database/replica-router.js';
 import type { MentorStatus } from '../mentor-directory/mentor-status.js';
+import { SqlRepository } from '../database/sql-repository.js';
 
 export interface StatusRecordRow {
   id: string;
@@ -53,26 +53,7 @@ const STAMP = `greatest(date_trunc('milliseconds', clock_timestamp()), given.fol
 
 /** The SQL of the status audit log and of each mentor's current status. */
 @Injectable()
-export class StatusRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly replicas: ReplicaRouter,
-  ) {}
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
-  /** The primary's, for statements outside a transaction. */
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
-  /** For reads outside a transaction that may be a little behind (a replica's): never for a write or a read a write depends on. */
-  get readManager(): EntityManager {
-    return this.replicas.manager;
-  }
-
+export class StatusRepository extends SqlRepository {
   /** The current status of each given mentor that has one: the one place that reads it. */
   async currentStatuses(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, CurrentStatusRow>> {
     const rows: CurrentStatusRow[] = await manager.query(

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import { ReplicaRouter } from '../database/replica-router.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
+import { SqlRepository } from '../database/sql-repository.js';
 
 export interface SuppressionRow {
   id: string;
@@ -35,26 +35,7 @@ const CURRENT = `SELECT ${COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id 
 
 /** The SQL of visibility suppressions. */
 @Injectable()
-export class SuppressionRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly replicas: ReplicaRouter,
-  ) {}
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
-  /** The primary's, for statements outside a transaction. */
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
-  /** For reads outside a transaction that may be a little behind (a replica's): never for a write or a read a write depends on. */
-  get readManager(): EntityManager {
-    return this.replicas.manager;
-  }
-
+export class SuppressionRepository extends SqlRepository {
   /** Inserts an active suppression; the one-active index refuses a second one (23505 on {@link ONE_ACTIVE_INDEX}). */
   async insert(manager: EntityManager, suppression: { mentorId: string; coordinatorId: string; reason: string }): Promise<SuppressionRow> {
     const [row]: SuppressionRow[] = await manager.query(

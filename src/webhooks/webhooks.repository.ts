@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
 import type { OutboxPosition } from '../events/event-types.js';
 import type { DeliveryStatus } from './webhook-delivery.entity.js';
+import { SqlRepository } from '../database/sql-repository.js';
 
 export interface SubscriptionRow {
   id: string;
@@ -80,17 +81,7 @@ const CLAIMABLE = `s.enabled AND (s.lease_until IS NULL OR s.lease_until <= $1) 
 
 /** The SQL of webhook subscriptions and deliveries. */
 @Injectable()
-export class WebhooksRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  get manager(): EntityManager {
-    return this.dataSource.manager;
-  }
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
+export class WebhooksRepository extends SqlRepository {
   async insert(manager: EntityManager, subscription: SubscriptionWrite & { secret: string; position: OutboxPosition }): Promise<SubscriptionRow> {
     const [row]: SubscriptionRow[] = await manager.query(
       `INSERT INTO webhook_subscriptions AS s (url, event_types, description, secret, position_xid, position_seq) VALUES ($1, $2, $3, $4, $5, $6)
