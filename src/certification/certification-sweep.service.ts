@@ -19,6 +19,7 @@ export const SWEEP_ACTORS = {
 } as const;
 export const PAUSE_REASON = 'Certification expired';
 export const REACTIVATE_REASON = 'Certification renewed';
+/** The suppression's `reason`, and the pause's `reason_code` (registered for both). */
 export const SUPPRESSION_REASON = 'certification_expired';
 export const RESTORE_REASON = 'certification_renewed';
 
@@ -104,7 +105,7 @@ export class CertificationSweepService {
         const paused = await this.statuses.changeWhereCurrent(
           mentorIds,
           { status: 'active' },
-          { status: 'paused', reason: PAUSE_REASON, changedBy: SWEEP_ACTORS.pausedBy },
+          { status: 'paused', reason: PAUSE_REASON, reasonCode: SUPPRESSION_REASON, changedBy: SWEEP_ACTORS.pausedBy },
         );
         const suppressed = await this.suppressions.suppressWhereNoneActive(mentorIds, {
           coordinatorId: SWEEP_ACTORS.coordinatorId,

@@ -38,7 +38,7 @@ export class ChapterMentorsController {
   @ApiOperation({
     operationId: 'listPausedChapterMentors',
     summary: 'List paused mentors in a chapter',
-    description: `Mentors of the chapter whose current status is \`paused\`, with \`paused_at\` and \`pause_reason\` from the pausing record; never eligible for assignment. ${MEMBERSHIP_RULES}`,
+    description: `Mentors of the chapter whose current status is \`paused\`, with \`paused_at\`, \`pause_reason\`, \`pause_reason_code\` and \`resumes_at\` (its \`resume_at\`) from the pausing record; never eligible for assignment. ${MEMBERSHIP_RULES}`,
   })
   @ApiOkResponse({ type: PausedChapterMentorListDto, examples: contractExamples(PAUSED_LIST_EXAMPLE) })
   @ApiProblemResponses(400)

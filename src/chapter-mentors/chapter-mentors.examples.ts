@@ -29,6 +29,8 @@ export const PAUSED_LIST_EXAMPLE: PausedChapterMentorListDto = {
       status: 'paused',
       paused_at: '2026-03-02T01:00:03.000Z',
       pause_reason: 'Certification expired',
+      pause_reason_code: 'certification_expired',
+      resumes_at: null,
       is_eligible_for_assignment: false,
     },
   ],

@@ -58,6 +58,8 @@ export class ChapterMentorsService {
         status: 'paused',
         paused_at: row.status_changed_at!.toISOString(),
         pause_reason: row.status_reason!,
+        pause_reason_code: row.status_reason_code,
+        resumes_at: row.status_resume_at?.toISOString() ?? null,
         is_eligible_for_assignment: false,
       })),
       pagination: page.pagination,

@@ -12,6 +12,8 @@ export interface DirectoryRow {
   certification_expires_at: Date | null;
   status: MentorStatus | null;
   status_reason: string | null;
+  status_reason_code: string | null;
+  status_resume_at: Date | null;
   status_changed_at: Date | null;
   is_eligible_for_assignment: boolean;
 }
@@ -26,7 +28,8 @@ const SELECTIONS: Record<ChapterSelection, string> = {
 };
 
 const COLUMNS =
-  'd.mentor_id, d.full_name, d.chapter_id, d.certification_expires_at, d.status, d.status_reason, d.status_changed_at, d.is_eligible_for_assignment';
+  'd.mentor_id, d.full_name, d.chapter_id, d.certification_expires_at, d.status, d.status_reason, d.status_reason_code, d.status_resume_at, ' +
+  'd.status_changed_at, d.is_eligible_for_assignment';
 
 /** Where a walk over certification expiries resumes: after this (expiry, mentor). */
 export interface ExpiryPosition {
