@@ -276,6 +276,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/chapters/{chapter_id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts of a chapter's mentors
+         * @description As of now: mentors active and eligible for assignment, active but suppressed, paused (in all and by the pausing record's `reason_code`), pauses resuming within 7 days, and certifications lapsing within 30 days. The same rules as the chapter views, counted in one pass over the chapter. An unknown chapter gives zeros.
+         */
+        get: operations["getChapterSummary"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chapters/{chapter_id}/mentors/expiring": {
         parameters: {
             query?: never;
@@ -1032,6 +1052,57 @@ export interface components {
             /** @description This page of items, in the order the operation documents. */
             data: components["schemas"]["PausedChapterMentorDto"][];
             pagination: components["schemas"]["PaginationDto"];
+        };
+        PausedByReasonCodeDto: {
+            /**
+             * @description The pausing record's `reason_code`; `null` counts the pauses without one.
+             * @example parental_leave
+             */
+            reason_code: string | null;
+            /** @example 1 */
+            count: number;
+        };
+        ChapterSummaryDto: {
+            /** @example chpt_03AZ */
+            chapter_id: string;
+            /**
+             * Format: date-time
+             * @description The instant the counts are for.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            as_of: string;
+            /**
+             * @description The chapter's mentor profiles, with or without a status record.
+             * @example 3
+             */
+            mentors: number;
+            /**
+             * @description Current status `active` and no active suppression: eligible for assignment.
+             * @example 2
+             */
+            active_eligible: number;
+            /**
+             * @description Current status `active`, but hidden by an active suppression.
+             * @example 0
+             */
+            active_suppressed: number;
+            /**
+             * @description Current status `paused`.
+             * @example 1
+             */
+            paused: number;
+            /** @description The paused mentors by the pausing record's `reason_code` (labels: `listReasonCodes`), codes in order, the pauses without a code last; only codes with a count. */
+            paused_by_reason_code: components["schemas"]["PausedByReasonCodeDto"][];
+            /**
+             * @description Paused mentors whose pause has a `resume_at` within the next 7 days (one already due, not yet resumed by the sweep, included).
+             * @example 0
+             */
+            resuming_within_7_days: number;
+            /**
+             * @description Mentors, whatever their status, whose certification lapses after now and within 30 days: `listExpiringChapterMentors` with `within_days=30`.
+             * @example 1
+             */
+            certifications_expiring_within_30_days: number;
         };
         ExpiringChapterMentorDto: {
             /** @example mntr_05DF9N2QW */
@@ -3552,6 +3623,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PausedChapterMentorListDto"];
+                };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getChapterSummary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The chapter. An unknown chapter gives an empty list. */
+                chapter_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChapterSummaryDto"];
                 };
             };
             /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */

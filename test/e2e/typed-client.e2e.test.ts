@@ -206,6 +206,13 @@ describe('the typed client', () => {
       [['mntr_05DF9N2QW', expiresAt, 10, 'active']],
     );
     assert.equal(expiring.pagination.total, 1);
+
+    const { data: summary } = await client.GET('/api/v1/chapters/{chapter_id}/summary', { params: { path } });
+    assert.ok(summary);
+    assert.deepEqual(
+      [summary.active_eligible, summary.paused, summary.paused_by_reason_code, summary.certifications_expiring_within_30_days],
+      [2, 1, [{ reason_code: 'certification_expired', count: 1 }], 1],
+    );
   });
 
   it('lists, reads and adds reason codes, and pauses with one until a resume_at', async () => {
