@@ -6,6 +6,7 @@ import { ExclusiveJob } from '../common/scheduling/exclusive-job.js';
 import { DatabaseLock } from '../database/database-lock.js';
 import { DirectDatabase } from '../database/direct-database.js';
 import { ExpiryPosition, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
+import { CERTIFICATION_EXPIRED_REASON_CODE } from '../reason-codes/reserved-reason-codes.js';
 import { StatusService } from '../status/status.service.js';
 import { SuppressionService } from '../suppression/suppression.service.js';
 import { CertificationSweepRunningProblem } from './certification-sweep-running.problem.js';
@@ -19,8 +20,7 @@ export const SWEEP_ACTORS = {
 } as const;
 export const PAUSE_REASON = 'Certification expired';
 export const REACTIVATE_REASON = 'Certification renewed';
-/** The suppression's `reason`, and the pause's `reason_code` (registered for both). */
-export const SUPPRESSION_REASON = 'certification_expired';
+export const SUPPRESSION_REASON = CERTIFICATION_EXPIRED_REASON_CODE;
 export const RESTORE_REASON = 'certification_renewed';
 
 /** Mentors per write; each status batch holds this many advisory locks in one transaction. */
@@ -105,7 +105,7 @@ export class CertificationSweepService {
         const paused = await this.statuses.changeWhereCurrent(
           mentorIds,
           { status: 'active' },
-          { status: 'paused', reason: PAUSE_REASON, reasonCode: SUPPRESSION_REASON, changedBy: SWEEP_ACTORS.pausedBy },
+          { status: 'paused', reason: PAUSE_REASON, reasonCode: CERTIFICATION_EXPIRED_REASON_CODE, changedBy: SWEEP_ACTORS.pausedBy },
         );
         const suppressed = await this.suppressions.suppressWhereNoneActive(mentorIds, {
           coordinatorId: SWEEP_ACTORS.coordinatorId,

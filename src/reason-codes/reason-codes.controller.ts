@@ -44,7 +44,8 @@ export class ReasonCodesController {
     summary: 'Create or replace a reason code',
     description:
       '201 when the code is new, 200 when it replaced the code as it was; safe to retry. Codes are never deleted: status records refer to them. ' +
-      'A code that status records carry as `reason_code` must keep applying to pauses: `applies_to` without `pause` is then 409 (`type: /problems/reason-code-in-use`).',
+      'A code that status records carry as `reason_code`, and `certification_expired` (the certification sweep pauses with it), must keep applying to pauses: ' +
+      '`applies_to` without `pause` is then 409 (`type: /problems/reason-code-in-use`).',
   })
   @ApiCreatedResponse({ type: ReasonCodeDto, description: 'The code was created.' })
   @ApiOkResponse({ type: ReasonCodeDto, description: 'The code was replaced.' })

@@ -8,6 +8,7 @@ import { ListReasonCodesQueryDto } from './dto/list-reason-codes.query.js';
 import { PutReasonCodeDto } from './dto/put-reason-code.dto.js';
 import { ReasonCodeDto, ReasonCodeListDto, ReasonCodeUse } from './dto/reason-code.dto.js';
 import { ReasonCodeRow, ReasonCodesRepository } from './reason-codes.repository.js';
+import { CERTIFICATION_EXPIRED_REASON_CODE } from './reserved-reason-codes.js';
 import { PAUSE_REASON_CODE_FOREIGN_KEY } from './unknown-reason-code.problem.js';
 
 const LIST_ORDER: ListOrder = { list: 'reason-codes', keys: [patternKey('code', REASON_CODE_PATTERN)] };
@@ -24,6 +25,15 @@ function toDto(row: ReasonCodeRow): ReasonCodeDto {
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
+}
+
+/** 409: a change that would leave a pause code in use no longer applying to pauses. */
+function inUse(code: string, because: string): ProblemException {
+  const message = `applies_to must include pause: ${because}`;
+  return new ProblemException(409, `Reason code '${code}' must keep applying to pauses: ${because}.`, {
+    type: '/problems/reason-code-in-use',
+    errors: [{ field: 'applies_to', message }],
+  });
 }
 
 /** The registry of pause and suppression reason codes. */
@@ -46,9 +56,11 @@ export class ReasonCodesService {
 
   /**
    * Creates or replaces a code. A code that status records carry keeps applying to pauses: the
-   * database's foreign key refuses the change, and the answer is 409.
+   * database's foreign key refuses the change, and the answer is 409; so does the code the
+   * certification sweep pauses with, carried or not yet.
    */
   async put(code: string, body: PutReasonCodeDto, ifMatch?: string): Promise<{ reasonCode: ReasonCodeDto; created: boolean }> {
+    if (code === CERTIFICATION_EXPIRED_REASON_CODE && !body.applies_to.includes('pause')) throw inUse(code, 'the certification sweep pauses with it');
     try {
       return await this.codes.transaction(async (manager) => {
         if (ifMatch !== undefined) {
@@ -65,12 +77,7 @@ export class ReasonCodesService {
       });
     } catch (error) {
       const failed = postgresError(error);
-      if (failed?.code === FOREIGN_KEY_VIOLATION && failed.constraint === PAUSE_REASON_CODE_FOREIGN_KEY) {
-        throw new ProblemException(409, `Reason code '${code}' is the reason_code of pause records, so it must keep applying to pauses.`, {
-          type: '/problems/reason-code-in-use',
-          errors: [{ field: 'applies_to', message: `applies_to must include pause: status records carry '${code}'` }],
-        });
-      }
+      if (failed?.code === FOREIGN_KEY_VIOLATION && failed.constraint === PAUSE_REASON_CODE_FOREIGN_KEY) throw inUse(code, 'pause records carry it');
       throw error;
     }
   }

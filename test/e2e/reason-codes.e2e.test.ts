@@ -131,6 +131,9 @@ describe('reason codes /api/v1/reason-codes', () => {
     assertProblem(refused, 409, ['applies_to']);
     assert.equal(refused.body.type, '/problems/reason-code-in-use');
     assert.deepEqual(await stored('sabbatical'), before);
+    const sweeps = await put('certification_expired', { applies_to: ['suppression'], label: 'Certification expired', description: 'Hidden.' });
+    assertProblem(sweeps, 409, ['applies_to']);
+    assert.match(sweeps.body.detail, /certification sweep/);
     // A code no record carries may change freely.
     assert.equal((await put('capacity', { applies_to: ['suppression'], label: 'At capacity', description: 'Hidden while full.' })).status, 200);
   });
