@@ -1297,7 +1297,7 @@ export interface components {
              * @enum {string}
              */
             type: "mentor.status.corrected";
-            /** @description The record with its corrected `reason`. */
+            /** @description The record with its corrected `reason`, `reason_code` or `resume_at`. */
             data: components["schemas"]["MentorStatusDetailDto"];
         };
         MentorStatusDeletedDataDto: {
@@ -3525,7 +3525,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The chapter. An unknown chapter gives an empty list. */
+                /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
                 chapter_id: string;
             };
             cookie?: never;
@@ -3608,7 +3608,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The chapter. An unknown chapter gives an empty list. */
+                /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
                 chapter_id: string;
             };
             cookie?: never;
@@ -3684,7 +3684,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The chapter. An unknown chapter gives an empty list. */
+                /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
                 chapter_id: string;
             };
             cookie?: never;
@@ -3769,7 +3769,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The chapter. An unknown chapter gives an empty list. */
+                /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
                 chapter_id: string;
             };
             cookie?: never;
