@@ -7,6 +7,7 @@ import { loadConfig } from './src/common/config/app-config.js';
 import { directDataSourceOptions } from './src/database/data-source-options.js';
 import { embeddedDatabaseUrl } from './src/database/embedded-postgres.js';
 import { MentorProfile } from './src/mentors/mentor-profile.entity.js';
+import { ReasonCode } from './src/reason-codes/reason-code.entity.js';
 import { MentorCurrentStatus } from './src/status/mentor-current-status.entity.js';
 import { MentorStatusRecordCount } from './src/status/mentor-status-record-count.entity.js';
 import { MentorStatusRecord } from './src/status/mentor-status-record.entity.js';
@@ -29,6 +30,7 @@ export default new DataSource({
     MentorCurrentStatus,
     MentorStatusRecordCount,
     MentorSuppression,
+    ReasonCode,
     IdempotencyKey,
     EventOutboxEntry,
     EventPosition,

@@ -185,13 +185,15 @@ export interface paths {
         };
         /**
          * List all mentor status records (audit log)
-         * @description Non-deleted records, newest first: ordered by `changed_at` descending, then `mentor_status_id` descending. Filters combine with AND; `changed_from` is inclusive, `changed_to` exclusive, and `changed_from` later than `changed_to` is 400.
+         * @description Non-deleted records, newest first: ordered by `changed_at` descending, then `mentor_status_id` descending. Filters combine with AND; `changed_from` is inclusive, `changed_to` exclusive, and `changed_from` later than `changed_to` is 400. A `reason_code` that is not registered simply matches nothing.
          */
         get: operations["listMentorStatuses"];
         put?: never;
         /**
          * Write a new status change record
          * @description The mentor's current status is the status of their latest non-deleted record. A change to the status the mentor already has is a no-op transition and answers 409 (`type: /problems/no-op-transition`); a mentor's first record may have either status. `reason` is required for `paused`. `changed_at` and `created_at` are set by the server and strictly increase within one mentor's history; concurrent changes for one mentor are serialised, so each sees the one before it. A `mentor_id` without a mentor profile is 422.
+         *
+         *     A pause may also carry a registered `reason_code` (422 naming it when the registry holds no such pause code) and a `resume_at`, later than now and at most two years ahead: then the resume sweep (every `RESUME_SWEEP_INTERVAL_SECONDS`) writes an `active` record by `system_auto_resume`, if that pause is still the mentor's current status. Either on an `active` record is 400.
          *
          *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
@@ -216,7 +218,7 @@ export interface paths {
         get: operations["getMentorStatus"];
         /**
          * Update a status record (e.g. correct reason text)
-         * @description Corrects `reason` only: the status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. `reason: null` is allowed on an `active` record only. A deleted record is 404.
+         * @description Corrects `reason` and, on a pause, `reason_code` and `resume_at`: each one the body gives (at least one), with the rules of the POST. The status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. `reason: null` is allowed on an `active` record only; `reason_code` and `resume_at` on an `active` record only as null. A change records `mentor.status.corrected`. A deleted record is 404.
          *
          *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
@@ -263,9 +265,29 @@ export interface paths {
         };
         /**
          * List paused mentors in a chapter
-         * @description Mentors of the chapter whose current status is `paused`, with `paused_at` and `pause_reason` from the pausing record; never eligible for assignment. A mentor's current status is the status of their latest non-deleted status record; mentors with no status record appear in neither list. An unknown chapter gives an empty list. Ordered by `full_name`, then `mentor_id`.
+         * @description Mentors of the chapter whose current status is `paused`, with `paused_at`, `pause_reason`, `pause_reason_code` and `resumes_at` (its `resume_at`) from the pausing record; never eligible for assignment. A mentor's current status is the status of their latest non-deleted status record; mentors with no status record appear in neither list. An unknown chapter gives an empty list. Ordered by `full_name`, then `mentor_id`.
          */
         get: operations["listPausedChapterMentors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chapters/{chapter_id}/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Counts of a chapter's mentors
+         * @description As of now: mentors active and eligible for assignment, active but suppressed, paused (in all and by the pausing record's `reason_code`), pauses resuming within 7 days, and certifications lapsing within 30 days. The same rules as the chapter views, counted in one pass over the chapter. An unknown chapter gives zeros.
+         */
+        get: operations["getChapterSummary"];
         put?: never;
         post?: never;
         delete?: never;
@@ -308,7 +330,7 @@ export interface paths {
          * @description Runs the certification sweep that otherwise runs every `CERT_SWEEP_INTERVAL_SECONDS`, and answers with what it changed. No request body.
          *
          *     A certification has **expired** when `certification_expires_at` is at or before the sweep's start (`started_at`). For each such mentor:
-         *     if the current status is `active`, a `paused` record with reason "Certification expired" by `system_auto_pause` is written; and if the mentor
+         *     if the current status is `active`, a `paused` record with reason "Certification expired" and `reason_code: certification_expired` by `system_auto_pause` is written; and if the mentor
          *     has no active suppression, one is made by coordinator `system` with reason `certification_expired`.
          *
          *     A certification is **renewed** when `certification_expires_at` is later than that instant. For each such mentor, an active `certification_expired`
@@ -322,6 +344,52 @@ export interface paths {
          *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["runCertificationSweep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reason-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the reason codes
+         * @description The registry: the codes a pause may carry as `reason_code` (`applies_to` includes `pause`; a status record with any other code is 422), and the known codes of suppressions, whose `reason` still accepts any snake_case code: the registry gives them labels. Ordered by `code`.
+         */
+        get: operations["listReasonCodes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/reason-codes/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a reason code
+         * @description 404 when the registry has no such code.
+         */
+        get: operations["getReasonCode"];
+        /**
+         * Create or replace a reason code
+         * @description 201 when the code is new, 200 when it replaced the code as it was; safe to retry. Codes are never deleted: status records refer to them. A code that status records carry as `reason_code`, and `certification_expired` (the certification sweep pauses with it), must keep applying to pauses: `applies_to` without `pause` is then 409 (`type: /problems/reason-code-in-use`).
+         *
+         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         */
+        put: operations["putReasonCode"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -713,6 +781,17 @@ export interface components {
              */
             reason: string | null;
             /**
+             * @description A registered pause reason code (see `listReasonCodes`) beside the free-text `reason`; pauses only, optional.
+             * @example null
+             */
+            reason_code: string | null;
+            /**
+             * Format: date-time
+             * @description Pauses only, optional: when the pause ends. While the pause is still the mentor's current status then, the resume sweep writes an `active` record by `system_auto_resume`.
+             * @example null
+             */
+            resume_at: string | null;
+            /**
              * Format: date-time
              * @description Set by the server; strictly increasing within one mentor's history.
              * @example 2026-03-10T09:00:00.000Z
@@ -744,6 +823,17 @@ export interface components {
              * @example null
              */
             reason: string | null;
+            /**
+             * @description A registered pause reason code (see `listReasonCodes`) beside the free-text `reason`; pauses only, optional.
+             * @example null
+             */
+            reason_code: string | null;
+            /**
+             * Format: date-time
+             * @description Pauses only, optional: when the pause ends. While the pause is still the mentor's current status then, the resume sweep writes an `active` record by `system_auto_resume`.
+             * @example null
+             */
+            resume_at: string | null;
             /**
              * Format: date-time
              * @description Set by the server; strictly increasing within one mentor's history.
@@ -783,6 +873,17 @@ export interface components {
              */
             reason?: string | null;
             /**
+             * @description A registered pause reason code beside the free-text `reason`, for counting pauses by reason (`listReasonCodes` with `applies_to=pause`); a code that is not registered for pauses is 422. Pauses only: with `status: active` it must be absent or null (else 400). For example `personal_leave`, `parental_leave`.
+             * @example personal_leave
+             */
+            reason_code?: string | null;
+            /**
+             * Format: date-time
+             * @description When the pause ends by itself: later than now and at most two years ahead (else 400). At that time, if this pause is still the mentor's current status, the resume sweep writes an `active` record by `system_auto_resume`; any later change of the mentor's status is never undone. Pauses only: with `status: active` it must be absent or null (else 400). Stored to the millisecond.
+             * @example 2026-04-23T09:00:00Z
+             */
+            resume_at?: string | null;
+            /**
              * @description Who made the change: a user or a system actor.
              * @example user_coord_99XZ
              */
@@ -807,6 +908,17 @@ export interface components {
              */
             reason: string | null;
             /**
+             * @description A registered pause reason code (see `listReasonCodes`) beside the free-text `reason`; pauses only, optional.
+             * @example null
+             */
+            reason_code: string | null;
+            /**
+             * Format: date-time
+             * @description Pauses only, optional: when the pause ends. While the pause is still the mentor's current status then, the resume sweep writes an `active` record by `system_auto_resume`.
+             * @example null
+             */
+            resume_at: string | null;
+            /**
              * Format: date-time
              * @description Set by the server; strictly increasing within one mentor's history.
              * @example 2026-03-10T09:00:00.000Z
@@ -823,16 +935,34 @@ export interface components {
         };
         UpdateMentorStatusDto: {
             /**
-             * @description The corrected reason. `null` clears it, which only an `active` record allows (a pause always has a reason).
+             * @description The corrected reason. `null` clears it, which only an `active` record allows (a pause always has a reason). Absent: unchanged.
              * @example Personal leave
              */
-            reason: string | null;
+            reason?: string | null;
+            /**
+             * @description The corrected pause reason code; it must be registered for pauses (else 422). `null` clears it. Pauses only: on an `active` record anything but null is 400. Absent: unchanged. For example `parental_leave`, `personal_leave`.
+             * @example parental_leave
+             */
+            reason_code?: string | null;
+            /**
+             * Format: date-time
+             * @description The corrected end of the pause: later than now and at most two years ahead (else 400); `null` makes the pause open-ended. Pauses only: on an `active` record anything but null is 400. Absent: unchanged.
+             * @example 2026-04-23T09:00:00Z
+             */
+            resume_at?: string | null;
         };
         UpdatedMentorStatusDto: {
             /** @example msr_01KK9T4N2H8Q6V3X7C5D1F0G2J */
             mentor_status_id: string;
             /** @example Personal leave — extended by 2 weeks */
             reason: string | null;
+            /** @example personal_leave */
+            reason_code: string | null;
+            /**
+             * Format: date-time
+             * @example 2026-04-23T09:00:00.000Z
+             */
+            resume_at: string | null;
             /**
              * Format: date-time
              * @example 2026-03-26T10:00:00.000Z
@@ -901,6 +1031,17 @@ export interface components {
              */
             pause_reason: string;
             /**
+             * @description The pausing record's `reason_code`.
+             * @example certification_expired
+             */
+            pause_reason_code: string | null;
+            /**
+             * Format: date-time
+             * @description The pausing record's `resume_at`: when the resume sweep makes the mentor active again; null for an open-ended pause.
+             * @example null
+             */
+            resumes_at: string | null;
+            /**
              * @description A paused mentor is never eligible for assignment.
              * @example false
              * @enum {boolean}
@@ -911,6 +1052,57 @@ export interface components {
             /** @description This page of items, in the order the operation documents. */
             data: components["schemas"]["PausedChapterMentorDto"][];
             pagination: components["schemas"]["PaginationDto"];
+        };
+        PausedByReasonCodeDto: {
+            /**
+             * @description The pausing record's `reason_code`; `null` counts the pauses without one.
+             * @example parental_leave
+             */
+            reason_code: string | null;
+            /** @example 1 */
+            count: number;
+        };
+        ChapterSummaryDto: {
+            /** @example chpt_03AZ */
+            chapter_id: string;
+            /**
+             * Format: date-time
+             * @description The instant the counts are for.
+             * @example 2026-03-26T09:15:00.000Z
+             */
+            as_of: string;
+            /**
+             * @description The chapter's mentor profiles, with or without a status record.
+             * @example 3
+             */
+            mentors: number;
+            /**
+             * @description Current status `active` and no active suppression: eligible for assignment.
+             * @example 2
+             */
+            active_eligible: number;
+            /**
+             * @description Current status `active`, but hidden by an active suppression.
+             * @example 0
+             */
+            active_suppressed: number;
+            /**
+             * @description Current status `paused`.
+             * @example 1
+             */
+            paused: number;
+            /** @description The paused mentors by the pausing record's `reason_code` (labels: `listReasonCodes`), codes in order, the pauses without a code last; only codes with a count. */
+            paused_by_reason_code: components["schemas"]["PausedByReasonCodeDto"][];
+            /**
+             * @description Paused mentors whose pause has a `resume_at` within the next 7 days (one already due, not yet resumed by the sweep, included).
+             * @example 0
+             */
+            resuming_within_7_days: number;
+            /**
+             * @description Mentors, whatever their status, whose certification lapses after now and within 30 days: `listExpiringChapterMentors` with `within_days=30`.
+             * @example 1
+             */
+            certifications_expiring_within_30_days: number;
         };
         ExpiringChapterMentorDto: {
             /** @example mntr_05DF9N2QW */
@@ -965,7 +1157,7 @@ export interface components {
              * @example 2026-03-26T00:01:00.412Z
              */
             finished_at: string;
-            /** @description Active mentors whose certification had expired, now `paused` by `system_auto_pause` with reason "Certification expired". */
+            /** @description Active mentors whose certification had expired, now `paused` by `system_auto_pause` with reason "Certification expired" and `reason_code: certification_expired`. */
             paused: components["schemas"]["CertificationSweepActionDto"];
             /** @description Mentors whose certification had expired and who had no active suppression, now suppressed by coordinator `system` with reason `certification_expired`. */
             suppressed: components["schemas"]["CertificationSweepActionDto"];
@@ -973,6 +1165,58 @@ export interface components {
             restored: components["schemas"]["CertificationSweepActionDto"];
             /** @description Mentors with a renewed certification whose current status was the sweep's own pause, now `active` by `system_auto_restore`. */
             reactivated: components["schemas"]["CertificationSweepActionDto"];
+        };
+        ReasonCodeDto: {
+            /** @example parental_leave */
+            code: string;
+            /**
+             * @description `pause`: a paused status record may carry it as `reason_code`. `suppression`: a known `reason` (or `restore_reason`) of suppressions.
+             * @example [
+             *       "pause"
+             *     ]
+             */
+            applies_to: ("pause" | "suppression")[];
+            /**
+             * @description What a coordinator reads.
+             * @example Parental leave
+             */
+            label: string;
+            /** @example The mentor is on parental leave. */
+            description: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-01T00:00:00.000Z
+             */
+            created_at: string;
+            /**
+             * Format: date-time
+             * @example 2026-03-01T00:00:00.000Z
+             */
+            updated_at: string;
+        };
+        ReasonCodeListDto: {
+            /** @description This page of items, in the order the operation documents. */
+            data: components["schemas"]["ReasonCodeDto"][];
+            pagination: components["schemas"]["PaginationDto"];
+        };
+        PutReasonCodeDto: {
+            /**
+             * @description What the code explains: `pause` (status records may carry it as `reason_code`), `suppression` (listed as a known suppression reason), or both. A code that pause records carry must keep `pause` (else 409).
+             * @example [
+             *       "pause"
+             *     ]
+             */
+            applies_to: ("pause" | "suppression")[];
+            /**
+             * @description What a coordinator reads.
+             * @example Parental leave
+             */
+            label: string;
+            /**
+             * @description When the code is used.
+             * @example The mentor is on parental leave.
+             */
+            description: string;
         };
         MentorStatusChangedEventDto: {
             /**
@@ -1053,7 +1297,7 @@ export interface components {
              * @enum {string}
              */
             type: "mentor.status.corrected";
-            /** @description The record with its corrected `reason`. */
+            /** @description The record with its corrected `reason`, `reason_code` or `resume_at`. */
             data: components["schemas"]["MentorStatusDetailDto"];
         };
         MentorStatusDeletedDataDto: {
@@ -2734,6 +2978,8 @@ export interface operations {
                 mentor_id?: string;
                 /** @description Only records setting this status. */
                 status?: "active" | "paused";
+                /** @description Only records with this pause reason code. For example `parental_leave`, `certification_expired`. */
+                reason_code?: string;
                 /** @description Only records written by this actor. */
                 changed_by?: string;
                 /** @description Only records changed at or after this instant (inclusive). */
@@ -3129,6 +3375,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
+            /** @description The body refers to something that does not exist (for example a mentor with no profile). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
             /** @description Too many requests from this client; retry after `Retry-After` seconds. */
             429: {
                 headers: {
@@ -3270,7 +3525,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The chapter. An unknown chapter gives an empty list. */
+                /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
                 chapter_id: string;
             };
             cookie?: never;
@@ -3353,7 +3608,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The chapter. An unknown chapter gives an empty list. */
+                /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
                 chapter_id: string;
             };
             cookie?: never;
@@ -3368,6 +3623,82 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PausedChapterMentorListDto"];
+                };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getChapterSummary: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
+                chapter_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChapterSummaryDto"];
                 };
             };
             /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
@@ -3438,7 +3769,7 @@ export interface operations {
                 "If-None-Match"?: string;
             };
             path: {
-                /** @description The chapter. An unknown chapter gives an empty list. */
+                /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
                 chapter_id: string;
             };
             cookie?: never;
@@ -3591,6 +3922,308 @@ export interface operations {
                     "Retry-After"?: number;
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listReasonCodes: {
+        parameters: {
+            query?: {
+                /** @description Page number, from 1, while `(page - 1) × limit` is at most 10,000; deeper pages are reached with `cursor`. A page past the end gives an empty `data` with the true `total`. Not with `cursor`. Written in plain decimal digits. */
+                page?: number;
+                /** @description Items per page. Written in plain decimal digits. */
+                limit?: number;
+                /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
+                cursor?: string;
+                /** @description Only the codes that apply to pauses, or to suppressions. */
+                applies_to?: "pause" | "suppression";
+            };
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReasonCodeListDto"];
+                };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getReasonCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
+                "If-None-Match"?: string;
+            };
+            path: {
+                /** @description The code: snake_case, 1 to 64 characters. For example `parental_leave`, `conduct_review`. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReasonCodeDto"];
+                };
+            };
+            /** @description Not modified: the representation still has the `ETag` sent in `If-None-Match`. */
+            304: {
+                headers: {
+                    /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No such resource. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    putReasonCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The `ETag` of a GET of this resource: the write happens only if the resource is still as it was then, else 412. Checked under the same lock as the write, so of two PUTs sent with the same ETag at most one can succeed. `*` requires only that the resource exists. Without it, the PUT is unconditional. */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description The code: snake_case, 1 to 64 characters. For example `parental_leave`, `conduct_review`. */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutReasonCodeDto"];
+            };
+        };
+        responses: {
+            /** @description The code was replaced. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReasonCodeDto"];
+                };
+            };
+            /** @description The code was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReasonCodeDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description `If-Match` does not match the current `ETag`: the resource changed since it was read (type `/problems/precondition-failed`). */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {

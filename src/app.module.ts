@@ -18,6 +18,8 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JetStreamModule } from './jetstream/jetstream.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
+import { ReasonCodesModule } from './reason-codes/reason-codes.module.js';
+import { ResumeModule } from './resume/resume.module.js';
 import { StatusModule } from './status/status.module.js';
 import { SuppressionModule } from './suppression/suppression.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -49,6 +51,8 @@ export class AppModule {
         StatusModule,
         ChapterMentorsModule,
         CertificationModule,
+        ReasonCodesModule,
+        ResumeModule,
         EventsModule,
         ChangeFeedModule,
         WebhooksModule,

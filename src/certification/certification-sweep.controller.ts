@@ -22,7 +22,7 @@ export class CertificationSweepController {
       'Runs the certification sweep that otherwise runs every `CERT_SWEEP_INTERVAL_SECONDS`, and answers with what it changed. No request body.',
       '',
       "A certification has **expired** when `certification_expires_at` is at or before the sweep's start (`started_at`). For each such mentor:",
-      'if the current status is `active`, a `paused` record with reason "Certification expired" by `system_auto_pause` is written; and if the mentor',
+      'if the current status is `active`, a `paused` record with reason "Certification expired" and `reason_code: certification_expired` by `system_auto_pause` is written; and if the mentor',
       'has no active suppression, one is made by coordinator `system` with reason `certification_expired`.',
       '',
       'A certification is **renewed** when `certification_expires_at` is later than that instant. For each such mentor, an active `certification_expired`',

@@ -3,10 +3,11 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { PageQueryDto } from '../common/pagination/pagination.dto.js';
-import { ACTIVE_LIST_EXAMPLE, PAUSED_LIST_EXAMPLE } from './chapter-mentors.examples.js';
+import { ACTIVE_LIST_EXAMPLE, PAUSED_LIST_EXAMPLE, SUMMARY_EXAMPLE } from './chapter-mentors.examples.js';
 import { ChapterMentorsService } from './chapter-mentors.service.js';
 import { ChapterIdParams } from './dto/chapter-id.params.js';
 import { ActiveChapterMentorListDto, PausedChapterMentorListDto } from './dto/chapter-mentor.dto.js';
+import { ChapterSummaryDto, EXPIRING_WITHIN_DAYS, RESUMING_WITHIN_DAYS } from './dto/chapter-summary.dto.js';
 import { ExpiringChapterMentorListDto } from './dto/expiring-chapter-mentor.dto.js';
 import { ListActiveChapterMentorsQueryDto } from './dto/list-active-chapter-mentors.query.js';
 import { ListExpiringChapterMentorsQueryDto } from './dto/list-expiring-chapter-mentors.query.js';
@@ -38,12 +39,27 @@ export class ChapterMentorsController {
   @ApiOperation({
     operationId: 'listPausedChapterMentors',
     summary: 'List paused mentors in a chapter',
-    description: `Mentors of the chapter whose current status is \`paused\`, with \`paused_at\` and \`pause_reason\` from the pausing record; never eligible for assignment. ${MEMBERSHIP_RULES}`,
+    description: `Mentors of the chapter whose current status is \`paused\`, with \`paused_at\`, \`pause_reason\`, \`pause_reason_code\` and \`resumes_at\` (its \`resume_at\`) from the pausing record; never eligible for assignment. ${MEMBERSHIP_RULES}`,
   })
   @ApiOkResponse({ type: PausedChapterMentorListDto, examples: contractExamples(PAUSED_LIST_EXAMPLE) })
   @ApiProblemResponses(400)
   listPausedChapterMentors(@Param() params: ChapterIdParams, @Query() query: PageQueryDto): Promise<PausedChapterMentorListDto> {
     return this.chapterMentors.listPaused(params.chapter_id, query);
+  }
+
+  @Get(':chapter_id/summary')
+  @ApiOperation({
+    operationId: 'getChapterSummary',
+    summary: "Counts of a chapter's mentors",
+    description:
+      "As of now: mentors active and eligible for assignment, active but suppressed, paused (in all and by the pausing record's `reason_code`), " +
+      `pauses resuming within ${RESUMING_WITHIN_DAYS} days, and certifications lapsing within ${EXPIRING_WITHIN_DAYS} days. ` +
+      'The same rules as the chapter views, counted in one pass over the chapter. An unknown chapter gives zeros.',
+  })
+  @ApiOkResponse({ type: ChapterSummaryDto, examples: contractExamples(SUMMARY_EXAMPLE) })
+  @ApiProblemResponses(400)
+  getChapterSummary(@Param() params: ChapterIdParams): Promise<ChapterSummaryDto> {
+    return this.chapterMentors.summary(params.chapter_id);
   }
 
   @Get(':chapter_id/mentors/expiring')

@@ -1,5 +1,6 @@
 import { encodeCursor, queryFingerprint } from '../common/pagination/cursor.js';
 import { ActiveChapterMentorListDto, PausedChapterMentorListDto } from './dto/chapter-mentor.dto.js';
+import { ChapterSummaryDto } from './dto/chapter-summary.dto.js';
 
 // The Mentor Status Repository contract's examples; times carry milliseconds, as the service writes them.
 
@@ -29,8 +30,22 @@ export const PAUSED_LIST_EXAMPLE: PausedChapterMentorListDto = {
       status: 'paused',
       paused_at: '2026-03-02T01:00:03.000Z',
       pause_reason: 'Certification expired',
+      pause_reason_code: 'certification_expired',
+      resumes_at: null,
       is_eligible_for_assignment: false,
     },
   ],
   pagination: { page: 1, limit: 20, total: 4, total_exact: true, next_cursor: null },
+};
+
+export const SUMMARY_EXAMPLE: ChapterSummaryDto = {
+  chapter_id: 'chpt_03AZ',
+  as_of: '2026-03-26T09:15:00.000Z',
+  mentors: 3,
+  active_eligible: 2,
+  active_suppressed: 0,
+  paused: 1,
+  paused_by_reason_code: [{ reason_code: 'certification_expired', count: 1 }],
+  resuming_within_7_days: 0,
+  certifications_expiring_within_30_days: 1,
 };

@@ -5,6 +5,7 @@ import { PageQueryDto } from '../common/pagination/pagination.dto.js';
 import { DirectoryRow, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
 import { MENTOR_NAME_ORDER_KEYS } from '../mentors/mentors.service.js';
 import { ActiveChapterMentorListDto, PausedChapterMentorListDto } from './dto/chapter-mentor.dto.js';
+import { ChapterSummaryDto, EXPIRING_WITHIN_DAYS, RESUMING_WITHIN_DAYS } from './dto/chapter-summary.dto.js';
 import { ExpiringChapterMentorListDto } from './dto/expiring-chapter-mentor.dto.js';
 import { ListActiveChapterMentorsQueryDto } from './dto/list-active-chapter-mentors.query.js';
 import { ListExpiringChapterMentorsQueryDto } from './dto/list-expiring-chapter-mentors.query.js';
@@ -58,9 +59,30 @@ export class ChapterMentorsService {
         status: 'paused',
         paused_at: row.status_changed_at!.toISOString(),
         pause_reason: row.status_reason!,
+        pause_reason_code: row.status_reason_code,
+        resumes_at: row.status_resume_at?.toISOString() ?? null,
         is_eligible_for_assignment: false,
       })),
       pagination: page.pagination,
+    };
+  }
+
+  /** The chapter's counts as of now, from one pass over its directory rows; an unknown chapter has only zeros. */
+  async summary(chapterId: string): Promise<ChapterSummaryDto> {
+    const now = this.clock.now();
+    const after = (days: number) => new Date(now.getTime() + days * DAY_MS);
+    const rows = await this.directory.chapterSummary(chapterId, now, after(RESUMING_WITHIN_DAYS), after(EXPIRING_WITHIN_DAYS));
+    const overall = rows.find((row) => row.overall);
+    return {
+      chapter_id: chapterId,
+      as_of: now.toISOString(),
+      mentors: overall?.mentors ?? 0,
+      active_eligible: overall?.active_eligible ?? 0,
+      active_suppressed: overall?.active_suppressed ?? 0,
+      paused: overall?.paused ?? 0,
+      paused_by_reason_code: rows.filter((row) => !row.overall && row.paused > 0).map((row) => ({ reason_code: row.reason_code, count: row.paused })),
+      resuming_within_7_days: overall?.resuming ?? 0,
+      certifications_expiring_within_30_days: overall?.expiring ?? 0,
     };
   }
 

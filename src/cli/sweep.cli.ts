@@ -5,7 +5,6 @@ import { AppModule } from '../app.module.js';
 import { loadConfig } from '../common/config/app-config.js';
 import { nestLogger, rootLogger } from '../common/logging/loggers.js';
 import { embeddedDatabaseUrl } from '../database/embedded-postgres.js';
-import { CertificationSweepRunningProblem } from '../certification/certification-sweep-running.problem.js';
 import { CertificationSweepService } from '../certification/certification-sweep.service.js';
 
 /**
@@ -14,7 +13,7 @@ import { CertificationSweepService } from '../certification/certification-sweep.
  * is running it does nothing and says so; both end with exit code 0.
  */
 // No metrics listener: the running service may hold its port, and a one-off run has nothing to be scraped for.
-const config = loadConfig({ ...process.env, CERT_SWEEP_INTERVAL_SECONDS: '0', DEMO_DATA: 'false', METRICS_PORT: '0' });
+const config = loadConfig({ ...process.env, CERT_SWEEP_INTERVAL_SECONDS: '0', RESUME_SWEEP_INTERVAL_SECONDS: '0', DEMO_DATA: 'false', METRICS_PORT: '0' });
 const logger = nestLogger(rootLogger(config.logLevel));
 Logger.overrideLogger(logger);
 const app = await NestFactory.createApplicationContext(
@@ -22,10 +21,7 @@ const app = await NestFactory.createApplicationContext(
   { logger },
 );
 try {
-  await app.get(CertificationSweepService).sweep();
-} catch (error) {
-  if (!(error instanceof CertificationSweepRunningProblem)) throw error;
-  logger.log('skipped: another certification sweep is running', 'CertificationSweep');
+  if (!(await app.get(CertificationSweepService).sweepIfFree())) logger.log('skipped: another certification sweep is running', 'CertificationSweep');
 } finally {
   await app.close();
 }

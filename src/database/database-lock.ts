@@ -13,6 +13,8 @@ export enum DatabaseLock {
   EventsRetention = 802_114_009,
   /** One JetStream publisher at a time, so events are published in order. */
   EventPublisher = 802_114_010,
+  /** One resume sweep (pauses whose resume_at has come) at a time. */
+  ResumeSweep = 802_114_011,
 }
 
 /** Namespace of the per-mentor transaction locks that serialise the writes of one mentor's history. */

@@ -12,8 +12,22 @@ export interface DirectoryRow {
   certification_expires_at: Date | null;
   status: MentorStatus | null;
   status_reason: string | null;
+  status_reason_code: string | null;
+  status_resume_at: Date | null;
   status_changed_at: Date | null;
   is_eligible_for_assignment: boolean;
+}
+
+/** A chapter's counts, one row per pause reason code (null among them) and one overall (`overall`). */
+export interface ChapterSummaryRow {
+  overall: boolean;
+  reason_code: string | null;
+  mentors: number;
+  active_eligible: number;
+  active_suppressed: number;
+  paused: number;
+  resuming: number;
+  expiring: number;
 }
 
 /** Which of a chapter's mentors a listing holds. */
@@ -26,7 +40,8 @@ const SELECTIONS: Record<ChapterSelection, string> = {
 };
 
 const COLUMNS =
-  'd.mentor_id, d.full_name, d.chapter_id, d.certification_expires_at, d.status, d.status_reason, d.status_changed_at, d.is_eligible_for_assignment';
+  'd.mentor_id, d.full_name, d.chapter_id, d.certification_expires_at, d.status, d.status_reason, d.status_reason_code, d.status_resume_at, ' +
+  'd.status_changed_at, d.is_eligible_for_assignment';
 
 /** Where a walk over certification expiries resumes: after this (expiry, mentor). */
 export interface ExpiryPosition {
@@ -84,6 +99,27 @@ export class MentorDirectoryRepository extends SqlRepository {
       values,
     );
     return { rows: found.filter((row) => row.mentor_id !== null), total: found[0].total };
+  }
+
+  /**
+   * A chapter's counts in one pass over its directory rows (the chapter views' own lookup): overall,
+   * and the pauses per reason code. Pauses resume by `resumingBy`; certifications lapse in (now, expiringBy].
+   */
+  chapterSummary(manager: EntityManager, chapterId: string, now: Date, resumingBy: Date, expiringBy: Date): Promise<ChapterSummaryRow[]> {
+    return manager.query(
+      `SELECT grouping(d.status_reason_code) = 1 AS overall, d.status_reason_code AS reason_code,
+              count(*)::int AS mentors,
+              count(*) FILTER (WHERE d.status = 'active' AND d.is_eligible_for_assignment)::int AS active_eligible,
+              count(*) FILTER (WHERE d.status = 'active' AND NOT d.is_eligible_for_assignment)::int AS active_suppressed,
+              count(*) FILTER (WHERE d.status = 'paused')::int AS paused,
+              count(*) FILTER (WHERE d.status = 'paused' AND d.status_resume_at <= $3)::int AS resuming,
+              count(*) FILTER (WHERE d.certification_expires_at > $2 AND d.certification_expires_at <= $4)::int AS expiring
+       FROM mentor_directory d
+       WHERE d.chapter_id = $1
+       GROUP BY GROUPING SETS ((), (d.status_reason_code))
+       ORDER BY overall DESC, reason_code NULLS LAST`,
+      [chapterId, now, resumingBy, expiringBy],
+    );
   }
 
   /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import { ChapterSelection, DirectoryRow, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
+import { ChapterSelection, ChapterSummaryRow, DirectoryRow, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
 
-export type { ChapterSelection, DirectoryRow, ExpiryPosition };
+export type { ChapterSelection, ChapterSummaryRow, DirectoryRow, ExpiryPosition };
 
 /**
  * The query API of the mentor directory, for the chapter views, the certification sweep and change
@@ -21,6 +21,11 @@ export class MentorDirectoryService {
   /** A chapter's mentors, whatever their status, whose certification lapses in (from, until], soonest first; may be read from a replica. */
   expiringInChapter(chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
     return this.directory.expiringPage(this.directory.readManager, chapterId, from, until, page);
+  }
+
+  /** A chapter's counts, overall and per pause reason code, as of `now`; may be read from a replica. */
+  chapterSummary(chapterId: string, now: Date, resumingBy: Date, expiringBy: Date): Promise<ChapterSummaryRow[]> {
+    return this.directory.chapterSummary(this.directory.readManager, chapterId, now, resumingBy, expiringBy);
   }
 
   eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, { chapter_id: string; is_eligible_for_assignment: boolean }>> {

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 /**
@@ -7,6 +7,7 @@ import type { MentorStatus } from '../mentor-directory/mentor-status.js';
  * however long the mentor's history is.
  */
 @Entity({ name: 'mentor_current_statuses' })
+@Index('mentor_current_statuses_resume_at_idx', ['resumeAt', 'mentorId'], { where: '"resume_at" IS NOT NULL' })
 export class MentorCurrentStatus {
   @PrimaryColumn({ name: 'mentor_id', type: 'varchar', length: 64, primaryKeyConstraintName: 'mentor_current_statuses_pkey' })
   mentorId: string;
@@ -19,6 +20,12 @@ export class MentorCurrentStatus {
 
   @Column({ type: 'varchar', length: 500, nullable: true })
   reason: string | null;
+
+  @Column({ name: 'reason_code', type: 'varchar', length: 64, nullable: true })
+  reasonCode: string | null;
+
+  @Column({ name: 'resume_at', type: 'timestamptz', nullable: true })
+  resumeAt: Date | null;
 
   @Column({ name: 'changed_at', type: 'timestamptz' })
   changedAt: Date;

@@ -30,7 +30,8 @@ export class StatusController {
     summary: 'List all mentor status records (audit log)',
     description:
       'Non-deleted records, newest first: ordered by `changed_at` descending, then `mentor_status_id` descending. ' +
-      'Filters combine with AND; `changed_from` is inclusive, `changed_to` exclusive, and `changed_from` later than `changed_to` is 400.',
+      'Filters combine with AND; `changed_from` is inclusive, `changed_to` exclusive, and `changed_from` later than `changed_to` is 400. ' +
+      'A `reason_code` that is not registered simply matches nothing.',
   })
   @ApiOkResponse({ type: MentorStatusListDto, examples: contractExamples(LIST_EXAMPLE) })
   @ApiProblemResponses(400)
@@ -61,7 +62,10 @@ export class StatusController {
       "The mentor's current status is the status of their latest non-deleted record. A change to the status the mentor already has is a no-op " +
       "transition and answers 409 (`type: /problems/no-op-transition`); a mentor's first record may have either status. `reason` is required " +
       "for `paused`. `changed_at` and `created_at` are set by the server and strictly increase within one mentor's history; concurrent changes " +
-      'for one mentor are serialised, so each sees the one before it. A `mentor_id` without a mentor profile is 422.',
+      'for one mentor are serialised, so each sees the one before it. A `mentor_id` without a mentor profile is 422.\n\n' +
+      'A pause may also carry a registered `reason_code` (422 naming it when the registry holds no such pause code) and a `resume_at`, ' +
+      'later than now and at most two years ahead: then the resume sweep (every `RESUME_SWEEP_INTERVAL_SECONDS`) writes an `active` record ' +
+      "by `system_auto_resume`, if that pause is still the mentor's current status. Either on an `active` record is 400.",
   })
   @ApiContractBody(CreateMentorStatusDto, CREATE_EXAMPLE)
   @ApiCreatedResponse({ type: CreatedMentorStatusDto, description: 'The status change is recorded.', examples: contractExamples(CREATED_EXAMPLE) })
@@ -76,18 +80,20 @@ export class StatusController {
     operationId: 'updateMentorStatus',
     summary: 'Update a status record (e.g. correct reason text)',
     description:
-      'Corrects `reason` only: the status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. ' +
-      '`reason: null` is allowed on an `active` record only. A deleted record is 404.',
+      'Corrects `reason` and, on a pause, `reason_code` and `resume_at`: each one the body gives (at least one), with the rules of the POST. ' +
+      'The status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. ' +
+      '`reason: null` is allowed on an `active` record only; `reason_code` and `resume_at` on an `active` record only as null. ' +
+      'A change records `mentor.status.corrected`. A deleted record is 404.',
   })
   @ApiContractBody(UpdateMentorStatusDto, UPDATE_EXAMPLE)
   @ApiOkResponse({ type: UpdatedMentorStatusDto, examples: contractExamples(UPDATED_EXAMPLE) })
-  @ApiProblemResponses(400, 404, 413, 415)
+  @ApiProblemResponses(400, 404, 413, 415, 422)
   updateMentorStatus(
     @Param() params: MentorStatusIdParams,
     @Body() body: UpdateMentorStatusDto,
     @IfMatch() ifMatch: string | undefined,
   ): Promise<UpdatedMentorStatusDto> {
-    return this.statuses.updateReason(params.id, body, ifMatch);
+    return this.statuses.correct(params.id, body, ifMatch);
   }
 
   @Delete(':id')

@@ -10,6 +10,8 @@ export interface StatusRecordRow {
   mentor_id: string;
   status: MentorStatus;
   reason: string | null;
+  reason_code: string | null;
+  resume_at: Date | null;
   changed_at: Date;
   changed_by: string;
   created_at: Date;
@@ -25,8 +27,16 @@ export interface CurrentStatusRow {
   record_id: string;
   status: MentorStatus;
   reason: string | null;
+  reason_code: string | null;
+  resume_at: Date | null;
   changed_at: Date;
   changed_by: string;
+}
+
+/** A current pause with an end, for the resume sweep's walk in (resume_at, mentor_id) order. */
+export interface EndingPauseRow {
+  mentor_id: string;
+  resume_at: Date;
 }
 
 export interface NewStatusRecord {
@@ -34,20 +44,36 @@ export interface NewStatusRecord {
   mentorId: string;
   status: MentorStatus;
   reason: string | null;
+  reasonCode: string | null;
+  resumeAt: Date | null;
   changedBy: string;
   /** `changed_at` of the mentor's current record, which the new one must follow; null for a first record. */
   follows: Date | null;
 }
 
+/** What a PUT may correct in a record. */
+export interface StatusCorrection {
+  reason: string | null;
+  reasonCode: string | null;
+  resumeAt: Date | null;
+}
+
+export interface StatusCorrectionRow {
+  reason: string | null;
+  reason_code: string | null;
+  resume_at: Date | null;
+}
+
 export interface StatusRecordFilters {
   mentor_id?: string;
   status?: MentorStatus;
+  reason_code?: string;
   changed_by?: string;
   changed_from?: string;
   changed_to?: string;
 }
 
-const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.changed_at, r.changed_by, r.created_at';
+const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.reason_code, r.resume_at, r.changed_at, r.changed_by, r.created_at';
 // changed_at never repeats or goes back within a mentor's history, whatever the clock does; milliseconds are the API's precision.
 const STAMP = `greatest(date_trunc('milliseconds', clock_timestamp()), given.follows + interval '1 millisecond')`;
 
@@ -57,26 +83,42 @@ export class StatusRepository extends SqlRepository {
   /** The current status of each given mentor that has one: the one place that reads it. */
   async currentStatuses(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, CurrentStatusRow>> {
     const rows: CurrentStatusRow[] = await manager.query(
-      'SELECT mentor_id, record_id, status, reason, changed_at, changed_by FROM mentor_current_statuses WHERE mentor_id = ANY($1::varchar[])',
+      'SELECT mentor_id, record_id, status, reason, reason_code, resume_at, changed_at, changed_by FROM mentor_current_statuses WHERE mentor_id = ANY($1::varchar[])',
       [mentorIds],
     );
     return new Map(rows.map((row) => [row.mentor_id, row]));
+  }
+
+  /**
+   * Up to `limit` mentors whose current status is a pause with `resume_at` at or before `now`,
+   * after `after` in (resume_at, mentor_id) order. The index holds current pauses with an end only.
+   */
+  pausesEndingBy(manager: EntityManager, now: Date, after: EndingPauseRow | undefined, limit: number): Promise<EndingPauseRow[]> {
+    return manager.query(
+      `SELECT mentor_id, resume_at FROM mentor_current_statuses
+       WHERE resume_at <= $1 AND (resume_at, mentor_id) > ($2::timestamptz, $3::varchar) AND status = 'paused'
+       ORDER BY resume_at, mentor_id
+       LIMIT $4`,
+      [now, after?.resume_at ?? '-infinity', after?.mentor_id ?? '', limit],
+    );
   }
 
   /** Inserts the records in one statement; each `changed_at` is now, or just after the record it follows. */
   async insert(manager: EntityManager, records: readonly NewStatusRecord[]): Promise<StatusRecordRow[]> {
     if (records.length === 0) return [];
     return manager.query(
-      `INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, changed_at, changed_by, created_at, updated_at)
-       SELECT given.id, given.mentor_id, given.status, given.reason, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
-       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[])
-         AS given(id, mentor_id, status, reason, changed_by, follows)
+      `INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, reason_code, resume_at, changed_at, changed_by, created_at, updated_at)
+       SELECT given.id, given.mentor_id, given.status, given.reason, given.reason_code, given.resume_at, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
+       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::varchar[], $8::timestamptz[])
+         AS given(id, mentor_id, status, reason, reason_code, resume_at, changed_by, follows)
        RETURNING ${RECORD_COLUMNS}`,
       [
         records.map((record) => record.id),
         records.map((record) => record.mentorId),
         records.map((record) => record.status),
         records.map((record) => record.reason),
+        records.map((record) => record.reasonCode),
+        records.map((record) => record.resumeAt),
         records.map((record) => record.changedBy),
         records.map((record) => record.follows),
       ],
@@ -107,10 +149,12 @@ export class StatusRepository extends SqlRepository {
     return row?.mentor_id;
   }
 
-  async updateReason(manager: EntityManager, id: string, reason: string | null): Promise<{ reason: string | null; updated_at: Date } | undefined> {
-    const [[row]]: [{ reason: string | null; updated_at: Date }[], number] = await manager.query(
-      `UPDATE mentor_status_records SET reason = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING reason, updated_at`,
-      [id, reason],
+  /** Sets the correctable fields of a live record. */
+  async correct(manager: EntityManager, id: string, correction: StatusCorrection): Promise<(StatusCorrectionRow & { updated_at: Date }) | undefined> {
+    const [[row]]: [(StatusCorrectionRow & { updated_at: Date })[], number] = await manager.query(
+      `UPDATE mentor_status_records SET reason = $2, reason_code = $3, resume_at = $4, updated_at = now()
+       WHERE id = $1 AND deleted_at IS NULL RETURNING reason, reason_code, resume_at, updated_at`,
+      [id, correction.reason, correction.reasonCode, correction.resumeAt],
     );
     return row;
   }
@@ -134,9 +178,10 @@ export class StatusRepository extends SqlRepository {
     const values: unknown[] = [];
     const conditions = ['r.deleted_at IS NULL'];
     const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
-    const exact = [filters.mentor_id, filters.changed_by, filters.changed_from, filters.changed_to].every((value) => value === undefined);
+    const exact = [filters.mentor_id, filters.reason_code, filters.changed_by, filters.changed_from, filters.changed_to].every((value) => value === undefined);
     if (filters.status !== undefined) filter('r.status =', filters.status);
     if (filters.mentor_id !== undefined) filter('r.mentor_id =', filters.mentor_id);
+    if (filters.reason_code !== undefined) filter('r.reason_code =', filters.reason_code);
     if (filters.changed_by !== undefined) filter('r.changed_by =', filters.changed_by);
     if (filters.changed_from !== undefined) filter('r.changed_at >=', filters.changed_from);
     if (filters.changed_to !== undefined) filter('r.changed_at <', filters.changed_to);

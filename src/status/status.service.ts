@@ -1,11 +1,13 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { monotonicFactory } from 'ulid';
-import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
+import { Clock } from '../common/clock/clock.js';
+import { FieldError, ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { FOREIGN_KEY_VIOLATION, postgresError } from '../common/errors/postgres-error.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
+import { PAUSE_REASON_CODE_FOREIGN_KEY, UnknownReasonCodeProblem } from '../reason-codes/unknown-reason-code.problem.js';
 import { EventsService } from '../events/events.service.js';
 import type { NewEvent } from '../events/event-types.js';
 import { MentorStatusDeletedDataDto } from './dto/mentor-status-deleted-data.dto.js';
@@ -22,7 +24,9 @@ import {
 } from './dto/mentor-status-record.dto.js';
 import { UpdateMentorStatusDto } from './dto/update-mentor-status.dto.js';
 import type { MentorStatus } from '../mentor-directory/mentor-status.js';
-import { StatusRecordDetailRow, StatusRecordRow, StatusRepository } from './status.repository.js';
+import { CurrentStatusRow, EndingPauseRow, StatusRecordDetailRow, StatusRecordRow, StatusRepository } from './status.repository.js';
+
+export type { EndingPauseRow };
 
 const nextUlid = monotonicFactory();
 const newRecordId = () => `msr_${nextUlid()}`;
@@ -36,21 +40,15 @@ function toRecordDto(row: StatusRecordRow): MentorStatusRecordDto {
     mentor_id: row.mentor_id,
     status: row.status,
     reason: row.reason,
+    reason_code: row.reason_code,
+    resume_at: row.resume_at?.toISOString() ?? null,
     changed_at: row.changed_at.toISOString(),
     changed_by: row.changed_by,
   };
 }
 
 function toCreatedDto(row: StatusRecordRow): CreatedMentorStatusDto {
-  return {
-    mentor_status_id: row.id,
-    mentor_id: row.mentor_id,
-    status: row.status,
-    reason: row.reason,
-    changed_by: row.changed_by,
-    changed_at: row.changed_at.toISOString(),
-    created_at: row.created_at.toISOString(),
-  };
+  return { ...toRecordDto(row), created_at: row.created_at.toISOString() };
 }
 
 function toDetailDto(row: StatusRecordDetailRow): MentorStatusDetailDto {
@@ -75,25 +73,73 @@ export interface ExpectedCurrentStatus {
   status: MentorStatus;
   /** Any author when absent. */
   changedBy?: string;
+  /** When given, only a record whose `resume_at` is set and at or before this instant. */
+  resumeAtOrBefore?: Date;
 }
 
 export interface StatusChange {
   status: MentorStatus;
   reason: string | null;
+  /** A registered pause reason code; pauses only. */
+  reasonCode?: string;
   changedBy: string;
 }
 
-/** The rules of the status audit log: ordered histories, no no-op transitions, reasons on pauses. */
+/** The latest `resume_at` a pause may have, two calendar years (UTC) after `now`. */
+function latestResumeAt(now: Date): Date {
+  const latest = new Date(now);
+  latest.setUTCFullYear(latest.getUTCFullYear() + 2);
+  return latest;
+}
+
+function matches(row: CurrentStatusRow, from: ExpectedCurrentStatus): boolean {
+  if (row.status !== from.status || (from.changedBy !== undefined && row.changed_by !== from.changedBy)) return false;
+  return from.resumeAtOrBefore === undefined || (row.resume_at !== null && row.resume_at <= from.resumeAtOrBefore);
+}
+
+/** What a write says of a record's pause-only fields. */
+interface PauseFields {
+  status: MentorStatus;
+  reason_code?: string | null;
+  resume_at?: string | null;
+}
+
+/** The rules of the status audit log: ordered histories, no no-op transitions, reasons on pauses, codes and ends on pauses only. */
 @Injectable()
 export class StatusService {
   constructor(
     private readonly records: StatusRepository,
     private readonly mentors: MentorsService,
     private readonly events: EventsService,
+    private readonly clock: Clock,
   ) {}
+
+  /**
+   * `reason_code` and `resume_at` belong to pauses; `resume_at` lies after now and at most two years
+   * ahead. (Whether the code is registered is for the database's foreign key to say.)
+   */
+  private assertPauseFields(record: PauseFields): void {
+    const errors: FieldError[] = [];
+    if (record.status !== 'paused') {
+      for (const field of ['reason_code', 'resume_at'] as const) {
+        if (record[field] !== undefined && record[field] !== null) {
+          errors.push({ field, message: `${field} is only for pauses: it must be absent or null on an active record` });
+        }
+      }
+    } else if (record.resume_at !== undefined && record.resume_at !== null) {
+      const now = this.clock.now();
+      const resumeAt = new Date(record.resume_at);
+      const latest = latestResumeAt(now);
+      if (resumeAt <= now) errors.push({ field: 'resume_at', message: `resume_at must be later than now (${now.toISOString()})` });
+      else if (resumeAt > latest)
+        errors.push({ field: 'resume_at', message: `resume_at must be at most two years ahead, no later than ${latest.toISOString()}` });
+    }
+    if (errors.length > 0) throw new ValidationProblem(errors);
+  }
 
   /** Serialised per mentor, so that each POST decides against the record written or deleted just before it. */
   async create(body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
+    this.assertPauseFields(body);
     await this.mentors.assertExists(body.mentor_id);
     try {
       return await this.records.transaction((manager) =>
@@ -112,6 +158,8 @@ export class StatusService {
               mentorId: body.mentor_id,
               status: body.status,
               reason: body.reason ?? null,
+              reasonCode: body.reason_code ?? null,
+              resumeAt: body.resume_at ? new Date(body.resume_at) : null,
               changedBy: body.changed_by,
               follows: current?.changed_at ?? null,
             },
@@ -120,7 +168,9 @@ export class StatusService {
         }),
       );
     } catch (error) {
-      if (postgresError(error)?.code === FOREIGN_KEY_VIOLATION) throw new UnknownMentorProblem(body.mentor_id);
+      const failed = postgresError(error);
+      if (failed?.code === FOREIGN_KEY_VIOLATION && failed.constraint === PAUSE_REASON_CODE_FOREIGN_KEY) throw new UnknownReasonCodeProblem(body.reason_code!);
+      if (failed?.code === FOREIGN_KEY_VIOLATION) throw new UnknownMentorProblem(body.mentor_id);
       throw error;
     }
   }
@@ -136,16 +186,28 @@ export class StatusService {
     return this.records.transaction((manager) =>
       this.events.recordMentorChanges(manager, mentorIds, async () => {
         const current = await this.records.currentStatuses(manager, mentorIds);
-        const changing = [...current.values()].filter(
-          (row) => row.status === from.status && (from.changedBy === undefined || row.changed_by === from.changedBy),
-        );
+        const changing = [...current.values()].filter((row) => matches(row, from));
         const written = await this.records.insert(
           manager,
-          changing.map((row) => ({ id: newRecordId(), mentorId: row.mentor_id, ...change, follows: row.changed_at })),
+          changing.map((row) => ({
+            id: newRecordId(),
+            mentorId: row.mentor_id,
+            status: change.status,
+            reason: change.reason,
+            reasonCode: change.reasonCode ?? null,
+            resumeAt: null,
+            changedBy: change.changedBy,
+            follows: row.changed_at,
+          })),
         );
         return { result: written.map((row) => row.mentor_id), events: written.map((row) => changedEvent(row, from.status)) };
       }),
     );
+  }
+
+  /** Up to `limit` mentors whose current pause ends at or before `now`, after `after` in (resume_at, mentor_id) order; from the primary. */
+  pausesEndingBy(now: Date, after: EndingPauseRow | undefined, limit: number): Promise<EndingPauseRow[]> {
+    return this.records.pausesEndingBy(this.records.manager, now, after, limit);
   }
 
   async get(id: string): Promise<MentorStatusDetailDto> {
@@ -161,6 +223,7 @@ export class StatusService {
     const filters = {
       mentor_id: query.mentor_id,
       status: query.status,
+      reason_code: query.reason_code,
       changed_by: query.changed_by,
       changed_from: instant(query.changed_from),
       changed_to: instant(query.changed_to),
@@ -172,29 +235,52 @@ export class StatusService {
   }
 
   /**
-   * With If-Match, the record is locked and compared with what a GET shows now, so two PUTs that saw
-   * the same version cannot both win. Under the mentor's history lock, so its event takes its place
-   * in the mentor's order; a PUT that leaves the reason as it was records no event.
+   * Corrects what the body gives of `reason`, `reason_code` and `resume_at`. With If-Match, the
+   * record is locked and compared with what a GET shows now, so two PUTs that saw the same version
+   * cannot both win. Under the mentor's history lock, so its event takes its place in the mentor's
+   * order; a PUT that leaves the record as it was records no event.
    */
-  async updateReason(id: string, body: UpdateMentorStatusDto, ifMatch?: string): Promise<UpdatedMentorStatusDto> {
-    return this.records.transaction(async (manager) => {
-      const mentorId = await this.records.mentorOf(manager, id);
-      if (!mentorId) throw notFound(id);
-      return this.events.recordMentorChanges(manager, [mentorId], async () => {
-        const record = await this.records.findDetail(manager, id, { lock: true });
-        if (!record) throw notFound(id);
-        assertIfMatch(ifMatch, toDetailDto(record));
-        if (body.reason === null && record.status === 'paused') {
-          throw new ValidationProblem([{ field: 'reason', message: 'reason cannot be null on a paused record: a pause always has a reason' }]);
-        }
-        const updated = await this.records.updateReason(manager, id, body.reason);
-        if (!updated) throw notFound(id);
-        const result = { mentor_status_id: id, reason: updated.reason, updated_at: updated.updated_at.toISOString() };
-        if (record.reason === updated.reason) return { result, events: [] };
-        const corrected = toDetailDto({ ...record, reason: updated.reason });
-        return { result, events: [{ type: 'mentor.status.corrected', subject: mentorId, data: corrected }] };
+  async correct(id: string, body: UpdateMentorStatusDto, ifMatch?: string): Promise<UpdatedMentorStatusDto> {
+    if (body.reason === undefined && body.reason_code === undefined && body.resume_at === undefined) {
+      throw new ValidationProblem([{ field: 'body', message: 'the body must set at least one of reason, reason_code, resume_at' }]);
+    }
+    try {
+      return await this.records.transaction(async (manager) => {
+        const mentorId = await this.records.mentorOf(manager, id);
+        if (!mentorId) throw notFound(id);
+        return this.events.recordMentorChanges(manager, [mentorId], async () => {
+          const record = await this.records.findDetail(manager, id, { lock: true });
+          if (!record) throw notFound(id);
+          assertIfMatch(ifMatch, toDetailDto(record));
+          if (body.reason === null && record.status === 'paused') {
+            throw new ValidationProblem([{ field: 'reason', message: 'reason cannot be null on a paused record: a pause always has a reason' }]);
+          }
+          this.assertPauseFields({ status: record.status, reason_code: body.reason_code, resume_at: body.resume_at });
+          const updated = await this.records.correct(manager, id, {
+            reason: body.reason === undefined ? record.reason : body.reason,
+            reasonCode: body.reason_code === undefined ? record.reason_code : body.reason_code,
+            resumeAt: body.resume_at === undefined ? record.resume_at : body.resume_at === null ? null : new Date(body.resume_at),
+          });
+          if (!updated) throw notFound(id);
+          const result: UpdatedMentorStatusDto = {
+            mentor_status_id: id,
+            reason: updated.reason,
+            reason_code: updated.reason_code,
+            resume_at: updated.resume_at?.toISOString() ?? null,
+            updated_at: updated.updated_at.toISOString(),
+          };
+          const unchanged =
+            updated.reason === record.reason && updated.reason_code === record.reason_code && updated.resume_at?.getTime() === record.resume_at?.getTime();
+          if (unchanged) return { result, events: [] };
+          const corrected = toDetailDto({ ...record, reason: updated.reason, reason_code: updated.reason_code, resume_at: updated.resume_at });
+          return { result, events: [{ type: 'mentor.status.corrected', subject: mentorId, data: corrected }] };
+        });
       });
-    });
+    } catch (error) {
+      const failed = postgresError(error);
+      if (failed?.code === FOREIGN_KEY_VIOLATION && failed.constraint === PAUSE_REASON_CODE_FOREIGN_KEY) throw new UnknownReasonCodeProblem(body.reason_code!);
+      throw error;
+    }
   }
 
   /** Under the mentor's history lock, like a POST: the current status falls back in step with the writes around it. */

@@ -85,7 +85,13 @@ describe('certification expiry sweep', () => {
     assert.equal(report.started_at, '2030-01-01T01:00:00.000Z');
 
     const [latest] = await history('ce_a');
-    assert.deepEqual(latest, { ...latest, status: 'paused', reason: 'Certification expired', changed_by: 'system_auto_pause' });
+    assert.deepEqual(latest, {
+      ...latest,
+      status: 'paused',
+      reason: 'Certification expired',
+      reason_code: 'certification_expired',
+      changed_by: 'system_auto_pause',
+    });
     const hidden = await suppression('ce_a');
     assert.deepEqual(hidden, { ...hidden, coordinator_id: 'system', reason: 'certification_expired', is_active: true, restored_at: null });
     assert.deepEqual(

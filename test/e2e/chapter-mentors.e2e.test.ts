@@ -8,7 +8,17 @@ import { startTestApp, TestApp } from '../support/test-app.js';
 
 const CHAPTER = 'chpt_view';
 const ACTIVE_KEYS = ['chapter_id', 'full_name', 'is_eligible_for_assignment', 'mentor_id', 'status'];
-const PAUSED_KEYS = ['chapter_id', 'full_name', 'is_eligible_for_assignment', 'mentor_id', 'pause_reason', 'paused_at', 'status'];
+const PAUSED_KEYS = [
+  'chapter_id',
+  'full_name',
+  'is_eligible_for_assignment',
+  'mentor_id',
+  'pause_reason',
+  'pause_reason_code',
+  'paused_at',
+  'resumes_at',
+  'status',
+];
 
 interface Change {
   mentor_status_id: string;
@@ -91,6 +101,8 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
           status: 'paused',
           paused_at: carlPause.changed_at,
           pause_reason: 'Sabbatical',
+          pause_reason_code: null,
+          resumes_at: null,
           is_eligible_for_assignment: false,
         },
       ],
@@ -256,6 +268,8 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
           status: 'paused',
           paused_at: '2026-03-02T01:00:03.000Z',
           pause_reason: 'Certification expired',
+          pause_reason_code: 'certification_expired',
+          resumes_at: null,
           is_eligible_for_assignment: false,
         },
       ]);

@@ -58,7 +58,17 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
       const before = Date.now();
       const response = await post({ mentor_id: 'mntr_01HX4V2K8P', status: 'paused', reason: 'Personal leave', changed_by: 'user_coord_99XZ' });
       assert.equal(response.status, 201);
-      assert.deepEqual(Object.keys(response.body).sort(), ['changed_at', 'changed_by', 'created_at', 'mentor_id', 'mentor_status_id', 'reason', 'status']);
+      assert.deepEqual(Object.keys(response.body).sort(), [
+        'changed_at',
+        'changed_by',
+        'created_at',
+        'mentor_id',
+        'mentor_status_id',
+        'reason',
+        'reason_code',
+        'resume_at',
+        'status',
+      ]);
       assert.match(response.body.mentor_status_id, RECORD_ID);
       assert.equal(response.body.mentor_id, 'mntr_01HX4V2K8P');
       assert.equal(response.body.status, 'paused');
@@ -85,6 +95,8 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
         'mentor_status_id',
         'previous_status',
         'reason',
+        'reason_code',
+        'resume_at',
         'status',
       ]);
       assert.equal(response.body.mentor_status_id, row.id);
@@ -184,7 +196,7 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
     it('the contract example answers with mentor_status_id, reason and updated_at', async () => {
       const response = await put(paused.mentor_status_id, { reason: 'Personal leave — extended by 2 weeks' });
       assert.equal(response.status, 200);
-      assert.deepEqual(Object.keys(response.body).sort(), ['mentor_status_id', 'reason', 'updated_at']);
+      assert.deepEqual(Object.keys(response.body).sort(), ['mentor_status_id', 'reason', 'reason_code', 'resume_at', 'updated_at']);
       assert.equal(response.body.mentor_status_id, paused.mentor_status_id);
       assert.equal(response.body.reason, 'Personal leave — extended by 2 weeks');
       assert.match(response.body.updated_at, TIMESTAMP);
@@ -222,8 +234,12 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
       });
     }
 
+    it('an empty body is 400 naming the body and changes nothing', async () => {
+      const beforeRow = await storedById(paused.mentor_status_id);
+      assertProblem(await put(paused.mentor_status_id, {}), 400, ['body']);
+      assert.deepEqual(await storedById(paused.mentor_status_id), beforeRow);
+    });
     for (const [what, body] of [
-      ['an empty body', {}],
       ['a blank reason', { reason: '  ' }],
       ['an empty reason', { reason: '' }],
       ['a reason over 500 characters', { reason: 'x'.repeat(501) }],
@@ -376,6 +392,8 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
         mentor_id: 'mntr_list_1',
         status: 'paused',
         reason: 'Leave',
+        reason_code: null,
+        resume_at: null,
         changed_at: '2001-02-01T00:00:00.000Z',
         changed_by: 'list_bob',
       });

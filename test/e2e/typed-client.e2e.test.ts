@@ -206,6 +206,39 @@ describe('the typed client', () => {
       [['mntr_05DF9N2QW', expiresAt, 10, 'active']],
     );
     assert.equal(expiring.pagination.total, 1);
+
+    const { data: summary } = await client.GET('/api/v1/chapters/{chapter_id}/summary', { params: { path } });
+    assert.ok(summary);
+    assert.deepEqual(
+      [summary.active_eligible, summary.paused, summary.paused_by_reason_code, summary.certifications_expiring_within_30_days],
+      [2, 1, [{ reason_code: 'certification_expired', count: 1 }], 1],
+    );
+  });
+
+  it('lists, reads and adds reason codes, and pauses with one until a resume_at', async () => {
+    const { data: pauseCodes } = await client.GET('/api/v1/reason-codes', { params: { query: { applies_to: 'pause', limit: 100 } } });
+    assert.ok(pauseCodes);
+    assert.ok(pauseCodes.data.every((code) => code.applies_to.includes('pause')));
+    const { data: one } = await client.GET('/api/v1/reason-codes/{code}', { params: { path: { code: 'parental_leave' } } });
+    assert.equal(one?.label, 'Parental leave');
+    const added = await client.PUT('/api/v1/reason-codes/{code}', {
+      params: { path: { code: 'typed_sabbatical' } },
+      body: { applies_to: ['pause'], label: 'Sabbatical', description: 'A planned break.' },
+    });
+    assert.equal(added.response.status, 201);
+
+    const resumeAt = new Date(Date.now() + 14 * 24 * 60 * 60 * 1000).toISOString();
+    const { data: paused } = await client.POST('/api/v1/mentor-statuses', {
+      body: { mentor_id: mentorId, status: 'paused', reason: 'Sabbatical', reason_code: 'typed_sabbatical', resume_at: resumeAt, changed_by: 'typed_client' },
+    });
+    assert.ok(paused);
+    assert.deepEqual([paused.reason_code, paused.resume_at], ['typed_sabbatical', resumeAt]);
+    const { data: log } = await client.GET('/api/v1/mentor-statuses', { params: { query: { reason_code: 'typed_sabbatical' } } });
+    assert.deepEqual(
+      log?.data.map((record) => record.mentor_status_id),
+      [paused.mentor_status_id],
+    );
+    await client.POST('/api/v1/mentor-statuses', { body: { mentor_id: mentorId, status: 'active', changed_by: 'typed_client' } });
   });
 
   it('lists, reads, restores and deletes suppressions; a second active suppression is a typed 409 naming the first', async () => {

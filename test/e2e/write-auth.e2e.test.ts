@@ -167,6 +167,7 @@ describe('the OpenAPI document declares the write-safety layer', () => {
   it('If-Match and 412 on every PUT of a resource that has a GET, and ETag on every GET', () => {
     const puts = operations(['put']).filter((entry) => entry.hasGet);
     assert.deepEqual(puts.map((entry) => entry.operation.operationId).sort(), [
+      'putReasonCode',
       'updateMentorStatus',
       'updateMentorSuppression',
       'updateWebhookSubscription',

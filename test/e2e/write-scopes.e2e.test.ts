@@ -36,6 +36,7 @@ const EXPECTED_SCOPES: Record<string, ApiScope> = {
   deleteMentorSuppression: 'admin',
   upsertMentorProfile: 'mentors:write',
   runCertificationSweep: 'admin',
+  putReasonCode: 'admin',
   createWebhookSubscription: 'admin',
   updateWebhookSubscription: 'admin',
   deleteWebhookSubscription: 'admin',

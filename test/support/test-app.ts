@@ -39,7 +39,7 @@ async function reachDatabase(database: TestDatabase, env: Record<string, string>
 
 /**
  * The production app (same `createApp`) on a new database whose schema the real migrations build.
- * No scheduled certification sweep, no rate limit, no per-client concurrency limit and no metrics listener unless `env` asks for them; `overrides.clock` sets the time it decides by.
+ * No scheduled sweeps, no rate limit, no per-client concurrency limit and no metrics listener unless `env` asks for them; `overrides.clock` sets the time it decides by.
  */
 export async function startTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase();
@@ -49,6 +49,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     LOG_LEVEL: 'fatal',
     DEMO_DATA: 'false',
     CERT_SWEEP_INTERVAL_SECONDS: '0',
+    RESUME_SWEEP_INTERVAL_SECONDS: '0',
     RATE_LIMIT_PER_MINUTE: '0',
     CLIENT_CONCURRENCY: '0',
     METRICS_PORT: '0',

@@ -5,7 +5,19 @@ import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 /** Every route, the races, idempotency across instances, the sweep and its lock, pagination and If-Match. */
-const SUITES = ['status', 'suppression', 'mentors', 'chapter-mentors', 'idempotency', 'two-instances', 'certification', 'keyset-pagination', 'etag'];
+const SUITES = [
+  'status',
+  'suppression',
+  'mentors',
+  'chapter-mentors',
+  'idempotency',
+  'two-instances',
+  'certification',
+  'resume-sweep',
+  'pauses',
+  'keyset-pagination',
+  'etag',
+];
 
 const e2e = join(dirname(fileURLToPath(import.meta.url)), '..', 'e2e');
 

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     assert.equal(config.demoData, true);
     assert.equal(config.bodyLimitBytes, 102400);
     assert.equal(config.certSweepIntervalSeconds, 300);
+    assert.equal(config.resumeSweepIntervalSeconds, 60);
     assert.deepEqual(config.apiKeys, []);
     assert.deepEqual(config.corsOrigins, []);
     assert.equal(config.rateLimitPerMinute, 1000);
@@ -113,6 +114,11 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ CERT_SWEEP_INTERVAL_SECONDS: '3600' }).certSweepIntervalSeconds, 3600);
   });
 
+  it('takes RESUME_SWEEP_INTERVAL_SECONDS, where 0 turns the resume sweep off', () => {
+    assert.equal(loadConfig({ RESUME_SWEEP_INTERVAL_SECONDS: '0' }).resumeSweepIntervalSeconds, 0);
+    assert.equal(loadConfig({ RESUME_SWEEP_INTERVAL_SECONDS: '15' }).resumeSweepIntervalSeconds, 15);
+  });
+
   it('takes the write-safety settings: named API keys, CORS origins, rate limit and database timeouts', () => {
     const config = loadConfig({
       API_KEYS: 'frontend:frontend-key-0123456789',
@@ -185,6 +191,8 @@ describe('loadConfig', () => {
     ['CERT_SWEEP_INTERVAL_SECONDS', '-5'],
     ['CERT_SWEEP_INTERVAL_SECONDS', '86401'],
     ['CERT_SWEEP_INTERVAL_SECONDS', '1.5'],
+    ['RESUME_SWEEP_INTERVAL_SECONDS', '-1'],
+    ['RESUME_SWEEP_INTERVAL_SECONDS', '86401'],
     ['API_KEYS', 'no-colon-here-0123456789'],
     ['CORS_ORIGINS', '*'],
     ['CORS_ORIGINS', 'https://app.example.org/path'],

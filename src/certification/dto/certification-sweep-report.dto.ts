@@ -21,7 +21,8 @@ export class CertificationSweepReportDto {
 
   @ApiProperty({
     type: CertificationSweepActionDto,
-    description: 'Active mentors whose certification had expired, now `paused` by `system_auto_pause` with reason "Certification expired".',
+    description:
+      'Active mentors whose certification had expired, now `paused` by `system_auto_pause` with reason "Certification expired" and `reason_code: certification_expired`.',
   })
   paused: CertificationSweepActionDto;
 

@@ -46,7 +46,11 @@ export class MentorStatusChangedEventDto extends EventOf(
   MentorStatusDetailDto,
   'The new status record as `GET /mentor-statuses/{id}` shows it, with `previous_status`.',
 ) {}
-export class MentorStatusCorrectedEventDto extends EventOf('mentor.status.corrected', MentorStatusDetailDto, 'The record with its corrected `reason`.') {}
+export class MentorStatusCorrectedEventDto extends EventOf(
+  'mentor.status.corrected',
+  MentorStatusDetailDto,
+  'The record with its corrected `reason`, `reason_code` or `resume_at`.',
+) {}
 export class MentorStatusDeletedEventDto extends EventOf(
   'mentor.status.deleted',
   MentorStatusDeletedDataDto,

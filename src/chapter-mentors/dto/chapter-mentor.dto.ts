@@ -37,6 +37,18 @@ export class PausedChapterMentorDto {
   @ApiProperty({ description: 'The reason of the record that paused the mentor.', example: 'Certification expired' })
   pause_reason: string;
 
+  @ApiProperty({ type: String, nullable: true, description: "The pausing record's `reason_code`.", example: 'certification_expired' })
+  pause_reason_code: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: "The pausing record's `resume_at`: when the resume sweep makes the mentor active again; null for an open-ended pause.",
+    example: null,
+  })
+  resumes_at: string | null;
+
   @ApiProperty({ type: Boolean, enum: [false], description: 'A paused mentor is never eligible for assignment.', example: false })
   is_eligible_for_assignment: false;
 }

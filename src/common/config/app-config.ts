@@ -138,7 +138,7 @@ const variables = {
       if (values.databaseUrl === undefined) throw new Error('needs DATABASE_URL too');
     },
     description:
-      "the same database reached directly, not through a transaction pooler, for what needs a session of its own: migrations and their lock, the certification sweep's lock, LISTEN; default `DATABASE_URL`",
+      "the same database reached directly, not through a transaction pooler, for what needs a session of its own: migrations and their lock, the sweeps' locks, LISTEN; default `DATABASE_URL`",
   },
   databasePooler: {
     env: 'DATABASE_POOLER',
@@ -259,6 +259,12 @@ const variables = {
     parse: integer(0, 86_400),
     default: 300,
     description: 'seconds between scheduled certification sweeps; `0` turns the schedule off',
+  },
+  resumeSweepIntervalSeconds: {
+    env: 'RESUME_SWEEP_INTERVAL_SECONDS',
+    parse: integer(0, 86_400),
+    default: 60,
+    description: 'seconds between sweeps that resume the pauses whose `resume_at` has come; `0` turns them off',
   },
   shutdownGraceMs: {
     env: 'SHUTDOWN_GRACE_MS',

@@ -8,10 +8,11 @@ const TAGS: [name: string, description: string][] = [
   ['mentor-statuses', "The status audit log: every change of a mentor's status between `active` and `paused`, and why."],
   [
     'chapter-mentors',
-    "A chapter's active, paused and soon-expiring mentors: profiles joined with each mentor's current status, suppressions and certification.",
+    "A chapter's active, paused and soon-expiring mentors, and its summary counts: profiles joined with each mentor's current status, suppressions and certification.",
   ],
   ['mentor-suppressions', 'Visibility suppressions: a suppressed mentor is hidden from public listings and not eligible for assignment.'],
   ['mentors', 'Mentor profiles: the reference data (name, chapter) that the chapter views join with.'],
+  ['reason-codes', 'The registry of reason codes: the codes a pause may carry as `reason_code`, and the known suppression reasons, with labels.'],
   ['certification', 'Certification expiry: mentors whose certification has expired are paused and suppressed, and restored once it is renewed.'],
   [
     'events',

@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 
 /** Opaque external identifiers (`mentor_id`, `chapter_id`, `coordinator_id`, `changed_by`). */
 export const OPAQUE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -42,15 +42,19 @@ export function OpaqueId(docs: PropertyDocs) {
   );
 }
 
-/** A snake_case reason code; OpenAPI 3.0 schemas have one `example`, so further ones go into the description. */
-export function ReasonCode(docs: { description: string; examples: string[]; required?: boolean }) {
+/**
+ * A snake_case reason code; OpenAPI 3.0 schemas have one `example`, so further ones go into the
+ * description. With `nullable`, `null` is accepted too.
+ */
+export function ReasonCode({ nullable = false, ...docs }: { description: string; examples: string[]; required?: boolean; nullable?: boolean }) {
   return documented(
     {
       required: docs.required,
       description: `${docs.description} For example ${docs.examples.map((code) => `\`${code}\``).join(', ')}.`,
       example: docs.examples[0],
     },
-    { type: String, pattern: REASON_CODE_PATTERN.source, minLength: 1, maxLength: 64 },
+    { type: String, pattern: REASON_CODE_PATTERN.source, minLength: 1, maxLength: 64, ...(nullable && { nullable: true }) },
+    ...(nullable ? [ValidateIf((_object: object, value: unknown) => value !== null)] : []),
     IsString(),
     Matches(REASON_CODE_PATTERN, { message: '$property must be a snake_case code: a lowercase letter, then up to 63 of a-z, 0-9 or _' }),
   );
@@ -102,6 +106,18 @@ export function QueryInteger(docs: PropertyDocs & { minimum: number; maximum: nu
 /** One of a fixed list of string values; the list is the OpenAPI enum too. */
 export function OneOf(values: readonly string[], docs: PropertyDocs) {
   return documented(docs, { type: String, enum: [...values] }, IsIn(values));
+}
+
+/** A JSON array of distinct values from a fixed list, at least one; the list is the items' OpenAPI enum. */
+export function SetOf(values: readonly string[], docs: PropertyDocs) {
+  return documented(
+    docs,
+    { type: String, isArray: true, enum: [...values], minItems: 1, maxItems: values.length, uniqueItems: true },
+    IsArray({ message: `$property must be an array of ${values.join(', ')}` }),
+    ArrayMinSize(1),
+    ArrayUnique({ message: '$property must not repeat a value' }),
+    IsIn(values, { each: true, message: `each of $property must be one of ${values.join(', ')}` }),
+  );
 }
 
 /** Free text of 1 to `maxLength` characters that is not only white space. */

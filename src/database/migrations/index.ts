@@ -9,6 +9,8 @@ import { IndexEveryListFilter1763800007000 } from './1763800007000-IndexEveryLis
 import { CreateMentorDirectory1763800008000 } from './1763800008000-CreateMentorDirectory.js';
 import { CreateEventOutbox1763800009000 } from './1763800009000-CreateEventOutbox.js';
 import { CreateWebhooks1763800010000 } from './1763800010000-CreateWebhooks.js';
+import { CreateReasonCodes1763800020000 } from './1763800020000-CreateReasonCodes.js';
+import { AddPauseReasonCodesAndResumeAt1763800021000 } from './1763800021000-AddPauseReasonCodesAndResumeAt.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -23,4 +25,6 @@ export const migrations = [
   CreateMentorDirectory1763800008000,
   CreateEventOutbox1763800009000,
   CreateWebhooks1763800010000,
+  CreateReasonCodes1763800020000,
+  AddPauseReasonCodesAndResumeAt1763800021000,
 ];

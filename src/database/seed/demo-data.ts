@@ -25,6 +25,7 @@ export const DEMO_STATUS_RECORDS = [
     mentorId: 'mntr_01HX4V2K8P',
     status: 'paused',
     reason: 'Personal leave',
+    reasonCode: 'personal_leave',
     changedAt: '2026-02-14T10:00:00Z',
     changedBy: 'user_coord_99XZ',
   },
@@ -33,6 +34,7 @@ export const DEMO_STATUS_RECORDS = [
     mentorId: 'mntr_01HX4V2K8P',
     status: 'active',
     reason: null,
+    reasonCode: null,
     changedAt: '2026-03-10T09:00:00Z',
     changedBy: 'user_coord_99XZ',
   },
@@ -41,6 +43,7 @@ export const DEMO_STATUS_RECORDS = [
     mentorId: 'mntr_05DF9N2QW',
     status: 'active',
     reason: null,
+    reasonCode: null,
     changedAt: '2026-01-12T09:30:00Z',
     changedBy: 'user_coord_99XZ',
   },
@@ -49,6 +52,7 @@ export const DEMO_STATUS_RECORDS = [
     mentorId: 'mntr_02BY7M3RL',
     status: 'active',
     reason: null,
+    reasonCode: null,
     changedAt: '2026-01-05T08:00:00Z',
     changedBy: 'user_coord_99XZ',
   },
@@ -57,6 +61,7 @@ export const DEMO_STATUS_RECORDS = [
     mentorId: 'mntr_02BY7M3RL',
     status: 'paused',
     reason: 'Certification expired',
+    reasonCode: 'certification_expired',
     changedAt: '2026-03-02T01:00:03Z',
     changedBy: 'system_auto_pause',
   },
@@ -79,9 +84,9 @@ export async function seedDemoData(dataSource: DataSource): Promise<void> {
     }
     for (const record of DEMO_STATUS_RECORDS) {
       await manager.query(
-        `INSERT INTO mentor_status_records (id, mentor_id, status, reason, changed_at, changed_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $5, $5) ON CONFLICT DO NOTHING`,
-        [record.id, record.mentorId, record.status, record.reason, record.changedAt, record.changedBy],
+        `INSERT INTO mentor_status_records (id, mentor_id, status, reason, reason_code, changed_at, changed_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6) ON CONFLICT DO NOTHING`,
+        [record.id, record.mentorId, record.status, record.reason, record.reasonCode, record.changedAt, record.changedBy],
       );
     }
     await manager.query(

@@ -1,4 +1,4 @@
-import { OneOf, OpaqueId } from '../../common/validation/property.decorators.js';
+import { OneOf, OpaqueId, ReasonCode, ZonedDateTime } from '../../common/validation/property.decorators.js';
 import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 import { StatusReason } from './status-reason.decorator.js';
 
@@ -16,6 +16,27 @@ export class CreateMentorStatusDto {
     description: 'Why the status changes. Required when `status` is `paused`; optional (absent or null) when `active`.',
   })
   reason?: string | null;
+
+  @ReasonCode({
+    required: false,
+    nullable: true,
+    description:
+      'A registered pause reason code beside the free-text `reason`, for counting pauses by reason (`listReasonCodes` with `applies_to=pause`); ' +
+      'a code that is not registered for pauses is 422. Pauses only: with `status: active` it must be absent or null (else 400).',
+    examples: ['personal_leave', 'parental_leave'],
+  })
+  reason_code?: string | null;
+
+  @ZonedDateTime({
+    required: false,
+    nullable: true,
+    description:
+      'When the pause ends by itself: later than now and at most two years ahead (else 400). At that time, if this pause is still the ' +
+      "mentor's current status, the resume sweep writes an `active` record by `system_auto_resume`; any later change of the mentor's status " +
+      'is never undone. Pauses only: with `status: active` it must be absent or null (else 400). Stored to the millisecond.',
+    example: '2026-04-23T09:00:00Z',
+  })
+  resume_at?: string | null;
 
   @OpaqueId({ description: 'Who made the change: a user or a system actor.', example: 'user_coord_99XZ' })
   changed_by: string;

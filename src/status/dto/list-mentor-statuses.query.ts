@@ -1,5 +1,5 @@
 import { PageQueryDto } from '../../common/pagination/pagination.dto.js';
-import { OneOf, OpaqueId, ZonedDateTime } from '../../common/validation/property.decorators.js';
+import { OneOf, OpaqueId, ReasonCode, ZonedDateTime } from '../../common/validation/property.decorators.js';
 import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 
 export class ListMentorStatusesQueryDto extends PageQueryDto {
@@ -8,6 +8,9 @@ export class ListMentorStatusesQueryDto extends PageQueryDto {
 
   @OneOf(MENTOR_STATUSES, { required: false, description: 'Only records setting this status.', example: 'paused' })
   status?: MentorStatus;
+
+  @ReasonCode({ required: false, description: 'Only records with this pause reason code.', examples: ['parental_leave', 'certification_expired'] })
+  reason_code?: string;
 
   @OpaqueId({ required: false, description: 'Only records written by this actor.', example: 'user_coord_99XZ' })
   changed_by?: string;

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
+import { REASON_CODE_PATTERN } from '../../common/validation/property.decorators.js';
 import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 import { MENTOR_STATUS_ID_PATTERN } from './mentor-status-id.params.js';
 
@@ -18,6 +19,25 @@ export class MentorStatusRecordDto {
 
   @ApiProperty({ type: String, nullable: true, description: 'Always set on a pause; may be null on an activation.', example: null })
   reason: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    pattern: REASON_CODE_PATTERN.source,
+    description: 'A registered pause reason code (see `listReasonCodes`) beside the free-text `reason`; pauses only, optional.',
+    example: null,
+  })
+  reason_code: string | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      "Pauses only, optional: when the pause ends. While the pause is still the mentor's current status then, the resume sweep writes an `active` record by `system_auto_resume`.",
+    example: null,
+  })
+  resume_at: string | null;
 
   @ApiProperty({ format: 'date-time', description: "Set by the server; strictly increasing within one mentor's history.", example: '2026-03-10T09:00:00.000Z' })
   changed_at: string;
@@ -51,6 +71,12 @@ export class UpdatedMentorStatusDto {
 
   @ApiProperty({ type: String, nullable: true, example: 'Personal leave — extended by 2 weeks' })
   reason: string | null;
+
+  @ApiProperty({ type: String, nullable: true, pattern: REASON_CODE_PATTERN.source, example: 'personal_leave' })
+  reason_code: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-04-23T09:00:00.000Z' })
+  resume_at: string | null;
 
   @ApiProperty({ format: 'date-time', example: '2026-03-26T10:00:00.000Z' })
   updated_at: string;
