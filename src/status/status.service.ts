@@ -1,12 +1,12 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { monotonicFactory } from 'ulid';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
-import { FOREIGN_KEY_VIOLATION, postgresError } from '../common/errors/postgres-error.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
-import { EventsService } from '../events/events.service.js';
+import { EventsService, MentorChange } from '../events/events.service.js';
 import type { NewEvent } from '../events/event-types.js';
 import { MentorStatusDeletedDataDto } from '../events/dto/event.dto.js';
 import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
@@ -22,7 +22,7 @@ import {
 } from './dto/mentor-status-record.dto.js';
 import { UpdateMentorStatusDto } from './dto/update-mentor-status.dto.js';
 import type { MentorStatus } from './mentor-status-record.entity.js';
-import { StatusRecordDetailRow, StatusRecordRow, StatusRepository } from './status.repository.js';
+import { NewStatusRecord, StatusRecordDetailRow, StatusRecordRow, StatusRepository } from './status.repository.js';
 
 const nextUlid = monotonicFactory();
 const newRecordId = () => `msr_${nextUlid()}`;
@@ -77,6 +77,12 @@ export interface ExpectedCurrentStatus {
   changedBy?: string;
 }
 
+/** A record a POST is to insert, and the status it follows (the event's `previous_status`). */
+interface PlannedRecord {
+  record: NewStatusRecord;
+  previous: MentorStatus | null;
+}
+
 export interface StatusChange {
   status: MentorStatus;
   reason: string | null;
@@ -94,35 +100,59 @@ export class StatusService {
 
   /** Serialised per mentor, so that each POST decides against the record written or deleted just before it. */
   async create(body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
-    await this.mentors.assertExists(body.mentor_id);
-    try {
-      return await this.records.transaction((manager) =>
-        this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
-          const current = (await this.records.currentStatuses(manager, [body.mentor_id])).get(body.mentor_id);
-          if (current?.status === body.status) {
-            throw new ProblemException(
-              409,
-              `Mentor '${body.mentor_id}' is already ${body.status} (record ${current.record_id}); a status change must change the status.`,
-              { type: '/problems/no-op-transition' },
-            );
-          }
-          const [row] = await this.records.insert(manager, [
-            {
-              id: newRecordId(),
-              mentorId: body.mentor_id,
-              status: body.status,
-              reason: body.reason ?? null,
-              changedBy: body.changed_by,
-              follows: current?.changed_at ?? null,
-            },
-          ]);
-          return { result: toCreatedDto(row), events: [changedEvent(row, current?.status ?? null)] };
-        }),
-      );
-    } catch (error) {
-      if (postgresError(error)?.code === FOREIGN_KEY_VIOLATION) throw new UnknownMentorProblem(body.mentor_id);
-      throw error;
-    }
+    return this.records.transaction((manager) =>
+      this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
+        const [outcome] = await this.writeInOrder(manager, [body]);
+        if (outcome instanceof ProblemException) throw outcome;
+        return outcome;
+      }),
+    );
+  }
+
+  /**
+   * The writes of POSTs, in the caller's transaction, which holds the mentors' history locks (inside
+   * {@link EventsService.recordMentorChanges}): the single POST's one, and a bulk POST's items. Each
+   * is decided in the order given, against the mentor's record just before it (an earlier one of
+   * these included), and gets its change or the refusal the single POST answers with; the changes
+   * are inserted together.
+   */
+  async writeInOrder(manager: EntityManager, bodies: readonly CreateMentorStatusDto[]): Promise<(MentorChange<CreatedMentorStatusDto> | ProblemException)[]> {
+    const mentorIds = bodies.map((body) => body.mentor_id);
+    const unknown = await this.mentors.withoutProfile(manager, mentorIds);
+    const stored = await this.records.currentStatuses(manager, mentorIds);
+    const latest = new Map<string, { status: MentorStatus; record_id: string }>(stored);
+    const decided = bodies.map((body): PlannedRecord | ProblemException => {
+      if (unknown.has(body.mentor_id)) return new UnknownMentorProblem(body.mentor_id);
+      const current = latest.get(body.mentor_id);
+      if (current?.status === body.status) {
+        return new ProblemException(
+          409,
+          `Mentor '${body.mentor_id}' is already ${body.status} (record ${current.record_id}); a status change must change the status.`,
+          { type: '/problems/no-op-transition' },
+        );
+      }
+      const record: NewStatusRecord = {
+        id: newRecordId(),
+        mentorId: body.mentor_id,
+        status: body.status,
+        reason: body.reason ?? null,
+        changedBy: body.changed_by,
+        follows: stored.get(body.mentor_id)?.changed_at ?? null,
+      };
+      latest.set(body.mentor_id, { status: body.status, record_id: record.id });
+      return { record, previous: current?.status ?? null };
+    });
+    const planned = decided.filter((decision): decision is PlannedRecord => !(decision instanceof ProblemException));
+    const rows = await this.records.insert(
+      manager,
+      planned.map((plan) => plan.record),
+    );
+    const written = new Map(rows.map((row) => [row.id, row]));
+    return decided.map((decision) => {
+      if (decision instanceof ProblemException) return decision;
+      const row = written.get(decision.record.id)!;
+      return { result: toCreatedDto(row), events: [changedEvent(row, decision.previous)] };
+    });
   }
 
   /**
