@@ -140,8 +140,8 @@ const VALIDATED_ONE_BY_ONE = Symbol('validated one by one');
 /**
  * The items of a batch: 1 to `maxItems` JSON objects, each of them the body of a single write,
  * documented as `type` but validated only as objects here. The service validates each one as that
- * write's body (so that a bad item is that item's answer, not the whole batch's); the array reaches
- * it as it arrived, not copied by class-transformer, and the pipe leaves its content to that check.
+ * write's body (so that a bad item is that item's answer, not the whole batch's); the pipe leaves
+ * their content to that check and hands them on as they arrived.
  */
 export function BatchItems(type: abstract new (...args: never[]) => unknown, docs: PropertyDocs & { maxItems: number }) {
   const message = `$property must be an array of 1 to ${docs.maxItems} JSON objects`;
@@ -153,7 +153,6 @@ export function BatchItems(type: abstract new (...args: never[]) => unknown, doc
       ArrayMinSize(1, { message }),
       ArrayMaxSize(docs.maxItems, { message }),
       IsObject({ each: true, message }),
-      Transform(({ obj, key }: { obj: Record<string, unknown>; key: string }) => obj[key]),
     ),
     (target: object, property: string | symbol) => Reflect.defineMetadata(VALIDATED_ONE_BY_ONE, true, target, property),
   );

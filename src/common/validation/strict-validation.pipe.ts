@@ -96,8 +96,28 @@ export class StrictValidationPipe extends ValidationPipe {
     if (metadata.type in SOURCES && isPlainObject && metadata.metatype && this.toValidate(metadata)) {
       const problems = rawInputProblems(value, metadata.metatype, metadata.type as keyof typeof SOURCES);
       if (problems.length > 0) throw new ValidationProblem(problems);
+      const batches = Object.keys(value).filter((key) => isValidatedOneByOne(metadata.metatype!, key));
+      if (batches.length > 0) return this.withItemsAsTheyArrived(value as Record<string, unknown>, batches, metadata);
     }
     return super.transform(value, metadata);
+  }
+
+  /**
+   * Nest's pipe deletes `constructor`, `prototype` and `__proto__` keys at every depth before it
+   * validates, and batch items must reach their own check (validateBody) as they arrived, where such
+   * a key is the 400 it is in a single body. So the batch is validated with each item that is an
+   * object given as an empty one (its shape is all the batch's rules look at), and then gets its
+   * items back untouched.
+   */
+  private async withItemsAsTheyArrived(value: Record<string, unknown>, batches: string[], metadata: ArgumentMetadata): Promise<unknown> {
+    const emptied = { ...value };
+    for (const key of batches) {
+      const items = value[key];
+      if (Array.isArray(items)) emptied[key] = items.map((item: unknown) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? {} : item));
+    }
+    const transformed = (await super.transform(emptied, metadata)) as Record<string, unknown>;
+    for (const key of batches) transformed[key] = value[key];
+    return transformed;
   }
 }
 
