@@ -27,16 +27,16 @@ const HOW_A_BATCH_RUNS = [
   'and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.',
 ].join(' ');
 
-@Controller()
-export class BulkController {
+@ApiTags('mentor-statuses')
+@Controller('mentor-statuses')
+export class StatusBulkController {
   constructor(private readonly bulk: BulkService) {}
 
-  @Post('mentor-statuses/bulk')
+  @Post('bulk')
   @RequiresScope('statuses:write')
   @Idempotent()
   @BulkBody()
   @HttpCode(200)
-  @ApiTags('mentor-statuses')
   @ApiOperation({
     operationId: 'bulkCreateMentorStatuses',
     summary: 'Write up to 500 status changes, with one result per item',
@@ -52,13 +52,18 @@ export class BulkController {
   bulkCreateMentorStatuses(@Body() body: MentorStatusBulkDto, @Req() request: FastifyRequest): Promise<MentorStatusBulkResultDto> {
     return this.bulk.changeStatuses(body, request.url);
   }
+}
 
-  @Post('mentor-suppressions/bulk')
+@ApiTags('mentor-suppressions')
+@Controller('mentor-suppressions')
+export class SuppressionBulkController {
+  constructor(private readonly bulk: BulkService) {}
+
+  @Post('bulk')
   @RequiresScope('suppressions:write')
   @Idempotent()
   @BulkBody()
   @HttpCode(200)
-  @ApiTags('mentor-suppressions')
   @ApiOperation({
     operationId: 'bulkCreateMentorSuppressions',
     summary: 'Suppress up to 500 mentors, with one result per item',
