@@ -245,13 +245,13 @@ export interface paths {
         put?: never;
         /**
          * Write up to 500 status changes, with one result per item
-         * @description The items of `createMentorStatus` (`POST /api/v1/mentor-statuses`) in one request. Each item is exactly that POST's body, validated and decided by the same code; `items` holds 1 to 500 JSON objects. The answer is **200** whenever the batch was processed, whatever became of its items, with one result per item in order: `{ index, status, body | problem }`, where `status` is what the single POST would have answered (201 with its `body`, or a 4xx with its problem+json object). Items are applied in order, so a later item for the same mentor decides against an earlier one. The batch is one transaction holding the locks of all of its mentors (taken together, in one order, so overlapping batches and single POSTs queue and never deadlock).
+         * @description Many `createMentorStatus` calls (`POST /api/v1/mentor-statuses`) in one request. Each item is exactly that POST's body, validated and decided by the same code; `items` holds 1 to 500 JSON objects. The answer is **200** whenever the batch was processed, whatever became of its items, with one result per item in order: `{ index, status, body | problem }`, where `status` is what the single POST would have answered (201 with its `body`, or a 4xx with its problem+json object). Items are applied in order, so a later item for the same mentor decides against an earlier one. The batch is one transaction holding the locks of all of its mentors (taken together, in one order, so overlapping batches and single POSTs queue and never deadlock).
          *
          *     - Without `atomic`, each item is written or fails on its own.
          *     - `atomic: true`: all or nothing; when any item fails, none is written, and the results still tell each item's outcome.
          *     - `dry_run: true`: every item is decided as it would be written, under the same locks and database rules, then nothing is written.
          *
-         *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (not an array, more than 500 items, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
+         *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (`items` missing, not an array, empty or over 500, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
          *
          *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
          */
@@ -273,13 +273,13 @@ export interface paths {
         put?: never;
         /**
          * Suppress up to 500 mentors, with one result per item
-         * @description The items of `createMentorSuppression` (`POST /api/v1/mentor-suppressions`) in one request. Each item is exactly that POST's body, validated and decided by the same code; `items` holds 1 to 500 JSON objects. The answer is **200** whenever the batch was processed, whatever became of its items, with one result per item in order: `{ index, status, body | problem }`, where `status` is what the single POST would have answered (201 with its `body`, or a 4xx with its problem+json object). Items are applied in order, so a later item for the same mentor decides against an earlier one. The batch is one transaction holding the locks of all of its mentors (taken together, in one order, so overlapping batches and single POSTs queue and never deadlock).
+         * @description Many `createMentorSuppression` calls (`POST /api/v1/mentor-suppressions`) in one request. Each item is exactly that POST's body, validated and decided by the same code; `items` holds 1 to 500 JSON objects. The answer is **200** whenever the batch was processed, whatever became of its items, with one result per item in order: `{ index, status, body | problem }`, where `status` is what the single POST would have answered (201 with its `body`, or a 4xx with its problem+json object). Items are applied in order, so a later item for the same mentor decides against an earlier one. The batch is one transaction holding the locks of all of its mentors (taken together, in one order, so overlapping batches and single POSTs queue and never deadlock).
          *
          *     - Without `atomic`, each item is written or fails on its own.
          *     - `atomic: true`: all or nothing; when any item fails, none is written, and the results still tell each item's outcome.
          *     - `dry_run: true`: every item is decided as it would be written, under the same locks and database rules, then nothing is written.
          *
-         *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (not an array, more than 500 items, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
+         *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (`items` missing, not an array, empty or over 500, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
          *
          *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
          */

@@ -23,7 +23,7 @@ const HOW_A_BATCH_RUNS = [
   "\n- `atomic: true`: all or nothing; when any item fails, none is written, and the results still tell each item's outcome.",
   '\n- `dry_run: true`: every item is decided as it would be written, under the same locks and database rules, then nothing is written.',
   '\n\n`committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only.',
-  'The body as a whole is 400 when it is not such an object (not an array, more than 500 items, an item that is not an object, an unknown key beside `items`),',
+  `The body as a whole is 400 when it is not such an object (\`items\` missing, not an array, empty or over ${BULK_MAX_ITEMS}, an item that is not an object, an unknown key beside \`items\`),`,
   'and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.',
 ].join(' ');
 
@@ -40,7 +40,7 @@ export class StatusBulkController {
   @ApiOperation({
     operationId: 'bulkCreateMentorStatuses',
     summary: 'Write up to 500 status changes, with one result per item',
-    description: `The items of \`createMentorStatus\` (\`POST /api/v1/mentor-statuses\`) in one request. ${HOW_A_BATCH_RUNS}`,
+    description: `Many \`createMentorStatus\` calls (\`POST /api/v1/mentor-statuses\`) in one request. ${HOW_A_BATCH_RUNS}`,
   })
   @ApiBody({ type: MentorStatusBulkDto, examples: example('Three status changes', STATUS_BULK_EXAMPLE) })
   @ApiOkResponse({
@@ -67,7 +67,7 @@ export class SuppressionBulkController {
   @ApiOperation({
     operationId: 'bulkCreateMentorSuppressions',
     summary: 'Suppress up to 500 mentors, with one result per item',
-    description: `The items of \`createMentorSuppression\` (\`POST /api/v1/mentor-suppressions\`) in one request. ${HOW_A_BATCH_RUNS}`,
+    description: `Many \`createMentorSuppression\` calls (\`POST /api/v1/mentor-suppressions\`) in one request. ${HOW_A_BATCH_RUNS}`,
   })
   @ApiBody({ type: MentorSuppressionBulkDto, examples: example('Two suppressions, all or nothing', SUPPRESSION_BULK_EXAMPLE) })
   @ApiOkResponse({
