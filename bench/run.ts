@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { bulk } from './bulk-figures.js';
 import { startBenchServer, type BenchServer } from './database.js';
 import { DatasetShape, loadDataset, suppressedMentorIndexes } from './dataset.js';
 import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
@@ -466,7 +467,7 @@ async function main(): Promise<void> {
   try {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
-    const run = { compare, scale, adapters, limits, instances, triggers }[options.mode];
+    const run = { compare, scale, adapters, limits, instances, triggers, bulk }[options.mode];
     const { tables, results } = await run(bench, options);
     const seconds = Math.round((Date.now() - started) / 1000);
     console.log(

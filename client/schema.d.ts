@@ -236,6 +236,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/mentor-statuses/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write up to 500 status changes, with one result per item
+         * @description Many `createMentorStatus` calls (`POST /api/v1/mentor-statuses`) in one request. Each item is exactly that POST's body, validated and decided by the same code; `items` holds 1 to 500 JSON objects. The answer is **200** whenever the batch was processed, whatever became of its items, with one result per item in order: `{ index, status, body | problem }`, where `status` is what the single POST would have answered (201 with its `body`, or a 4xx with its problem+json object). Items are applied in order, so a later item for the same mentor decides against an earlier one. The batch is one transaction holding the locks of all of its mentors (taken together, in one order, so overlapping batches and single POSTs queue and never deadlock).
+         *
+         *     - Without `atomic`, each item is written or fails on its own.
+         *     - `atomic: true`: all or nothing; when any item fails, none is written, and the results still tell each item's outcome.
+         *     - `dry_run: true`: every item is decided as it would be written, under the same locks and database rules, then nothing is written.
+         *
+         *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (`items` missing, not an array, empty or over 500, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
+         *
+         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         */
+        post: operations["bulkCreateMentorStatuses"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/mentor-suppressions/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suppress up to 500 mentors, with one result per item
+         * @description Many `createMentorSuppression` calls (`POST /api/v1/mentor-suppressions`) in one request. Each item is exactly that POST's body, validated and decided by the same code; `items` holds 1 to 500 JSON objects. The answer is **200** whenever the batch was processed, whatever became of its items, with one result per item in order: `{ index, status, body | problem }`, where `status` is what the single POST would have answered (201 with its `body`, or a 4xx with its problem+json object). Items are applied in order, so a later item for the same mentor decides against an earlier one. The batch is one transaction holding the locks of all of its mentors (taken together, in one order, so overlapping batches and single POSTs queue and never deadlock).
+         *
+         *     - Without `atomic`, each item is written or fails on its own.
+         *     - `atomic: true`: all or nothing; when any item fails, none is written, and the results still tell each item's outcome.
+         *     - `dry_run: true`: every item is decided as it would be written, under the same locks and database rules, then nothing is written.
+         *
+         *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (`items` missing, not an array, empty or over 500, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
+         *
+         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
+         */
+        post: operations["bulkCreateMentorSuppressions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/chapters/{chapter_id}/mentors/active": {
         parameters: {
             query?: never;
@@ -983,6 +1039,179 @@ export interface components {
              * @example 2026-03-26T11:00:00.000Z
              */
             deleted_at: string;
+        };
+        MentorStatusBulkDto: {
+            /**
+             * @description Check every item against the current data, under the same locks, and answer as if written, but write nothing and emit no events.
+             * @example false
+             */
+            dry_run?: boolean;
+            /**
+             * @description All or nothing: when any item fails, no item is written (and `committed` is false). Otherwise each item is written or fails on its own.
+             * @example false
+             */
+            atomic?: boolean;
+            /**
+             * @description 1 to 500 status changes, each exactly the body of `POST /api/v1/mentor-statuses`, applied in this order.
+             * @example [
+             *       {
+             *         "mentor_id": "mntr_01HX4V2K8P",
+             *         "status": "paused",
+             *         "reason": "Personal leave",
+             *         "changed_by": "user_coord_99XZ"
+             *       },
+             *       {
+             *         "mentor_id": "mntr_02BY7M3RL",
+             *         "status": "active",
+             *         "changed_by": "user_coord_99XZ"
+             *       }
+             *     ]
+             */
+            items: components["schemas"]["CreateMentorStatusDto"][];
+        };
+        FieldErrorDto: {
+            /**
+             * @description The request field at fault: a body property, query parameter or path parameter.
+             * @example limit
+             */
+            field: string;
+            /** @example limit must not be greater than 100 */
+            message: string;
+        };
+        /** @description RFC 9457 problem details. Extension members that a problem type adds are named in the operation that gives it. */
+        ProblemDto: {
+            /**
+             * @description A URI reference naming the kind of problem; `about:blank` when the HTTP status says it all.
+             * @example /problems/validation-error
+             */
+            type: string;
+            /**
+             * @description Short summary of the kind of problem.
+             * @example Bad Request
+             */
+            title: string;
+            /**
+             * @description The HTTP status code.
+             * @example 400
+             */
+            status: number;
+            /**
+             * @description What went wrong with this request, in words.
+             * @example limit must not be greater than 100
+             */
+            detail: string;
+            /**
+             * @description The request path this problem is about.
+             * @example /api/v1/mentor-statuses?limit=101
+             */
+            instance: string;
+            /** @description Present on validation failures: one entry per distinct problem, the first 20 of them. */
+            errors?: components["schemas"]["FieldErrorDto"][];
+            /**
+             * @description Present when a validation failure had more than 20 distinct problems: how many are not listed in `errors`.
+             * @example 7
+             */
+            errors_omitted?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        MentorStatusBulkItemResultDto: {
+            /**
+             * @description Position of the item in `items`, from 0.
+             * @example 0
+             */
+            index: number;
+            /**
+             * @description The HTTP status the single POST would have answered this item with: 201 with `body`, or a 4xx (400, 409, 422…) with `problem`. A 201 is written only when the batch is `committed`.
+             * @example 201
+             */
+            status: number;
+            /** @description With a 4xx `status`: the problem+json object the single POST would have answered with. */
+            problem?: components["schemas"]["ProblemDto"];
+            /** @description With `status` 201: the record, as the single POST answers it. */
+            body?: components["schemas"]["CreatedMentorStatusDto"];
+        };
+        MentorStatusBulkResultDto: {
+            /**
+             * @description As requested: nothing was written.
+             * @example false
+             */
+            dry_run: boolean;
+            /**
+             * @description As requested.
+             * @example false
+             */
+            atomic: boolean;
+            /**
+             * @description Whether the items answered 201 were written. False with `dry_run`, and for an `atomic` batch in which any item failed; always true otherwise, where each item stands on its own.
+             * @example true
+             */
+            committed: boolean;
+            /** @description One result per item, in the order of `items`. */
+            results: components["schemas"]["MentorStatusBulkItemResultDto"][];
+        };
+        MentorSuppressionBulkDto: {
+            /**
+             * @description Check every item against the current data, under the same locks, and answer as if written, but write nothing and emit no events.
+             * @example false
+             */
+            dry_run?: boolean;
+            /**
+             * @description All or nothing: when any item fails, no item is written (and `committed` is false). Otherwise each item is written or fails on its own.
+             * @example false
+             */
+            atomic?: boolean;
+            /**
+             * @description 1 to 500 suppressions, each exactly the body of `POST /api/v1/mentor-suppressions`, applied in this order.
+             * @example [
+             *       {
+             *         "mentor_id": "mentor_james_okafor",
+             *         "coordinator_id": "coord_maya_patel",
+             *         "reason": "certification_expired"
+             *       },
+             *       {
+             *         "mentor_id": "mntr_02BY7M3RL",
+             *         "coordinator_id": "coord_maya_patel",
+             *         "reason": "conduct_review"
+             *       }
+             *     ]
+             */
+            items: components["schemas"]["CreateMentorSuppressionDto"][];
+        };
+        MentorSuppressionBulkItemResultDto: {
+            /**
+             * @description Position of the item in `items`, from 0.
+             * @example 0
+             */
+            index: number;
+            /**
+             * @description The HTTP status the single POST would have answered this item with: 201 with `body`, or a 4xx (400, 409, 422…) with `problem`. A 201 is written only when the batch is `committed`.
+             * @example 201
+             */
+            status: number;
+            /** @description With a 4xx `status`: the problem+json object the single POST would have answered with. */
+            problem?: components["schemas"]["ProblemDto"];
+            /** @description With `status` 201: the suppression, as the single POST answers it. */
+            body?: components["schemas"]["MentorSuppressionDto"];
+        };
+        MentorSuppressionBulkResultDto: {
+            /**
+             * @description As requested: nothing was written.
+             * @example false
+             */
+            dry_run: boolean;
+            /**
+             * @description As requested.
+             * @example false
+             */
+            atomic: boolean;
+            /**
+             * @description Whether the items answered 201 were written. False with `dry_run`, and for an `atomic` batch in which any item failed; always true otherwise, where each item stands on its own.
+             * @example true
+             */
+            committed: boolean;
+            /** @description One result per item, in the order of `items`. */
+            results: components["schemas"]["MentorSuppressionBulkItemResultDto"][];
         };
         ActiveChapterMentorDto: {
             /** @example mntr_01HX4V2K8P */
@@ -1888,52 +2117,6 @@ export interface components {
             /** @description This page of items, in the order the operation documents. */
             data: components["schemas"]["WebhookDeliveryDto"][];
             pagination: components["schemas"]["PaginationDto"];
-        };
-        FieldErrorDto: {
-            /**
-             * @description The request field at fault: a body property, query parameter or path parameter.
-             * @example limit
-             */
-            field: string;
-            /** @example limit must not be greater than 100 */
-            message: string;
-        };
-        /** @description RFC 9457 problem details. Extension members that a problem type adds are named in the operation that gives it. */
-        ProblemDto: {
-            /**
-             * @description A URI reference naming the kind of problem; `about:blank` when the HTTP status says it all.
-             * @example /problems/validation-error
-             */
-            type: string;
-            /**
-             * @description Short summary of the kind of problem.
-             * @example Bad Request
-             */
-            title: string;
-            /**
-             * @description The HTTP status code.
-             * @example 400
-             */
-            status: number;
-            /**
-             * @description What went wrong with this request, in words.
-             * @example limit must not be greater than 100
-             */
-            detail: string;
-            /**
-             * @description The request path this problem is about.
-             * @example /api/v1/mentor-statuses?limit=101
-             */
-            instance: string;
-            /** @description Present on validation failures: one entry per distinct problem, the first 20 of them. */
-            errors?: components["schemas"]["FieldErrorDto"][];
-            /**
-             * @description Present when a validation failure had more than 20 distinct problems: how many are not listed in `errors`.
-             * @example 7
-             */
-            errors_omitted?: number;
-        } & {
-            [key: string]: unknown;
         };
     };
     responses: never;
@@ -3480,6 +3663,280 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    bulkCreateMentorStatuses: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it. The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MentorStatusBulkDto"];
+            };
+        };
+        responses: {
+            /** @description The batch was processed: one result per item. */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentorStatusBulkResultDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit. */
+            413: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    bulkCreateMentorSuppressions: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it. The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours. A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing. The same key with a different body is 422; a retry while the first request is still running is 409. Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MentorSuppressionBulkDto"];
+            };
+        };
+        responses: {
+            /** @description The batch was processed: one result per item. */
+            200: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MentorSuppressionBulkResultDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            400: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            403: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is larger than the configured limit. */
+            413: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The request body is not `application/json`. */
+            415: {
+                headers: {
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
+                    "Idempotent-Replayed"?: "true";
                     [name: string]: unknown;
                 };
                 content: {

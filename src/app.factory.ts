@@ -13,6 +13,7 @@ import { canonicalContractPath } from './common/http/contract-path-rewrite.js';
 import { addETags } from './common/http/etag.hook.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
 import { capConnections, serverLimits } from './common/http/server-limits.js';
+import { limitBulkBodies } from './common/http/bulk-body-limit.js';
 import { parseJsonBodiesStrictly } from './common/http/json-body.parser.js';
 import { refuseAmbiguousHeaders } from './common/http/request-headers.hook.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
@@ -85,6 +86,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   installIdempotency(app);
   // A JSON API: strictly decoded JSON (with the body limit), anything else is 415.
   parseJsonBodiesStrictly(fastify);
+  limitBulkBodies(fastify, config.bulkBodyLimitBytes);
   fastify.removeContentTypeParser('text/plain');
   setupSwagger(app);
   await app.init();

@@ -3,6 +3,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { CertificationModule } from './certification/certification.module.js';
 import { ChapterMentorsModule } from './chapter-mentors/chapter-mentors.module.js';
+import { BulkModule } from './bulk/bulk.module.js';
 import { AuthModule } from './common/auth/auth.module.js';
 import { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
@@ -49,6 +50,7 @@ export class AppModule {
         MentorsModule,
         SuppressionModule,
         StatusModule,
+        BulkModule,
         ChapterMentorsModule,
         CertificationModule,
         ReasonCodesModule,

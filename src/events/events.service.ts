@@ -57,6 +57,12 @@ function eligibilityEvents(mentorIds: string[], before: Map<string, Eligibility>
   });
 }
 
+/** What the writes of a change to mentors give {@link EventsService.recordMentorChanges}: their result, and the events they record. */
+export interface MentorChange<T> {
+  result: T;
+  events: NewEvent[];
+}
+
 /** Deletes, in batches, what another module keeps about events older than `cutoff`; returns how many rows went. */
 export type RetentionTask = (cutoff: Date, signal?: AbortSignal) => Promise<number>;
 
@@ -87,9 +93,10 @@ export class EventsService {
    * events. The mentors' history locks are taken first, before any write, so the transactions of
    * one mentor get their ids, and so their place in the outbox, in the order they change the mentor.
    * Eligibility is read before and after, in the same transaction, and every flip is recorded as
-   * `mentor.eligibility.changed` after the event that caused it. A change with no events records nothing.
+   * `mentor.eligibility.changed` after the event that caused it: the mentor's last event of the
+   * change (a batch may hold several), which left the mentor as they are. A change with no events records nothing.
    */
-  async recordMentorChanges<T>(manager: EntityManager, mentorIds: readonly string[], work: () => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
+  async recordMentorChanges<T>(manager: EntityManager, mentorIds: readonly string[], work: () => Promise<MentorChange<T>>): Promise<T> {
     await lockMentorHistories(manager, mentorIds);
     const before = await this.directory.eligibility(manager, mentorIds);
     const { result, events } = await work();
@@ -98,7 +105,7 @@ export class EventsService {
     const after = await this.directory.eligibility(manager, changed);
     const withIds = events.map((event) => ({ ...event, id: randomUUID() }));
     const causes = new Map<string, string>();
-    for (const event of withIds) if (!causes.has(event.subject)) causes.set(event.subject, event.id);
+    for (const event of withIds) causes.set(event.subject, event.id);
     const flips = eligibilityEvents(changed, before, after, causes).map((event) => ({ ...event, id: randomUUID() }));
     await this.store(manager, [...withIds, ...flips]);
     return result;

@@ -46,10 +46,13 @@ export class MentorsRepository extends SqlRepository {
     return row;
   }
 
-  /** On the primary: a write that refers to a mentor must see a profile written a moment ago. */
-  async exists(mentorId: string): Promise<boolean> {
-    const found: unknown[] = await this.dataSource.query('SELECT 1 FROM mentors WHERE mentor_id = $1', [mentorId]);
-    return found.length > 0;
+  /** The given mentors that have no profile; in the writer's transaction, which must see a profile written a moment ago. */
+  async withoutProfile(manager: EntityManager, mentorIds: readonly string[]): Promise<Set<string>> {
+    const rows: { mentor_id: string }[] = await manager.query(
+      'SELECT given.mentor_id FROM unnest($1::varchar[]) AS given(mentor_id) WHERE NOT EXISTS (SELECT 1 FROM mentors m WHERE m.mentor_id = given.mentor_id)',
+      [mentorIds],
+    );
+    return new Set(rows.map((row) => row.mentor_id));
   }
 
   /** One page of profiles by name, then id, and the number matching (up to COUNT_LIMIT + 1), from one snapshot; offsets as the status log's. */

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { assertIfMatch } from '../common/http/etag.js';
 import { EventsService } from '../events/events.service.js';
 import { ListOrder, pageOf, pageRequest, patternKey, textKey } from '../common/pagination/page.js';
@@ -7,7 +8,6 @@ import { ListMentorsQueryDto } from './dto/list-mentors.query.js';
 import { MentorProfileDto, MentorProfileListDto } from './dto/mentor-profile.dto.js';
 import { UpsertMentorProfileDto } from './dto/upsert-mentor-profile.dto.js';
 import { MentorProfileRow, MentorsRepository } from './mentors.repository.js';
-import { UnknownMentorProblem } from './unknown-mentor.problem.js';
 
 /** Profiles in name order, then id: the order of every listing of mentors. */
 export const MENTOR_NAME_ORDER_KEYS = [textKey('full_name', 200), patternKey('mentor_id', OPAQUE_ID_PATTERN)] as const;
@@ -61,9 +61,13 @@ export class MentorsService {
     return toDto(profile);
   }
 
-  /** For writes that refer to a mentor: 422 when the mentor has no profile. */
-  async assertExists(mentorId: string): Promise<void> {
-    if (!(await this.profiles.exists(mentorId))) throw new UnknownMentorProblem(mentorId);
+  /**
+   * For writes that refer to mentors (422 for each one named here, see unknown-mentor.problem.ts): those of them
+   * that have no profile, read in the writer's transaction. Profiles are never deleted, so a mentor
+   * found here still has one when the write commits.
+   */
+  withoutProfile(manager: EntityManager, mentorIds: readonly string[]): Promise<Set<string>> {
+    return this.profiles.withoutProfile(manager, mentorIds);
   }
 
   async list(query: ListMentorsQueryDto): Promise<MentorProfileListDto> {

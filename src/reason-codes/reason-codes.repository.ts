@@ -47,6 +47,19 @@ export class ReasonCodesRepository {
   }
 
   /** Creates or replaces a code in one statement, so concurrent PUTs cannot collide; says which it did. */
+  /**
+   * Which of these codes the registry holds for pauses, each kept so (FOR KEY SHARE) until the
+   * transaction ends: a PUT that would take a code away from pauses waits for the records naming it.
+   */
+  async pauseCodesAmong(manager: EntityManager, codes: readonly string[]): Promise<string[]> {
+    if (codes.length === 0) return [];
+    const rows: { code: string }[] = await manager.query(
+      'SELECT code FROM reason_codes WHERE code = ANY($1::varchar[]) AND applies_to_pauses ORDER BY code FOR KEY SHARE',
+      [[...new Set(codes)]],
+    );
+    return rows.map((row) => row.code);
+  }
+
   async upsert(manager: EntityManager, code: string, write: ReasonCodeWrite): Promise<ReasonCodeRow & { created: boolean }> {
     const [row]: (ReasonCodeRow & { created: boolean })[] = await manager.query(
       `INSERT INTO reason_codes AS c (code, applies_to_pauses, applies_to_suppressions, label, description) VALUES ($1, $2, $3, $4, $5)

@@ -1,4 +1,5 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception.js';
 import { FOREIGN_KEY_VIOLATION, postgresError } from '../common/errors/postgres-error.js';
 import { assertIfMatch } from '../common/http/etag.js';
@@ -40,6 +41,11 @@ function inUse(code: string, because: string): ProblemException {
 @Injectable()
 export class ReasonCodesService {
   constructor(private readonly codes: ReasonCodesRepository) {}
+
+  /** The codes among these that pause records may carry, held so until the caller's transaction ends. */
+  async registeredPauseCodes(manager: EntityManager, codes: readonly string[]): Promise<Set<string>> {
+    return new Set(await this.codes.pauseCodesAmong(manager, codes));
+  }
 
   async get(code: string): Promise<ReasonCodeDto> {
     const row = await this.codes.find(this.codes.readManager, code);

@@ -47,7 +47,10 @@ export interface NewStatusRecord {
   reasonCode: string | null;
   resumeAt: Date | null;
   changedBy: string;
-  /** `changed_at` of the mentor's current record, which the new one must follow; null for a first record. */
+  /**
+   * `changed_at` of the mentor's current record, which the new one must follow; null for a first
+   * record. Several records of one mentor in one insert all give it, and follow each other in the order given.
+   */
   follows: Date | null;
 }
 
@@ -75,7 +78,8 @@ export interface StatusRecordFilters {
 
 const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.reason_code, r.resume_at, r.changed_at, r.changed_by, r.created_at';
 // changed_at never repeats or goes back within a mentor's history, whatever the clock does; milliseconds are the API's precision.
-const STAMP = `greatest(date_trunc('milliseconds', clock_timestamp()), given.follows + interval '1 millisecond')`;
+// One instant per statement: a mentor's k-th record of it comes k milliseconds after the first, which is max(now, follows + 1 ms).
+const STAMP = `greatest(instant.now, given.follows + interval '1 millisecond') + given.later * interval '1 millisecond'`;
 
 /** The SQL of the status audit log and of each mentor's current status. */
 @Injectable()
@@ -107,10 +111,15 @@ export class StatusRepository extends SqlRepository {
   async insert(manager: EntityManager, records: readonly NewStatusRecord[]): Promise<StatusRecordRow[]> {
     if (records.length === 0) return [];
     return manager.query(
-      `INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, reason_code, resume_at, changed_at, changed_by, created_at, updated_at)
+      `WITH instant AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now),
+       given AS (
+         SELECT g.*, row_number() OVER (PARTITION BY g.mentor_id ORDER BY g.n) - 1 AS later
+         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::varchar[], $8::timestamptz[])
+           WITH ORDINALITY AS g(id, mentor_id, status, reason, reason_code, resume_at, changed_by, follows, n)
+       )
+       INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, reason_code, resume_at, changed_at, changed_by, created_at, updated_at)
        SELECT given.id, given.mentor_id, given.status, given.reason, given.reason_code, given.resume_at, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
-       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::varchar[], $8::timestamptz[])
-         AS given(id, mentor_id, status, reason, reason_code, resume_at, changed_by, follows)
+       FROM given CROSS JOIN instant
        RETURNING ${RECORD_COLUMNS}`,
       [
         records.map((record) => record.id),

@@ -1,14 +1,15 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
 import { monotonicFactory } from 'ulid';
 import { Clock } from '../common/clock/clock.js';
 import { FieldError, ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
-import { FOREIGN_KEY_VIOLATION, postgresError } from '../common/errors/postgres-error.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
-import { PAUSE_REASON_CODE_FOREIGN_KEY, UnknownReasonCodeProblem } from '../reason-codes/unknown-reason-code.problem.js';
-import { EventsService } from '../events/events.service.js';
+import { ReasonCodesService } from '../reason-codes/reason-codes.service.js';
+import { UnknownReasonCodeProblem } from '../reason-codes/unknown-reason-code.problem.js';
+import { EventsService, MentorChange } from '../events/events.service.js';
 import type { NewEvent } from '../events/event-types.js';
 import { MentorStatusDeletedDataDto } from './dto/mentor-status-deleted-data.dto.js';
 import { CreateMentorStatusDto } from './dto/create-mentor-status.dto.js';
@@ -24,7 +25,7 @@ import {
 } from './dto/mentor-status-record.dto.js';
 import { UpdateMentorStatusDto } from './dto/update-mentor-status.dto.js';
 import type { MentorStatus } from '../mentor-directory/mentor-status.js';
-import { CurrentStatusRow, EndingPauseRow, StatusRecordDetailRow, StatusRecordRow, StatusRepository } from './status.repository.js';
+import { CurrentStatusRow, EndingPauseRow, NewStatusRecord, StatusRecordDetailRow, StatusRecordRow, StatusRepository } from './status.repository.js';
 
 export type { EndingPauseRow };
 
@@ -77,6 +78,12 @@ export interface ExpectedCurrentStatus {
   resumeAtOrBefore?: Date;
 }
 
+/** A record a POST is to insert, and the status it follows (the event's `previous_status`). */
+interface PlannedRecord {
+  record: NewStatusRecord;
+  previous: MentorStatus | null;
+}
+
 export interface StatusChange {
   status: MentorStatus;
   reason: string | null;
@@ -112,13 +119,14 @@ export class StatusService {
     private readonly mentors: MentorsService,
     private readonly events: EventsService,
     private readonly clock: Clock,
+    private readonly reasonCodes: ReasonCodesService,
   ) {}
 
   /**
    * `reason_code` and `resume_at` belong to pauses; `resume_at` lies after now and at most two years
-   * ahead. (Whether the code is registered is for the database's foreign key to say.)
+   * ahead. (Whether the code is registered is read under the registry's lock, with the writes.)
    */
-  private assertPauseFields(record: PauseFields): void {
+  private pauseFieldErrors(record: PauseFields): FieldError[] {
     const errors: FieldError[] = [];
     if (record.status !== 'paused') {
       for (const field of ['reason_code', 'resume_at'] as const) {
@@ -134,45 +142,73 @@ export class StatusService {
       else if (resumeAt > latest)
         errors.push({ field: 'resume_at', message: `resume_at must be at most two years ahead, no later than ${latest.toISOString()}` });
     }
-    if (errors.length > 0) throw new ValidationProblem(errors);
+    return errors;
   }
 
   /** Serialised per mentor, so that each POST decides against the record written or deleted just before it. */
   async create(body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
-    this.assertPauseFields(body);
-    await this.mentors.assertExists(body.mentor_id);
-    try {
-      return await this.records.transaction((manager) =>
-        this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
-          const current = (await this.records.currentStatuses(manager, [body.mentor_id])).get(body.mentor_id);
-          if (current?.status === body.status) {
-            throw new ProblemException(
-              409,
-              `Mentor '${body.mentor_id}' is already ${body.status} (record ${current.record_id}); a status change must change the status.`,
-              { type: '/problems/no-op-transition' },
-            );
-          }
-          const [row] = await this.records.insert(manager, [
-            {
-              id: newRecordId(),
-              mentorId: body.mentor_id,
-              status: body.status,
-              reason: body.reason ?? null,
-              reasonCode: body.reason_code ?? null,
-              resumeAt: body.resume_at ? new Date(body.resume_at) : null,
-              changedBy: body.changed_by,
-              follows: current?.changed_at ?? null,
-            },
-          ]);
-          return { result: toCreatedDto(row), events: [changedEvent(row, current?.status ?? null)] };
-        }),
-      );
-    } catch (error) {
-      const failed = postgresError(error);
-      if (failed?.code === FOREIGN_KEY_VIOLATION && failed.constraint === PAUSE_REASON_CODE_FOREIGN_KEY) throw new UnknownReasonCodeProblem(body.reason_code!);
-      if (failed?.code === FOREIGN_KEY_VIOLATION) throw new UnknownMentorProblem(body.mentor_id);
-      throw error;
-    }
+    return this.records.transaction((manager) =>
+      this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
+        const [outcome] = await this.writeInOrder(manager, [body]);
+        if (outcome instanceof ProblemException) throw outcome;
+        return outcome;
+      }),
+    );
+  }
+
+  /**
+   * The writes of POSTs, in the caller's transaction, which holds the mentors' history locks (inside
+   * {@link EventsService.recordMentorChanges}): the single POST's one, and a bulk POST's items. Each
+   * is decided in the order given, against the mentor's record just before it (an earlier one of
+   * these included), and gets its change or the refusal the single POST answers with; the changes
+   * are inserted together.
+   */
+  async writeInOrder(manager: EntityManager, bodies: readonly CreateMentorStatusDto[]): Promise<(MentorChange<CreatedMentorStatusDto> | ProblemException)[]> {
+    const mentorIds = bodies.map((body) => body.mentor_id);
+    const unknown = await this.mentors.withoutProfile(manager, mentorIds);
+    const registered = await this.reasonCodes.registeredPauseCodes(
+      manager,
+      bodies.flatMap((body) => (body.reason_code ? [body.reason_code] : [])),
+    );
+    const stored = await this.records.currentStatuses(manager, mentorIds);
+    const latest = new Map<string, { status: MentorStatus; record_id: string }>(stored);
+    const decided = bodies.map((body): PlannedRecord | ProblemException => {
+      const invalid = this.pauseFieldErrors(body);
+      if (invalid.length > 0) return new ValidationProblem(invalid);
+      if (unknown.has(body.mentor_id)) return new UnknownMentorProblem(body.mentor_id);
+      if (body.reason_code && !registered.has(body.reason_code)) return new UnknownReasonCodeProblem(body.reason_code);
+      const current = latest.get(body.mentor_id);
+      if (current?.status === body.status) {
+        return new ProblemException(
+          409,
+          `Mentor '${body.mentor_id}' is already ${body.status} (record ${current.record_id}); a status change must change the status.`,
+          { type: '/problems/no-op-transition' },
+        );
+      }
+      const record: NewStatusRecord = {
+        id: newRecordId(),
+        mentorId: body.mentor_id,
+        status: body.status,
+        reason: body.reason ?? null,
+        reasonCode: body.reason_code ?? null,
+        resumeAt: body.resume_at ? new Date(body.resume_at) : null,
+        changedBy: body.changed_by,
+        follows: stored.get(body.mentor_id)?.changed_at ?? null,
+      };
+      latest.set(body.mentor_id, { status: body.status, record_id: record.id });
+      return { record, previous: current?.status ?? null };
+    });
+    const planned = decided.filter((decision): decision is PlannedRecord => !(decision instanceof ProblemException));
+    const rows = await this.records.insert(
+      manager,
+      planned.map((plan) => plan.record),
+    );
+    const written = new Map(rows.map((row) => [row.id, row]));
+    return decided.map((decision) => {
+      if (decision instanceof ProblemException) return decision;
+      const row = written.get(decision.record.id)!;
+      return { result: toCreatedDto(row), events: [changedEvent(row, decision.previous)] };
+    });
   }
 
   /**
@@ -244,43 +280,41 @@ export class StatusService {
     if (body.reason === undefined && body.reason_code === undefined && body.resume_at === undefined) {
       throw new ValidationProblem([{ field: 'body', message: 'the body must set at least one of reason, reason_code, resume_at' }]);
     }
-    try {
-      return await this.records.transaction(async (manager) => {
-        const mentorId = await this.records.mentorOf(manager, id);
-        if (!mentorId) throw notFound(id);
-        return this.events.recordMentorChanges(manager, [mentorId], async () => {
-          const record = await this.records.findDetail(manager, id, { lock: true });
-          if (!record) throw notFound(id);
-          assertIfMatch(ifMatch, toDetailDto(record));
-          if (body.reason === null && record.status === 'paused') {
-            throw new ValidationProblem([{ field: 'reason', message: 'reason cannot be null on a paused record: a pause always has a reason' }]);
-          }
-          this.assertPauseFields({ status: record.status, reason_code: body.reason_code, resume_at: body.resume_at });
-          const updated = await this.records.correct(manager, id, {
-            reason: body.reason === undefined ? record.reason : body.reason,
-            reasonCode: body.reason_code === undefined ? record.reason_code : body.reason_code,
-            resumeAt: body.resume_at === undefined ? record.resume_at : body.resume_at === null ? null : new Date(body.resume_at),
-          });
-          if (!updated) throw notFound(id);
-          const result: UpdatedMentorStatusDto = {
-            mentor_status_id: id,
-            reason: updated.reason,
-            reason_code: updated.reason_code,
-            resume_at: updated.resume_at?.toISOString() ?? null,
-            updated_at: updated.updated_at.toISOString(),
-          };
-          const unchanged =
-            updated.reason === record.reason && updated.reason_code === record.reason_code && updated.resume_at?.getTime() === record.resume_at?.getTime();
-          if (unchanged) return { result, events: [] };
-          const corrected = toDetailDto({ ...record, reason: updated.reason, reason_code: updated.reason_code, resume_at: updated.resume_at });
-          return { result, events: [{ type: 'mentor.status.corrected', subject: mentorId, data: corrected }] };
+    return this.records.transaction(async (manager) => {
+      const mentorId = await this.records.mentorOf(manager, id);
+      if (!mentorId) throw notFound(id);
+      return this.events.recordMentorChanges(manager, [mentorId], async () => {
+        const record = await this.records.findDetail(manager, id, { lock: true });
+        if (!record) throw notFound(id);
+        assertIfMatch(ifMatch, toDetailDto(record));
+        if (body.reason === null && record.status === 'paused') {
+          throw new ValidationProblem([{ field: 'reason', message: 'reason cannot be null on a paused record: a pause always has a reason' }]);
+        }
+        const invalid = this.pauseFieldErrors({ status: record.status, reason_code: body.reason_code, resume_at: body.resume_at });
+        if (invalid.length > 0) throw new ValidationProblem(invalid);
+        if (body.reason_code && !(await this.reasonCodes.registeredPauseCodes(manager, [body.reason_code])).has(body.reason_code)) {
+          throw new UnknownReasonCodeProblem(body.reason_code);
+        }
+        const updated = await this.records.correct(manager, id, {
+          reason: body.reason === undefined ? record.reason : body.reason,
+          reasonCode: body.reason_code === undefined ? record.reason_code : body.reason_code,
+          resumeAt: body.resume_at === undefined ? record.resume_at : body.resume_at === null ? null : new Date(body.resume_at),
         });
+        if (!updated) throw notFound(id);
+        const result: UpdatedMentorStatusDto = {
+          mentor_status_id: id,
+          reason: updated.reason,
+          reason_code: updated.reason_code,
+          resume_at: updated.resume_at?.toISOString() ?? null,
+          updated_at: updated.updated_at.toISOString(),
+        };
+        const unchanged =
+          updated.reason === record.reason && updated.reason_code === record.reason_code && updated.resume_at?.getTime() === record.resume_at?.getTime();
+        if (unchanged) return { result, events: [] };
+        const corrected = toDetailDto({ ...record, reason: updated.reason, reason_code: updated.reason_code, resume_at: updated.resume_at });
+        return { result, events: [{ type: 'mentor.status.corrected', subject: mentorId, data: corrected }] };
       });
-    } catch (error) {
-      const failed = postgresError(error);
-      if (failed?.code === FOREIGN_KEY_VIOLATION && failed.constraint === PAUSE_REASON_CODE_FOREIGN_KEY) throw new UnknownReasonCodeProblem(body.reason_code!);
-      throw error;
-    }
+    });
   }
 
   /** Under the mentor's history lock, like a POST: the current status falls back in step with the writes around it. */

@@ -15,15 +15,19 @@ export interface SuppressionRow {
   is_active: boolean;
 }
 
+export interface NewSuppression {
+  id: string;
+  mentorId: string;
+  coordinatorId: string;
+  reason: string;
+}
+
 export interface SuppressionFilters {
   coordinator_id?: string;
   is_active?: boolean;
   mentor_id?: string;
   reason?: string;
 }
-
-/** The name of the partial unique index that allows one active suppression per mentor. */
-export const ONE_ACTIVE_INDEX = 'mentor_suppressions_one_active_idx';
 
 const COLUMNS = 's.id, s.mentor_id, s.coordinator_id, s.reason, s.restore_reason, s.suppressed_at, s.restored_at, s.is_active';
 // Stored times are cut to milliseconds, the precision of the JS Dates they are compared with,
@@ -36,14 +40,21 @@ const CURRENT = `SELECT ${COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id 
 /** The SQL of visibility suppressions. */
 @Injectable()
 export class SuppressionRepository extends SqlRepository {
-  /** Inserts an active suppression; the one-active index refuses a second one (23505 on {@link ONE_ACTIVE_INDEX}). */
-  async insert(manager: EntityManager, suppression: { mentorId: string; coordinatorId: string; reason: string }): Promise<SuppressionRow> {
-    const [row]: SuppressionRow[] = await manager.query(
-      `INSERT INTO mentor_suppressions AS s (mentor_id, coordinator_id, reason, suppressed_at) VALUES ($1, $2, $3, ${NOW_TO_THE_MILLISECOND})
+  /** Inserts active suppressions with the ids given, in one statement; the one-active index refuses a second one for a mentor. */
+  async insert(manager: EntityManager, suppressions: readonly NewSuppression[]): Promise<SuppressionRow[]> {
+    if (suppressions.length === 0) return [];
+    return manager.query(
+      `INSERT INTO mentor_suppressions AS s (id, mentor_id, coordinator_id, reason, suppressed_at)
+       SELECT given.id, given.mentor_id, given.coordinator_id, given.reason, ${NOW_TO_THE_MILLISECOND}
+       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[]) AS given(id, mentor_id, coordinator_id, reason)
        RETURNING ${COLUMNS}`,
-      [suppression.mentorId, suppression.coordinatorId, suppression.reason],
+      [
+        suppressions.map((suppression) => suppression.id),
+        suppressions.map((suppression) => suppression.mentorId),
+        suppressions.map((suppression) => suppression.coordinatorId),
+        suppressions.map((suppression) => suppression.reason),
+      ],
     );
-    return row;
   }
 
   /** Suppresses each given mentor that has no active suppression, in one statement; returns the suppressions made. */
@@ -79,9 +90,13 @@ export class SuppressionRepository extends SqlRepository {
     return rows;
   }
 
-  async findActive(manager: EntityManager, mentorId: string): Promise<SuppressionRow | undefined> {
-    const [row]: SuppressionRow[] = await manager.query(`SELECT ${COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id = $1 AND s.is_active`, [mentorId]);
-    return row;
+  /** The id of each given mentor's active suppression, for those that have one. */
+  async activeOf(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, string>> {
+    const rows: { mentor_id: string; id: string }[] = await manager.query(
+      'SELECT s.mentor_id, s.id FROM mentor_suppressions s WHERE s.mentor_id = ANY($1::varchar[]) AND s.is_active',
+      [mentorIds],
+    );
+    return new Map(rows.map((row) => [row.mentor_id, row.id]));
   }
 
   /** The mentor's current suppression; `lock` holds its row until the transaction ends. */

@@ -1,18 +1,19 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
-import { FOREIGN_KEY_VIOLATION, postgresError, UNIQUE_VIOLATION } from '../common/errors/postgres-error.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
 import { MentorSuppressionsDeletedDataDto } from './dto/mentor-suppressions-deleted-data.dto.js';
 import type { NewEvent } from '../events/event-types.js';
-import { EventsService } from '../events/events.service.js';
+import { EventsService, MentorChange } from '../events/events.service.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
 import { CreateMentorSuppressionDto } from './dto/create-mentor-suppression.dto.js';
 import { ListMentorSuppressionsQueryDto } from './dto/list-mentor-suppressions.query.js';
 import { MentorSuppressionDeletedDto, MentorSuppressionDto, MentorSuppressionListDto } from './dto/mentor-suppression.dto.js';
 import { UpdateMentorSuppressionDto } from './dto/update-mentor-suppression.dto.js';
-import { ONE_ACTIVE_INDEX, SuppressionRepository, SuppressionRow } from './suppression.repository.js';
+import { NewSuppression, SuppressionRepository, SuppressionRow } from './suppression.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Suppressions newest first, by `suppressed_at`, then id. */
@@ -102,35 +103,56 @@ export class SuppressionService {
     private readonly events: EventsService,
   ) {}
 
-  /**
-   * The partial unique index is the guard against a second active suppression: the insert is
-   * simply attempted, and a violation is answered with the suppression that won.
-   */
   async create(body: CreateMentorSuppressionDto): Promise<MentorSuppressionDto> {
-    await this.mentors.assertExists(body.mentor_id);
-    try {
-      return await this.suppressions.transaction((manager) =>
-        this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
-          const made = toDto(await this.suppressions.insert(manager, { mentorId: body.mentor_id, coordinatorId: body.coordinator_id, reason: body.reason }));
-          return { result: made, events: [suppressionEvent('mentor.suppression.created', made)] };
-        }),
-      );
-    } catch (error) {
-      const cause = postgresError(error);
-      if (cause?.code === FOREIGN_KEY_VIOLATION) throw new UnknownMentorProblem(body.mentor_id);
-      if (cause?.code !== UNIQUE_VIOLATION || cause.constraint !== ONE_ACTIVE_INDEX) throw error;
-      const active = await this.suppressions.findActive(this.suppressions.manager, body.mentor_id);
-      // The winner was restored between our failed insert and this read: the way is free again.
-      if (!active) return this.create(body);
-      throw new ProblemException(
-        409,
-        `Mentor '${body.mentor_id}' already has an active suppression: ${active.id}. Restore it with PUT before suppressing again.`,
-        {
-          type: '/problems/active-suppression-exists',
-          extensions: { suppression_id: active.id },
-        },
-      );
-    }
+    return this.suppressions.transaction((manager) =>
+      this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
+        const [outcome] = await this.writeInOrder(manager, [body]);
+        if (outcome instanceof ProblemException) throw outcome;
+        return outcome;
+      }),
+    );
+  }
+
+  /**
+   * The writes of POSTs, in the caller's transaction, which holds the mentors' history locks (inside
+   * {@link EventsService.recordMentorChanges}): the single POST's one, and a bulk POST's items. Each
+   * is decided in the order given, against the mentor's active suppression (one made by an earlier
+   * one of these included), and gets its suppression or the refusal the single POST answers with;
+   * the suppressions are inserted together. Every writer of suppressions holds the mentor's lock,
+   * so the active one read here is still the one when this commits; the partial unique index holds
+   * the rule against any writer that would not.
+   */
+  async writeInOrder(
+    manager: EntityManager,
+    bodies: readonly CreateMentorSuppressionDto[],
+  ): Promise<(MentorChange<MentorSuppressionDto> | ProblemException)[]> {
+    const mentorIds = bodies.map((body) => body.mentor_id);
+    const unknown = await this.mentors.withoutProfile(manager, mentorIds);
+    const active = await this.suppressions.activeOf(manager, mentorIds);
+    const decided = bodies.map((body): NewSuppression | ProblemException => {
+      if (unknown.has(body.mentor_id)) return new UnknownMentorProblem(body.mentor_id);
+      const existing = active.get(body.mentor_id);
+      if (existing !== undefined) {
+        return new ProblemException(
+          409,
+          `Mentor '${body.mentor_id}' already has an active suppression: ${existing}. Restore it with PUT before suppressing again.`,
+          {
+            type: '/problems/active-suppression-exists',
+            extensions: { suppression_id: existing },
+          },
+        );
+      }
+      const suppression: NewSuppression = { id: randomUUID(), mentorId: body.mentor_id, coordinatorId: body.coordinator_id, reason: body.reason };
+      active.set(body.mentor_id, suppression.id);
+      return suppression;
+    });
+    const planned = decided.filter((decision): decision is NewSuppression => !(decision instanceof ProblemException));
+    const made = new Map((await this.suppressions.insert(manager, planned)).map((row) => [row.id, toDto(row)]));
+    return decided.map((decision) => {
+      if (decision instanceof ProblemException) return decision;
+      const suppression = made.get(decision.id)!;
+      return { result: suppression, events: [suppressionEvent('mentor.suppression.created', suppression)] };
+    });
   }
 
   /**

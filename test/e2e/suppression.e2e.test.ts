@@ -434,7 +434,7 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
     });
   });
 
-  it('documents the five operations under the mentor-suppressions tag', async () => {
+  it('documents the six operations under the mentor-suppressions tag', async () => {
     const { body } = await request(t.http).get('/docs-json');
     const operations = Object.values(body.paths as Record<string, Record<string, { operationId: string; tags: string[] }>>)
       .flatMap((path) => Object.values(path))
@@ -442,6 +442,7 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
       .map((operation) => operation.operationId)
       .sort();
     assert.deepEqual(operations, [
+      'bulkCreateMentorSuppressions',
       'createMentorSuppression',
       'deleteMentorSuppression',
       'getMentorSuppression',

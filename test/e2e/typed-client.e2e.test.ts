@@ -287,6 +287,45 @@ describe('the typed client', () => {
     assert.deepEqual(deleted, { deleted: true, mentor_id: mentorId });
   });
 
+  it('writes status changes and suppressions in bulk, with a typed result per item', async () => {
+    const [first, second] = ['mntr_typed_bulk_1', 'mntr_typed_bulk_2'];
+    for (const id of [first, second]) {
+      const { response } = await client.PUT('/api/v1/mentors/{mentor_id}', {
+        params: { path: { mentor_id: id } },
+        body: { full_name: id, chapter_id: 'chpt_typed' },
+      });
+      assert.equal(response.status, 201);
+    }
+    const { data: statuses, response } = await client.POST('/api/v1/mentor-statuses/bulk', {
+      body: {
+        items: [
+          { mentor_id: first, status: 'paused', reason: 'Training', changed_by: 'typed_client' },
+          { mentor_id: first, status: 'paused', reason: 'Training', changed_by: 'typed_client' },
+          { mentor_id: second, status: 'active', changed_by: 'typed_client' },
+        ],
+      },
+    });
+    assert.equal(response.status, 200);
+    assert.ok(statuses);
+    assert.equal(statuses.committed, true);
+    assert.deepEqual(
+      statuses.results.map((result) => [result.index, result.status, result.body?.mentor_id ?? result.problem?.type]),
+      [
+        [0, 201, first],
+        [1, 409, '/problems/no-op-transition'],
+        [2, 201, second],
+      ],
+    );
+
+    const { data: suppressions } = await client.POST('/api/v1/mentor-suppressions/bulk', {
+      body: { dry_run: true, items: [{ mentor_id: first, coordinator_id: 'coord_typed', reason: 'conduct_review' }] },
+    });
+    assert.ok(suppressions);
+    assert.deepEqual([suppressions.dry_run, suppressions.committed, suppressions.results[0].body?.is_active], [true, false, true]);
+    const none = await client.GET('/api/v1/mentor-suppressions/{mentor_id}', { params: { path: { mentor_id: first } } });
+    assert.equal(none.error?.status, 404);
+  });
+
   it('runs the certification sweep', async () => {
     const { data: report } = await client.POST('/api/v1/certification-sweeps');
     assert.ok(report);

@@ -29,9 +29,11 @@ const API_KEYS = [
 /** The scope table as the lead engineer decided it. */
 const EXPECTED_SCOPES: Record<string, ApiScope> = {
   createMentorStatus: 'statuses:write',
+  bulkCreateMentorStatuses: 'statuses:write',
   updateMentorStatus: 'statuses:write',
   deleteMentorStatus: 'statuses:write',
   createMentorSuppression: 'suppressions:write',
+  bulkCreateMentorSuppressions: 'suppressions:write',
   updateMentorSuppression: 'suppressions:write',
   deleteMentorSuppression: 'admin',
   upsertMentorProfile: 'mentors:write',

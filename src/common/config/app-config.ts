@@ -186,6 +186,12 @@ const variables = {
     default: 100 * 1024,
     description: 'largest request body; larger ones get 413',
   },
+  bulkBodyLimitBytes: {
+    env: 'BULK_BODY_LIMIT_BYTES',
+    parse: integer(1024, 64 * 1024 * 1024),
+    default: 2 * 1024 * 1024,
+    description: 'largest body of the two bulk routes (500 items)',
+  },
   apiKeys: {
     env: 'API_KEYS',
     parse: parseApiKeys,

@@ -61,6 +61,25 @@ function httpExceptionDetail(exception: HttpException): string {
   return exception.message;
 }
 
+function problemOf(status: number, detail: string, instance: string, type = 'about:blank'): ProblemBody {
+  return { type, title: STATUS_CODES[status] ?? 'Error', status, detail: shortened(detail, MAX_DETAIL_LENGTH), instance: problemInstance(instance) };
+}
+
+/**
+ * The problem+json body of an HttpException as the filter writes it, for an answer given inside
+ * another one too (each failed item of a batch).
+ */
+export function httpProblem(exception: HttpException, url: string): ProblemBody {
+  const instance = redactUrlSecrets(url);
+  if (exception instanceof ProblemException) {
+    const { type = 'about:blank', errors, extensions } = exception.problem;
+    const standard = problemOf(exception.getStatus(), exception.detail, instance, type);
+    // Standard members come first and an extension cannot overwrite one.
+    return { ...standard, ...extensions, ...standard, ...(errors && { errors }) };
+  }
+  return problemOf(exception.getStatus(), httpExceptionDetail(exception), instance);
+}
+
 /**
  * The one place where errors become HTTP answers: every failure leaves as RFC 9457
  * problem+json, and anything unexpected becomes a 500 that reveals nothing internal.
@@ -84,29 +103,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   }
 
   private toProblem(exception: unknown, request: FastifyRequest): ProblemBody {
+    if (exception instanceof HttpException) return httpProblem(exception, request.url);
     const instance = redactUrlSecrets(request.url);
-    if (exception instanceof ProblemException) {
-      const { type = 'about:blank', errors, extensions } = exception.problem;
-      const standard = this.base(exception.getStatus(), exception.detail, instance, type);
-      // Standard members come first and an extension cannot overwrite one.
-      return { ...standard, ...extensions, ...standard, ...(errors && { errors }) };
-    }
-    if (exception instanceof HttpException) {
-      return this.base(exception.getStatus(), httpExceptionDetail(exception), instance);
-    }
     if (isFastifyClientError(exception)) {
-      return this.base(exception.statusCode, exception.message, instance);
+      return problemOf(exception.statusCode, exception.message, instance);
     }
     if (isClientAbort(exception)) {
-      return this.base(400, 'The client closed the connection before the request arrived in full.', instance);
+      return problemOf(400, 'The client closed the connection before the request arrived in full.', instance);
     }
     if (isDatabaseUnavailable(exception)) {
-      return this.base(503, 'The database is not answering; try again shortly.', instance);
+      return problemOf(503, 'The database is not answering; try again shortly.', instance);
     }
-    return this.base(500, 'An unexpected error occurred. It has been logged.', instance);
-  }
-
-  private base(status: number, detail: string, instance: string, type = 'about:blank'): ProblemBody {
-    return { type, title: STATUS_CODES[status] ?? 'Error', status, detail: shortened(detail, MAX_DETAIL_LENGTH), instance: problemInstance(instance) };
+    return problemOf(500, 'An unexpected error occurred. It has been logged.', instance);
   }
 }

@@ -1,7 +1,23 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptions } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 
 /** Opaque external identifiers (`mentor_id`, `chapter_id`, `coordinator_id`, `changed_by`). */
 export const OPAQUE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -134,4 +150,32 @@ export function NonBlankText(docs: PropertyDocs & { maxLength: number }) {
 /** A string of a fixed shape, such as an id with a prefix. */
 export function PatternString(pattern: RegExp, message: string, docs: PropertyDocs) {
   return documented(docs, { type: String, pattern: pattern.source }, IsString(), Matches(pattern, { message }));
+}
+
+const VALIDATED_ONE_BY_ONE = Symbol('validated one by one');
+
+/**
+ * The items of a batch: 1 to `maxItems` JSON objects, each of them the body of a single write,
+ * documented as `type` but validated only as objects here. The service validates each one as that
+ * write's body (so that a bad item is that item's answer, not the whole batch's); the pipe leaves
+ * their content to that check and hands them on as they arrived.
+ */
+export function BatchItems(type: abstract new (...args: never[]) => unknown, docs: PropertyDocs & { maxItems: number }) {
+  const message = `$property must be an array of 1 to ${docs.maxItems} JSON objects`;
+  return applyDecorators(
+    documented(
+      docs,
+      { type: [type], minItems: 1, maxItems: docs.maxItems },
+      IsArray({ message }),
+      ArrayMinSize(1, { message }),
+      ArrayMaxSize(docs.maxItems, { message }),
+      IsObject({ each: true, message }),
+    ),
+    (target: object, property: string | symbol) => Reflect.defineMetadata(VALIDATED_ONE_BY_ONE, true, target, property),
+  );
+}
+
+/** Whether this property of a DTO holds batch items, whose content the service validates item by item. */
+export function isValidatedOneByOne(metatype: abstract new (...args: never[]) => unknown, property: string): boolean {
+  return Reflect.getMetadata(VALIDATED_ONE_BY_ONE, metatype.prototype as object, property) === true;
 }

@@ -1,6 +1,7 @@
-import { ArgumentMetadata, Injectable, ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, Injectable, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 import { FieldError, shortened, ValidationProblem } from '../errors/problem.exception.js';
+import { isValidatedOneByOne } from './property.decorators.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -56,11 +57,13 @@ export function undeclaredProblem(key: string, type: keyof typeof SOURCES): Fiel
   return { field: key, message: `${shortened(key, 64)} is not a ${SOURCES[type]} of this operation` };
 }
 
-function rawInputProblems(value: object, names: ReadonlySet<string>, type: keyof typeof SOURCES): FieldError[] {
+function rawInputProblems(value: object, metatype: Type, type: keyof typeof SOURCES): FieldError[] {
+  const names = declaredProperties(metatype);
   return Object.entries(value).flatMap(([key, given]: [string, unknown]) => {
     if (!names.has(key)) return [undeclaredProblem(key, type)];
     // The query parser makes an array of a repeated parameter; no parameter of this API is a list.
     if (type === 'query' && Array.isArray(given)) return [{ field: key, message: `${key} must be given once` }];
+    if (isValidatedOneByOne(metatype, key)) return [];
     const problem = textProblem(key, given);
     return problem ? [problem] : [];
   });
@@ -91,9 +94,39 @@ export class StrictValidationPipe extends ValidationPipe {
       throw new ValidationProblem([{ field: 'body', message: 'the request body must be a JSON object' }]);
     }
     if (metadata.type in SOURCES && isPlainObject && metadata.metatype && this.toValidate(metadata)) {
-      const problems = rawInputProblems(value, declaredProperties(metadata.metatype), metadata.type as keyof typeof SOURCES);
+      const problems = rawInputProblems(value, metadata.metatype, metadata.type as keyof typeof SOURCES);
       if (problems.length > 0) throw new ValidationProblem(problems);
+      const batches = Object.keys(value).filter((key) => isValidatedOneByOne(metadata.metatype!, key));
+      if (batches.length > 0) return this.withItemsAsTheyArrived(value as Record<string, unknown>, batches, metadata);
     }
     return super.transform(value, metadata);
   }
+
+  /**
+   * Nest's pipe deletes `constructor`, `prototype` and `__proto__` keys at every depth before it
+   * validates, and batch items must reach their own check (validateBody) as they arrived, where such
+   * a key is the 400 it is in a single body. So the batch is validated with each item that is an
+   * object given as an empty one (its shape is all the batch's rules look at), and then gets its
+   * items back untouched.
+   */
+  private async withItemsAsTheyArrived(value: Record<string, unknown>, batches: string[], metadata: ArgumentMetadata): Promise<unknown> {
+    const emptied = { ...value };
+    for (const key of batches) {
+      const items = value[key];
+      if (Array.isArray(items)) emptied[key] = items.map((item: unknown) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? {} : item));
+    }
+    const transformed = (await super.transform(emptied, metadata)) as Record<string, unknown>;
+    for (const key of batches) transformed[key] = value[key];
+    return transformed;
+  }
+}
+
+const bodies = new StrictValidationPipe();
+
+/**
+ * Validates `value` exactly as the pipe validates a handler's body of this type, for each item of
+ * a batch (the body of a single write): the DTO, or a {@link ValidationProblem}.
+ */
+export async function validateBody<Body>(metatype: Type<Body>, value: unknown): Promise<Body> {
+  return (await bodies.transform(value, { type: 'body', metatype })) as Body;
 }

@@ -1,0 +1,104 @@
+import { Injectable, Type } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { httpProblem, ProblemBody } from '../common/errors/problem-details.filter.js';
+import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
+import { validateBody } from '../common/validation/strict-validation.pipe.js';
+import type { NewEvent } from '../events/event-types.js';
+import { EventsService, MentorChange } from '../events/events.service.js';
+import { CreateMentorStatusDto } from '../status/dto/create-mentor-status.dto.js';
+import { StatusService } from '../status/status.service.js';
+import { CreateMentorSuppressionDto } from '../suppression/dto/create-mentor-suppression.dto.js';
+import { SuppressionService } from '../suppression/suppression.service.js';
+import { BulkRepository } from './bulk.repository.js';
+import { BulkOptionsDto, MentorStatusBulkDto, MentorSuppressionBulkDto } from './dto/bulk-request.dto.js';
+import { MentorStatusBulkResultDto, MentorSuppressionBulkResultDto } from './dto/bulk-result.dto.js';
+
+/** Both single POSTs answer a write with 201. */
+const WRITTEN = 201;
+
+interface ItemResult<Result> {
+  index: number;
+  status: number;
+  body?: Result;
+  problem?: ProblemBody;
+}
+
+interface Outcome<Result> {
+  dry_run: boolean;
+  atomic: boolean;
+  committed: boolean;
+  results: ItemResult<Result>[];
+}
+
+/** The single POSTs' writes of items decided in order, as StatusService and SuppressionService give them. */
+type WriteInOrder<Body, Result> = (manager: EntityManager, bodies: readonly Body[]) => Promise<(MentorChange<Result> | ProblemException)[]>;
+
+async function validated<Body extends object>(type: Type<Body>, item: object): Promise<Body | ValidationProblem> {
+  try {
+    return await validateBody(type, item);
+  } catch (error) {
+    if (error instanceof ValidationProblem) return error;
+    throw error;
+  }
+}
+
+/**
+ * Batches of the single POSTs: each item is validated as that POST's body and decided and written
+ * by that POST's own code, which decides items in order and writes them together.
+ */
+@Injectable()
+export class BulkService {
+  constructor(
+    private readonly batches: BulkRepository,
+    private readonly events: EventsService,
+    private readonly statuses: StatusService,
+    private readonly suppressions: SuppressionService,
+  ) {}
+
+  changeStatuses(batch: MentorStatusBulkDto, url: string): Promise<MentorStatusBulkResultDto> {
+    return this.apply(CreateMentorStatusDto, batch, url, (manager, bodies) => this.statuses.writeInOrder(manager, bodies));
+  }
+
+  suppress(batch: MentorSuppressionBulkDto, url: string): Promise<MentorSuppressionBulkResultDto> {
+    return this.apply(CreateMentorSuppressionDto, batch, url, (manager, bodies) => this.suppressions.writeInOrder(manager, bodies));
+  }
+
+  /**
+   * One transaction and one call of recordMentorChanges for the whole batch: the locks of all of its
+   * mentors are taken together (sorted, so batches and single POSTs queue rather than deadlock),
+   * eligibility is read once before and once after, and each mentor's eligibility event follows
+   * from where the batch left them. A batch that is not committed records no events.
+   */
+  private async apply<Body extends { mentor_id: string }, Result>(
+    type: Type<Body>,
+    batch: BulkOptionsDto & { items: object[] },
+    url: string,
+    writeInOrder: WriteInOrder<Body, Result>,
+  ): Promise<Outcome<Result>> {
+    const dryRun = batch.dry_run ?? false;
+    const atomic = batch.atomic ?? false;
+    const items: (Body | ValidationProblem)[] = await Promise.all(batch.items.map((item) => validated(type, item)));
+    const valid = items.filter((item): item is Body => !(item instanceof ValidationProblem));
+    const { results, commit } = await this.batches.transaction(
+      (manager) =>
+        this.events.recordMentorChanges(
+          manager,
+          valid.map((body) => body.mentor_id),
+          async () => {
+            const outcomes = (await writeInOrder(manager, valid)).values();
+            const events: NewEvent[] = [];
+            const results = items.map((item, index): ItemResult<Result> => {
+              const outcome = item instanceof ValidationProblem ? item : outcomes.next().value!;
+              if (outcome instanceof ProblemException) return { index, status: outcome.getStatus(), problem: httpProblem(outcome, url) };
+              events.push(...outcome.events);
+              return { index, status: WRITTEN, body: outcome.result };
+            });
+            const commit = !dryRun && !(atomic && results.some((result) => result.status !== WRITTEN));
+            return { result: { results, commit }, events: commit ? events : [] };
+          },
+        ),
+      (outcome) => outcome.commit,
+    );
+    return { dry_run: dryRun, atomic, committed: commit, results };
+  }
+}
