@@ -14,6 +14,7 @@ import { MetricsModule } from './common/metrics/metrics.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { EventsModule } from './events/events.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JetStreamModule } from './jetstream/jetstream.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
@@ -48,6 +49,7 @@ export class AppModule {
         StatusModule,
         ChapterMentorsModule,
         CertificationModule,
+        ExportsModule,
         EventsModule,
         WebhooksModule,
         JetStreamModule,

@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-/** Every route, the races, idempotency across instances, the sweep and its lock, pagination and If-Match. */
-const SUITES = ['status', 'suppression', 'mentors', 'chapter-mentors', 'idempotency', 'two-instances', 'certification', 'keyset-pagination', 'etag'];
+/** Every route, the races, idempotency across instances, the sweep and its lock, pagination, If-Match and the exports' cursors. */
+const SUITES = ['status', 'suppression', 'mentors', 'chapter-mentors', 'idempotency', 'two-instances', 'certification', 'keyset-pagination', 'etag', 'exports'];
 
 const e2e = join(dirname(fileURLToPath(import.meta.url)), '..', 'e2e');
 
