@@ -10,6 +10,7 @@ import pg from 'pg';
 import { startBenchServer, type BenchServer } from './database.js';
 import { DatasetShape, loadDataset, suppressedMentorIndexes } from './dataset.js';
 import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
+import { exportFigures } from './export-figures.js';
 import { clientFrom, floodEndpoint, listCosts, pointReads, unfilteredFirstPage } from './limits.js';
 import { measure, MeasuredFigures, median, RunFigures, runLoad, summarise } from './load.js';
 import { BenchOptions, parseOptions } from './options.js';
@@ -452,6 +453,8 @@ async function triggers(bench: BenchServer, options: BenchOptions) {
   };
 }
 
+const exportsRun = (bench: BenchServer, options: BenchOptions) => exportFigures(bench, options, (spec, url) => startServer(spec, url, options));
+
 const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 async function main(): Promise<void> {
@@ -466,7 +469,7 @@ async function main(): Promise<void> {
   try {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
-    const run = { compare, scale, adapters, limits, instances, triggers }[options.mode];
+    const run = { compare, scale, adapters, limits, instances, triggers, exports: exportsRun }[options.mode];
     const { tables, results } = await run(bench, options);
     const seconds = Math.round((Date.now() - started) / 1000);
     console.log(
