@@ -64,7 +64,8 @@ export class ExportsService implements OnModuleDestroy {
    */
   onModuleDestroy(): void {
     this.shuttingDown = true;
-    if (this.streaming.size === 0) return;
+    // Exports still being opened count: they are streaming by the time the timer fires.
+    if (this.active === 0) return;
     setTimeout(() => {
       for (const output of this.streaming) this.cut(output, 'the service is shutting down (SHUTDOWN_GRACE_MS)');
     }, this.config.shutdownGraceMs / 2).unref();
