@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk';
+export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk' | 'exports';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -22,7 +22,7 @@ export interface BenchOptions {
   output: string;
 }
 
-const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk] [--mentors N] [--chapters N] [--records N]
+const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk | --exports] [--mentors N] [--chapters N] [--records N]
                  [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--output FILE]
 
   (default)   the app and the raw baseline side by side on every measured endpoint
@@ -33,7 +33,8 @@ const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N
               split between them, next to one instance behind it and one connected directly
   --triggers  POST /mentor-statuses and certification sweeps of every mentor with the statement-level
               triggers that keep current statuses and counts, and with row-level versions of them
-  --bulk      the two bulk routes with 500 items a request (plain, atomic, dry run), next to 500 single POSTs`;
+  --bulk      the two bulk routes with 500 items a request (plain, atomic, dry run), next to 500 single POSTs
+  --exports   GET /api/v1/exports/mentor-statuses of all --records records as CSV and NDJSON: rows/s and the server's RSS rise`;
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -53,6 +54,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
       instances: { type: 'string' },
       triggers: { type: 'boolean', default: false },
       bulk: { type: 'boolean', default: false },
+      exports: { type: 'boolean', default: false },
       mentors: { type: 'string' },
       chapters: { type: 'string' },
       records: { type: 'string' },
@@ -69,7 +71,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers', 'bulk'] as const).filter((mode) => values[mode]);
+  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers', 'bulk', 'exports'] as const).filter((mode) => values[mode]);
   if (modes.length > 1) throw new Error(`--${modes.join(' and --')} are separate runs\n\n${USAGE}`);
   const mode: BenchMode = modes.length === 0 ? 'compare' : modes[0];
   // The scaling run keeps one chapter of the main run's size (500 mentors) and varies only how

@@ -11,6 +11,7 @@ import { bulk } from './bulk-figures.js';
 import { startBenchServer, type BenchServer } from './database.js';
 import { DatasetShape, loadDataset, suppressedMentorIndexes } from './dataset.js';
 import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
+import { exportFigures } from './export-figures.js';
 import { clientFrom, floodEndpoint, listCosts, pointReads, unfilteredFirstPage } from './limits.js';
 import { measure, MeasuredFigures, median, RunFigures, runLoad, summarise } from './load.js';
 import { BenchOptions, parseOptions } from './options.js';
@@ -453,6 +454,8 @@ async function triggers(bench: BenchServer, options: BenchOptions) {
   };
 }
 
+const exportsRun = (bench: BenchServer, options: BenchOptions) => exportFigures(bench, options, (spec, url) => startServer(spec, url, options));
+
 const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 async function main(): Promise<void> {
@@ -467,7 +470,7 @@ async function main(): Promise<void> {
   try {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
-    const run = { compare, scale, adapters, limits, instances, triggers, bulk }[options.mode];
+    const run = { compare, scale, adapters, limits, instances, triggers, bulk, exports: exportsRun }[options.mode];
     const { tables, results } = await run(bench, options);
     const seconds = Math.round((Date.now() - started) / 1000);
     console.log(

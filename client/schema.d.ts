@@ -452,6 +452,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/exports/mentor-statuses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the status audit log as CSV or NDJSON
+         * @description Every record that `GET /api/v1/mentor-statuses` lists for the same filters, in its order (newest first), as its items, without paging. Streamed while the client reads (no `Content-Length`), from the primary, in one snapshot; any size costs the service the same memory. An answer that ends without its last chunk was cut (`EXPORT_TIMEOUT_SECONDS`, a shutdown, a database failure): the file is incomplete. CSV (RFC 4180, CRLF, UTF-8 without BOM): a header of the property names, then one row per item; `null` and an absent property are empty cells, booleans `true`/`false`. A cell beginning with `=`, `+`, `-`, `@`, a tab, a carriage return or `'` gets a `'` before it (CSV injection); drop one leading `'` from a cell that has one to get the stored value. NDJSON: each line is one item, exactly as the list shows it.
+         */
+        get: operations["exportMentorStatuses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/mentor-suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export suppressions as CSV or NDJSON
+         * @description Every suppression that `GET /api/v1/mentor-suppressions` lists for the same filters, in its order (newest first), as its items, without paging. Streamed while the client reads (no `Content-Length`), from the primary, in one snapshot; any size costs the service the same memory. An answer that ends without its last chunk was cut (`EXPORT_TIMEOUT_SECONDS`, a shutdown, a database failure): the file is incomplete. CSV (RFC 4180, CRLF, UTF-8 without BOM): a header of the property names, then one row per item; `null` and an absent property are empty cells, booleans `true`/`false`. A cell beginning with `=`, `+`, `-`, `@`, a tab, a carriage return or `'` gets a `'` before it (CSV injection); drop one leading `'` from a cell that has one to get the stored value. NDJSON: each line is one item, exactly as the list shows it.
+         */
+        get: operations["exportMentorSuppressions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/events": {
         parameters: {
             query?: never;
@@ -4697,6 +4737,156 @@ export interface operations {
                 };
             };
             /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    exportMentorStatuses: {
+        parameters: {
+            query?: {
+                /** @description Only records of this mentor. */
+                mentor_id?: string;
+                /** @description Only records setting this status. */
+                status?: "active" | "paused";
+                /** @description Only records with this pause reason code. For example `parental_leave`, `certification_expired`. */
+                reason_code?: string;
+                /** @description Only records written by this actor. */
+                changed_by?: string;
+                /** @description Only records changed at or after this instant (inclusive). */
+                changed_from?: string;
+                /** @description Only records changed before this instant (exclusive). Must not precede `changed_from`. */
+                changed_to?: string;
+                /** @description `csv`: `text/csv`, a header row, then one row per item (cells that a spreadsheet would read as a formula are prefixed with `'`); `ndjson`: `application/x-ndjson`, one JSON item per line. */
+                format?: "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, as an attachment (`Content-Disposition: attachment; filename="mentor-statuses-<date>.<format>"`, the date in UTC). CSV: a header row, then one row per item. NDJSON: one `MentorStatusRecordDto` per line. */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": components["schemas"]["MentorStatusRecordDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    exportMentorSuppressions: {
+        parameters: {
+            query?: {
+                /** @description Only suppressions made by this coordinator. */
+                coordinator_id?: string;
+                /** @description `true`: only active suppressions; `false`: only restored ones (history). Omit for both. */
+                is_active?: boolean;
+                /** @description Only suppressions of this mentor. */
+                mentor_id?: string;
+                /** @description Only suppressions with this reason. For example `certification_expired`, `conduct_review`. */
+                reason?: string;
+                /** @description `csv`: `text/csv`, a header row, then one row per item (cells that a spreadsheet would read as a formula are prefixed with `'`); `ndjson`: `application/x-ndjson`, one JSON item per line. */
+                format?: "csv" | "ndjson";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export, as an attachment (`Content-Disposition: attachment; filename="mentor-suppressions-<date>.<format>"`, the date in UTC). CSV: a header row, then one row per item. NDJSON: one `MentorSuppressionDto` per line. */
+            200: {
+                headers: {
+                    "Content-Disposition"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/x-ndjson": components["schemas"]["MentorSuppressionDto"];
+                };
+            };
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description An unexpected error; nothing internal is revealed. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */

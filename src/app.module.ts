@@ -16,6 +16,7 @@ import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { ChangeFeedModule } from './change-feed/change-feed.module.js';
 import { EventsModule } from './events/events.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { HealthModule } from './health/health.module.js';
 import { JetStreamModule } from './jetstream/jetstream.module.js';
 import { MentorsModule } from './mentors/mentors.module.js';
@@ -55,6 +56,7 @@ export class AppModule {
         CertificationModule,
         ReasonCodesModule,
         ResumeModule,
+        ExportsModule,
         EventsModule,
         ChangeFeedModule,
         WebhooksModule,

@@ -8,6 +8,7 @@ import type { BoundedClientConfig } from './bounded-client.js';
 import { DatabaseMetrics, DatabaseMetricsModule } from './database.metrics.js';
 import { dataSourceOptions } from './data-source-options.js';
 import { DirectDatabase } from './direct-database.js';
+import { ExportCursors } from './export-cursor.js';
 import { runMigrations } from './migrate.js';
 import { assertPooledStatementTimeout, explainPoolerRefusal, PoolerRefusedSessionSettings } from './pooled-sessions.js';
 import { ReplicaRouter } from './replica-router.js';
@@ -42,7 +43,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
   }
 }
 
-/** The data source, the direct connection beside it and the read replicas; global, so that every repository can reach them. */
+/** The data source, the direct connection beside it, the read replicas and export cursors; global, so that every repository can reach them. */
 @Global()
 @Module({
   imports: [
@@ -68,7 +69,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
     }),
     DatabaseMetricsModule,
   ],
-  providers: [DatabaseLifecycle, DirectDatabase, ReplicaRouter],
-  exports: [DirectDatabase, ReplicaRouter],
+  providers: [DatabaseLifecycle, DirectDatabase, ReplicaRouter, ExportCursors],
+  exports: [DirectDatabase, ReplicaRouter, ExportCursors],
 })
 export class DatabaseModule {}

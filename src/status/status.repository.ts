@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
-import type { MentorStatus } from '../mentor-directory/mentor-status.js';
+import { ExportCursor, ExportCursors } from '../database/export-cursor.js';
+import { ReplicaRouter } from '../database/replica-router.js';
 import { SqlRepository } from '../database/sql-repository.js';
+import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 export interface StatusRecordRow {
   id: string;
@@ -77,13 +79,40 @@ export interface StatusRecordFilters {
 }
 
 const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.reason_code, r.resume_at, r.changed_at, r.changed_by, r.created_at';
+/** The audit log's order: newest first. */
+const ORDER = 'ORDER BY r.changed_at DESC, r.id DESC';
 // changed_at never repeats or goes back within a mentor's history, whatever the clock does; milliseconds are the API's precision.
 // One instant per statement: a mentor's k-th record of it comes k milliseconds after the first, which is max(now, follows + 1 ms).
 const STAMP = `greatest(instant.now, given.follows + interval '1 millisecond') + given.later * interval '1 millisecond'`;
 
+/**
+ * The condition on `r` (mentor_status_records) that the list's filters make, its values appended
+ * to `values`: the one definition for the list and the export. `status` comes first, as the
+ * list's count by status reads it as `$1`.
+ */
+function filterCondition(filters: StatusRecordFilters, values: unknown[]): string {
+  const conditions = ['r.deleted_at IS NULL'];
+  const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
+  if (filters.status !== undefined) filter('r.status =', filters.status);
+  if (filters.mentor_id !== undefined) filter('r.mentor_id =', filters.mentor_id);
+  if (filters.reason_code !== undefined) filter('r.reason_code =', filters.reason_code);
+  if (filters.changed_by !== undefined) filter('r.changed_by =', filters.changed_by);
+  if (filters.changed_from !== undefined) filter('r.changed_at >=', filters.changed_from);
+  if (filters.changed_to !== undefined) filter('r.changed_at <', filters.changed_to);
+  return conditions.join(' AND ');
+}
+
 /** The SQL of the status audit log and of each mentor's current status. */
 @Injectable()
 export class StatusRepository extends SqlRepository {
+  constructor(
+    dataSource: DataSource,
+    replicas: ReplicaRouter,
+    private readonly exports: ExportCursors,
+  ) {
+    super(dataSource, replicas);
+  }
+
   /** The current status of each given mentor that has one: the one place that reads it. */
   async currentStatuses(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, CurrentStatusRow>> {
     const rows: CurrentStatusRow[] = await manager.query(
@@ -185,17 +214,8 @@ export class StatusRepository extends SqlRepository {
    */
   async list(manager: EntityManager, filters: StatusRecordFilters, page: PageRequest): Promise<{ rows: StatusRecordRow[]; counted: number; exact: boolean }> {
     const values: unknown[] = [];
-    const conditions = ['r.deleted_at IS NULL'];
-    const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
+    const where = filterCondition(filters, values);
     const exact = [filters.mentor_id, filters.reason_code, filters.changed_by, filters.changed_from, filters.changed_to].every((value) => value === undefined);
-    if (filters.status !== undefined) filter('r.status =', filters.status);
-    if (filters.mentor_id !== undefined) filter('r.mentor_id =', filters.mentor_id);
-    if (filters.reason_code !== undefined) filter('r.reason_code =', filters.reason_code);
-    if (filters.changed_by !== undefined) filter('r.changed_by =', filters.changed_by);
-    if (filters.changed_from !== undefined) filter('r.changed_at >=', filters.changed_from);
-    if (filters.changed_to !== undefined) filter('r.changed_at <', filters.changed_to);
-    const where = conditions.join(' AND ');
-    const ORDER = 'ORDER BY r.changed_at DESC, r.id DESC';
     const counted = exact
       ? `SELECT coalesce(sum(c.live), 0)::int AS total FROM mentor_status_record_counts c ${filters.status === undefined ? '' : 'WHERE c.status = $1'}`
       : `SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_status_records r WHERE ${where} ${ORDER} LIMIT ${COUNT_LIMIT + 1}) matching`;
@@ -213,5 +233,11 @@ export class StatusRepository extends SqlRepository {
       values,
     );
     return { rows: found.filter((row) => row.id !== null), counted: found[0].total, exact };
+  }
+
+  /** Every live record the list's filters match, in the list's order, through a cursor on the primary (see ExportCursor). */
+  exportCursor(filters: StatusRecordFilters): Promise<ExportCursor<StatusRecordRow>> {
+    const values: unknown[] = [];
+    return this.exports.open(`SELECT ${RECORD_COLUMNS} FROM mentor_status_records r WHERE ${filterCondition(filters, values)} ${ORDER}`, values);
   }
 }

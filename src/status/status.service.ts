@@ -5,6 +5,7 @@ import { Clock } from '../common/clock/clock.js';
 import { FieldError, ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
+import type { PageQueryDto } from '../common/pagination/pagination.dto.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
 import { ReasonCodesService } from '../reason-codes/reason-codes.service.js';
@@ -67,6 +68,24 @@ function notFound(id: string): NotFoundException {
 /** An instant as the API writes it, so that two spellings of one instant are one filter. */
 function instant(value: string | undefined): string | undefined {
   return value === undefined ? undefined : new Date(value).toISOString();
+}
+
+/** The list's query without its paging: the filters, as the list and the export take them. */
+export type MentorStatusFilterQuery = Omit<ListMentorStatusesQueryDto, keyof PageQueryDto>;
+
+/** The filters of the audit log as the repository takes them; a range that ends before it starts is 400. */
+function recordFilters(query: MentorStatusFilterQuery) {
+  if (query.changed_from && query.changed_to && new Date(query.changed_from) > new Date(query.changed_to)) {
+    throw new ValidationProblem([{ field: 'changed_from', message: 'changed_from must not be later than changed_to' }]);
+  }
+  return {
+    mentor_id: query.mentor_id,
+    status: query.status,
+    reason_code: query.reason_code,
+    changed_by: query.changed_by,
+    changed_from: instant(query.changed_from),
+    changed_to: instant(query.changed_to),
+  };
 }
 
 /** What a mentor's current record must be for {@link StatusService.changeWhereCurrent} to write. */
@@ -253,21 +272,22 @@ export class StatusService {
   }
 
   async list(query: ListMentorStatusesQueryDto): Promise<MentorStatusListDto> {
-    if (query.changed_from && query.changed_to && new Date(query.changed_from) > new Date(query.changed_to)) {
-      throw new ValidationProblem([{ field: 'changed_from', message: 'changed_from must not be later than changed_to' }]);
-    }
-    const filters = {
-      mentor_id: query.mentor_id,
-      status: query.status,
-      reason_code: query.reason_code,
-      changed_by: query.changed_by,
-      changed_from: instant(query.changed_from),
-      changed_to: instant(query.changed_to),
-    };
+    const filters = recordFilters(query);
     const request = pageRequest(query, LIST_ORDER, filters);
     const { rows, counted, exact } = await this.records.list(this.records.readManager, filters, request);
     const page = pageOf(request, rows, counted, (row) => [row.changed_at.toISOString(), row.id], { exact });
     return { data: page.rows.map(toRecordDto), pagination: page.pagination };
+  }
+
+  /**
+   * Every record the list would show for these filters, in its order and as its items, in batches
+   * read from the primary through a cursor (see ExportCursor): a refused filter or an unavailable
+   * database fails here, before the first batch is handed over. The caller must read the batches
+   * to the end or `return()` the iterator, which gives the cursor's connection back.
+   */
+  async streamForExport(query: MentorStatusFilterQuery): Promise<AsyncIterable<MentorStatusRecordDto[]>> {
+    const cursor = await this.records.exportCursor(recordFilters(query));
+    return cursor.batches(toRecordDto);
   }
 
   /**

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
+import { ExportCursor, ExportCursors } from '../database/export-cursor.js';
+import { ReplicaRouter } from '../database/replica-router.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
 import { SqlRepository } from '../database/sql-repository.js';
 
@@ -37,9 +39,31 @@ const NOW_TO_THE_MILLISECOND = "date_trunc('milliseconds', clock_timestamp())";
 /** A mentor's current suppression: the active one, else the most recently made restored one. */
 const CURRENT = `SELECT ${COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id = $1 ORDER BY s.is_active DESC, s.suppressed_at DESC, s.id DESC LIMIT 1`;
 
+/** Suppressions newest first. */
+const ORDER = 'ORDER BY s.suppressed_at DESC, s.id DESC';
+
+/** The condition on `s` (mentor_suppressions) that the list's filters make, its values appended to `values`: one definition for the list and the export. */
+function filterCondition(filters: SuppressionFilters, values: unknown[]): string {
+  const conditions = ['true'];
+  const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
+  if (filters.coordinator_id !== undefined) filter('s.coordinator_id =', filters.coordinator_id);
+  if (filters.is_active !== undefined) filter('s.is_active =', filters.is_active);
+  if (filters.mentor_id !== undefined) filter('s.mentor_id =', filters.mentor_id);
+  if (filters.reason !== undefined) filter('s.reason =', filters.reason);
+  return conditions.join(' AND ');
+}
+
 /** The SQL of visibility suppressions. */
 @Injectable()
 export class SuppressionRepository extends SqlRepository {
+  constructor(
+    dataSource: DataSource,
+    replicas: ReplicaRouter,
+    private readonly exports: ExportCursors,
+  ) {
+    super(dataSource, replicas);
+  }
+
   /** Inserts active suppressions with the ids given, in one statement; the one-active index refuses a second one for a mentor. */
   async insert(manager: EntityManager, suppressions: readonly NewSuppression[]): Promise<SuppressionRow[]> {
     if (suppressions.length === 0) return [];
@@ -131,14 +155,7 @@ export class SuppressionRepository extends SqlRepository {
   /** One page of suppressions, newest first, and the number matching (up to COUNT_LIMIT + 1), from one snapshot; offsets as the status log's. */
   async list(manager: EntityManager, filters: SuppressionFilters, page: PageRequest): Promise<{ rows: SuppressionRow[]; counted: number }> {
     const values: unknown[] = [];
-    const conditions = ['true'];
-    const filter = (condition: string, value: unknown) => conditions.push(`${condition} $${values.push(value)}`);
-    if (filters.coordinator_id !== undefined) filter('s.coordinator_id =', filters.coordinator_id);
-    if (filters.is_active !== undefined) filter('s.is_active =', filters.is_active);
-    if (filters.mentor_id !== undefined) filter('s.mentor_id =', filters.mentor_id);
-    if (filters.reason !== undefined) filter('s.reason =', filters.reason);
-    const where = conditions.join(' AND ');
-    const ORDER = 'ORDER BY s.suppressed_at DESC, s.id DESC';
+    const where = filterCondition(filters, values);
     const after = page.after ? `AND (s.suppressed_at, s.id) < ($${values.push(page.after[0])}::timestamptz, $${values.push(page.after[1])}::uuid)` : '';
     const window = `LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}`;
     const rows =
@@ -153,5 +170,11 @@ export class SuppressionRepository extends SqlRepository {
       values,
     );
     return { rows: found.filter((row) => row.id !== null), counted: found[0].total };
+  }
+
+  /** Every suppression the list's filters match, in the list's order, through a cursor on the primary (see ExportCursor). */
+  exportCursor(filters: SuppressionFilters): Promise<ExportCursor<SuppressionRow>> {
+    const values: unknown[] = [];
+    return this.exports.open(`SELECT ${COLUMNS} FROM mentor_suppressions s WHERE ${filterCondition(filters, values)} ${ORDER}`, values);
   }
 }

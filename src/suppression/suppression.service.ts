@@ -4,6 +4,7 @@ import { EntityManager } from 'typeorm';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
+import type { PageQueryDto } from '../common/pagination/pagination.dto.js';
 import { MentorSuppressionsDeletedDataDto } from './dto/mentor-suppressions-deleted-data.dto.js';
 import type { NewEvent } from '../events/event-types.js';
 import { EventsService, MentorChange } from '../events/events.service.js';
@@ -30,6 +31,13 @@ function toDto(suppression: SuppressionRow): MentorSuppressionDto {
     is_active: suppression.is_active,
     ...(suppression.restore_reason !== null && { restore_reason: suppression.restore_reason }),
   };
+}
+
+/** The list's query without its paging: the filters, as the list and the export take them. */
+export type MentorSuppressionFilterQuery = Omit<ListMentorSuppressionsQueryDto, keyof PageQueryDto>;
+
+function suppressionFilters(query: MentorSuppressionFilterQuery) {
+  return { coordinator_id: query.coordinator_id, is_active: query.is_active, mentor_id: query.mentor_id, reason: query.reason };
 }
 
 function suppressionEvent(
@@ -224,10 +232,20 @@ export class SuppressionService {
   }
 
   async list(query: ListMentorSuppressionsQueryDto): Promise<MentorSuppressionListDto> {
-    const filters = { coordinator_id: query.coordinator_id, is_active: query.is_active, mentor_id: query.mentor_id, reason: query.reason };
+    const filters = suppressionFilters(query);
     const request = pageRequest(query, LIST_ORDER, filters);
     const { rows, counted } = await this.suppressions.list(this.suppressions.readManager, filters, request);
     const page = pageOf(request, rows, counted, (row) => [row.suppressed_at.toISOString(), row.id]);
     return { data: page.rows.map(toDto), pagination: page.pagination };
+  }
+
+  /**
+   * Every suppression the list would show for these filters, in its order and as its items, in
+   * batches read from the primary through a cursor (see ExportCursor). The caller must read the
+   * batches to the end or `return()` the iterator, which gives the cursor's connection back.
+   */
+  async streamForExport(query: MentorSuppressionFilterQuery): Promise<AsyncIterable<MentorSuppressionDto[]>> {
+    const cursor = await this.suppressions.exportCursor(suppressionFilters(query));
+    return cursor.batches(toDto);
   }
 }

@@ -16,6 +16,7 @@ interface Schema {
   maximum?: number;
   additionalProperties?: unknown;
   properties?: Record<string, Schema>;
+  items?: Schema;
 }
 interface Operation {
   operationId: string;
@@ -55,14 +56,26 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('describes every success body by a named schema', () => {
+  it('describes every success body by a named schema (a streamed NDJSON export, each line)', () => {
     for (const operation of operations) {
       const successes = Object.entries(operation.responses).filter(([status]) => status.startsWith('2'));
       assert.ok(successes.length > 0, operation.operationId);
       for (const [status, response] of successes) {
-        const ref = response.content?.['application/json']?.schema.$ref;
+        const ref = (response.content?.['application/json'] ?? response.content?.['application/x-ndjson'])?.schema.$ref;
         assert.match(ref ?? '', /^#\/components\/schemas\/\w+$/, `${operation.operationId} ${status}`);
       }
+    }
+  });
+
+  it("gives each export a CSV body and NDJSON lines of its list's item schema", () => {
+    const exports = { '/api/v1/exports/mentor-statuses': '/api/v1/mentor-statuses', '/api/v1/exports/mentor-suppressions': '/api/v1/mentor-suppressions' };
+    for (const [path, list] of Object.entries(exports)) {
+      const content = served.paths[path]?.get?.responses['200']?.content ?? {};
+      assert.deepEqual(Object.keys(content).sort(), ['application/x-ndjson', 'text/csv'], path);
+      assert.equal(content['text/csv'].schema.type, 'string', path);
+      const listRef = served.paths[list]?.get?.responses['200']?.content?.['application/json']?.schema.$ref ?? '';
+      const listed = served.components.schemas[listRef.replace('#/components/schemas/', '')];
+      assert.deepEqual(content['application/x-ndjson'].schema, listed?.properties?.data?.items, path);
     }
   });
 

@@ -326,6 +326,26 @@ describe('the typed client', () => {
     assert.equal(none.error?.status, 404);
   });
 
+  it('downloads the exports as CSV and NDJSON text, with the filters of the lists', async () => {
+    const csv = await client.GET('/api/v1/exports/mentor-statuses', { params: { query: { mentor_id: DEMO_SUPPRESSION.mentorId } }, parseAs: 'text' });
+    assert.equal(csv.response.status, 200);
+    assert.match(csv.response.headers.get('content-type') ?? '', /^text\/csv/);
+    const { data: log } = await client.GET('/api/v1/mentor-statuses', { params: { query: { mentor_id: DEMO_SUPPRESSION.mentorId } } });
+    assert.equal(csv.data?.split('\r\n').filter((line) => line !== '').length, (log?.data.length ?? 0) + 1);
+    const ndjson = await client.GET('/api/v1/exports/mentor-suppressions', { params: { query: { format: 'ndjson', is_active: true } }, parseAs: 'text' });
+    assert.equal(ndjson.response.headers.get('content-type'), 'application/x-ndjson');
+    const lines: components['schemas']['MentorSuppressionDto'][] = (ndjson.data ?? '')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as components['schemas']['MentorSuppressionDto']);
+    const { data: active } = await client.GET('/api/v1/mentor-suppressions', { params: { query: { is_active: true, limit: 100 } } });
+    assert.deepEqual(lines, active?.data);
+    const refused = await client.GET('/api/v1/exports/mentor-statuses', {
+      params: { query: { changed_from: '2026-02-01T00:00:00Z', changed_to: '2026-01-01T00:00:00Z' } },
+    });
+    assert.ok(refused.error instanceof ProblemError && refused.error.status === 400);
+  });
+
   it('runs the certification sweep', async () => {
     const { data: report } = await client.POST('/api/v1/certification-sweeps');
     assert.ok(report);

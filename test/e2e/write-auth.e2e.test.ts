@@ -12,7 +12,7 @@ interface Operation {
   tags?: string[];
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean }[];
-  responses: Record<string, { description: string; headers?: Record<string, unknown> }>;
+  responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
 }
 type Paths = Record<string, Record<string, Operation>>;
 
@@ -164,7 +164,7 @@ describe('the OpenAPI document declares the write-safety layer', () => {
     }
   });
 
-  it('If-Match and 412 on every PUT of a resource that has a GET, and ETag on every GET', () => {
+  it('If-Match and 412 on every PUT of a resource that has a GET, and ETag on every GET answered in JSON', () => {
     const puts = operations(['put']).filter((entry) => entry.hasGet);
     assert.deepEqual(puts.map((entry) => entry.operation.operationId).sort(), [
       'putReasonCode',
@@ -177,7 +177,16 @@ describe('the OpenAPI document declares the write-safety layer', () => {
       assert.equal(operation.parameters?.filter((candidate) => candidate.name.toLowerCase() === 'if-match').length, 1, operation.operationId);
       assert.ok(operation.responses['412'], operation.operationId);
     }
-    for (const { operation } of operations(['get'])) assert.ok(operation.responses['200'].headers?.ETag, operation.operationId);
+    const gets = operations(['get']);
+    for (const { operation } of gets) {
+      // The exports are streamed as CSV or NDJSON, and are not hashed.
+      const json = operation.responses['200'].content?.['application/json'] !== undefined;
+      assert.equal(operation.responses['200'].headers?.ETag !== undefined, json, operation.operationId);
+    }
+    assert.deepEqual(
+      gets.filter(({ operation }) => !operation.responses['200'].headers?.ETag).map(({ operation }) => operation.operationId),
+      ['exportMentorStatuses', 'exportMentorSuppressions'],
+    );
   });
 
   it('429 with Retry-After on every operation but the health checks, which are never rate limited', () => {

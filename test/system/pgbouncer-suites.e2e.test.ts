@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-/** Every route, the races, idempotency across instances, the sweep and its lock, pagination and If-Match. */
+/** Every route, the races, idempotency across instances, the sweeps and their locks, pagination, If-Match and the exports' cursors. */
 const SUITES = [
   'status',
   'suppression',
@@ -17,6 +17,7 @@ const SUITES = [
   'pauses',
   'keyset-pagination',
   'etag',
+  'exports',
 ];
 
 const e2e = join(dirname(fileURLToPath(import.meta.url)), '..', 'e2e');

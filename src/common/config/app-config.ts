@@ -272,6 +272,19 @@ const variables = {
     default: 60,
     description: 'seconds between sweeps that resume the pauses whose `resume_at` has come; `0` turns them off',
   },
+  exportMaxConcurrent: {
+    env: 'EXPORT_MAX_CONCURRENT',
+    parse: integer(1, 100),
+    default: 2,
+    description:
+      'exports (`/api/v1/exports/…`) one instance streams at once, each on a pool connection of its own for as long as it runs; more get 503 with `Retry-After`',
+  },
+  exportTimeoutSeconds: {
+    env: 'EXPORT_TIMEOUT_SECONDS',
+    parse: integer(1, 86_400),
+    default: 900,
+    description: 'longest an export may stream, slow clients included; past it the export is cut (the answer ends unfinished) and its transaction ends',
+  },
   shutdownGraceMs: {
     env: 'SHUTDOWN_GRACE_MS',
     parse: integer(100, 600_000),

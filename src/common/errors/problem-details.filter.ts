@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { redactUrlSecrets } from '../http/url-secrets.js';
-import { isRoutineAnswer } from '../logging/loggers.js';
+import { isRoutineAnswer, markRoutineAnswer } from '../logging/loggers.js';
 import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './postgres-error.js';
 import { ProblemException, shortened } from './problem.exception.js';
 
@@ -92,6 +92,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = this.toProblem(exception, request);
+    if (exception instanceof ProblemException && exception.problem.routine) markRoutineAnswer(request.raw);
     // Client faults and routine refusals are told by the request's own line (info); only server faults need their cause.
     if (problem.status >= 500 && !isRoutineAnswer(request.raw)) {
       this.logger.error({ msg: 'error while handling the request', err: exception });

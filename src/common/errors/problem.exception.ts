@@ -13,6 +13,8 @@ export interface ProblemOptions {
   extensions?: Record<string, unknown>;
   /** For a refusal that will pass if repeated later: sent as `Retry-After`, and such answers are never replayed. */
   retryAfterSeconds?: number;
+  /** A refusal that is part of normal operation (a limit reached, a shutdown): logged as the client's fault would be, not as a server error. */
+  routine?: boolean;
 }
 
 /** An error that knows exactly which problem+json answer it becomes. */

@@ -2,6 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { ProblemException } from '../errors/problem.exception.js';
 import { markRoutineAnswer } from '../logging/loggers.js';
 
+/** 503 while the service shuts down: it takes nothing new on, whatever else still finishes. */
+export class ShuttingDownProblem extends ProblemException {
+  constructor() {
+    super(503, 'The service is shutting down; retry in a moment.', { type: '/problems/shutting-down', retryAfterSeconds: 1, routine: true });
+  }
+}
+
 /**
  * Once the app starts closing, requests that arrive (on connections kept alive) get 503
  * problem+json, while the requests already running finish. Every answer written from then on
@@ -19,7 +26,7 @@ export function refuseRequestsWhileClosing(fastify: FastifyInstance): void {
     if (!closing) return done();
     markRoutineAnswer(request.raw);
     void reply.header('retry-after', '1');
-    done(new ProblemException(503, 'The service is shutting down; retry in a moment.', { type: '/problems/shutting-down' }));
+    done(new ShuttingDownProblem());
   });
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) void reply.header('connection', 'close');

@@ -13,6 +13,7 @@ const TAGS: [name: string, description: string][] = [
   ['mentor-suppressions', 'Visibility suppressions: a suppressed mentor is hidden from public listings and not eligible for assignment.'],
   ['mentors', 'Mentor profiles: the reference data (name, chapter) that the chapter views join with.'],
   ['reason-codes', 'The registry of reason codes: the codes a pause may carry as `reason_code`, and the known suppression reasons, with labels.'],
+  ['exports', 'The status audit log and the suppressions as files (CSV or NDJSON), with the filters of their lists, streamed whatever their size.'],
   ['certification', 'Certification expiry: mentors whose certification has expired are paused and suppressed, and restored once it is renewed.'],
   [
     'events',

@@ -119,9 +119,9 @@ export function QueryInteger(docs: PropertyDocs & { minimum: number; maximum: nu
   );
 }
 
-/** One of a fixed list of string values; the list is the OpenAPI enum too. */
-export function OneOf(values: readonly string[], docs: PropertyDocs) {
-  return documented(docs, { type: String, enum: [...values] }, IsIn(values));
+/** One of a fixed list of string values; the list is the OpenAPI enum too. A `default` is only documented: the DTO's initialiser gives it. */
+export function OneOf(values: readonly string[], { default: fallback, ...docs }: PropertyDocs & { default?: string }) {
+  return documented(docs, { type: String, enum: [...values], ...(fallback !== undefined && { default: fallback }) }, IsIn(values));
 }
 
 /** A JSON array of distinct values from a fixed list, at least one; the list is the items' OpenAPI enum. */
