@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LoadGenerator } from './load.js';
 
 export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers';
 
@@ -16,6 +17,8 @@ export interface BenchOptions {
   runs: number;
   connections: number;
   poolSize: number;
+  /** The load generators, in order; the first one's figures are the report's, the others' ratios are set beside them. */
+  generators: LoadGenerator[];
   /** App instances behind PgBouncer in the `instances` mode. */
   instances: number;
   /** Where the results go: `bench/results.json` by default, `bench/results-<mode>.json` for the other modes. */
@@ -23,7 +26,8 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers] [--mentors N] [--chapters N] [--records N]
-                 [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--output FILE]
+                 [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--generator autocannon|wrk|autocannon,wrk]
+                 [--output FILE]
 
   (default)   the app and the raw baseline side by side on every measured endpoint
   --scale     chapter and list endpoints at 10,000 and at --records status records
@@ -32,13 +36,25 @@ const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N
   --instances N  N app instances behind one PgBouncer (transaction pooling) against one database, the load
               split between them, next to one instance behind it and one connected directly
   --triggers  POST /mentor-statuses and certification sweeps of every mentor with the statement-level
-              triggers that keep current statuses and counts, and with row-level versions of them`;
+              triggers that keep current statuses and counts, and with row-level versions of them
+
+  --generator  autocannon (default, in this process) or wrk (Debian's, installed with apt-get when missing, a
+              child process); both run one thread, and the report gives their CPU share of one core beside every
+              figure. autocannon,wrk measures every endpoint with both, taking turns, and compares their ratios.`;
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive integer, got '${value}'\n\n${USAGE}`);
   return parsed;
+}
+
+function generatorsOf(value: string): LoadGenerator[] {
+  const named = value.split(',');
+  if (named.length === 0 || named.some((name) => name !== 'autocannon' && name !== 'wrk') || new Set(named).size !== named.length) {
+    throw new Error(`--generator must be autocannon, wrk or both (autocannon,wrk), got '${value}'\n\n${USAGE}`);
+  }
+  return named as LoadGenerator[];
 }
 
 export function parseOptions(argv: string[], benchDir: string): BenchOptions {
@@ -59,6 +75,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
       runs: { type: 'string' },
       connections: { type: 'string' },
       pool: { type: 'string' },
+      generator: { type: 'string' },
       output: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -85,8 +102,10 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     connections: positiveInteger('connections', values.connections, 50),
     poolSize: positiveInteger('pool', values.pool, 10),
     instances: positiveInteger('instances', values.instances, 2),
+    generators: generatorsOf(values.generator ?? 'autocannon'),
     output: values.output ?? join(benchDir, mode === 'compare' ? 'results.json' : `results-${mode}.json`),
   };
   if (options.chapters > options.mentors) throw new Error('--chapters cannot exceed --mentors');
+  if (options.generators.length > 1 && mode !== 'compare') throw new Error('--generator with two generators compares them in the default mode only');
   return options;
 }
