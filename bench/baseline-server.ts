@@ -386,10 +386,10 @@ async function listSuppressions({ search }: Request): Promise<Answer> {
 
 const HORIZON = '(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint';
 const EVENTS_AFTER = `WITH h AS (SELECT ${HORIZON} AS horizon),
-       summary AS (
+       summary AS MATERIALIZED (
          SELECT
            (SELECT e.xid || ':' || e.seq FROM event_outbox e WHERE e.xid < h.horizon ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS tail,
-           EXISTS (SELECT 1 FROM event_outbox e WHERE e.xid >= h.horizon) AS withheld,
+           coalesce((SELECT max(e.xid) FROM event_outbox e) >= h.horizon, false) AS withheld,
            (SELECT p.xid || ':' || p.seq FROM event_positions p WHERE p.name = 'pruned') AS pruned
          FROM h
        )
