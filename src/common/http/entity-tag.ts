@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The strong entity tag of a JSON representation: a digest of exactly the JSON the client
@@ -8,9 +8,9 @@ export function etagOf(representation: unknown): string {
   return etagOfJson(JSON.stringify(representation));
 }
 
-/** The same tag, from the JSON text itself. */
+/** The same tag, from the JSON text itself (the one-shot digest: no Hash object per answer). */
 export function etagOfJson(json: string): string {
-  return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
+  return `"${hash('sha256', json, 'base64url').slice(0, 32)}"`;
 }
 
 /** The entity tags of an If-Match or If-None-Match header (RFC 9110 §13.1.1); `*` stays as it is. */
