@@ -93,12 +93,10 @@ async function withAutocannon(target: LoadTarget, endpoint: Endpoint, next: Requ
     },
   ];
   const cpuBefore = process.cpuUsage();
-  const results = await Promise.all(
-    target.urls.map((url) => autocannon({ url, connections: share, duration: seconds, requests, skipAggregateResult: target.urls.length > 1 })),
-  );
+  const results = await Promise.all(target.urls.map((url) => autocannon({ url, connections: share, duration: seconds, requests, skipAggregateResult: true })));
   const cpu = process.cpuUsage(cpuBefore);
-  const result = results.length === 1 ? results[0] : aggregateResult(results, { url: target.urls[0], connections: share * results.length });
-  // The aggregate keeps the latency histogram but not the per-second request counts.
+  // Unaggregated results carry the completed count, which the aggregate (latency histogram and status counts) drops.
+  const result = aggregateResult(results, { url: target.urls[0], connections: share * results.length });
   const completed = results.reduce((sum, one) => sum + (one as unknown as { totalCompletedRequests: number }).totalCompletedRequests, 0);
   const expected = (status: string) => (endpoint.expectedStatus === undefined ? status.startsWith('2') : status === String(endpoint.expectedStatus));
   const answered = Object.entries(result.statusCodeStats ?? {}).reduce((sum, [status, stats]) => sum + (expected(status) ? (stats.count ?? 0) : 0), 0);

@@ -19,6 +19,8 @@ export interface BenchOptions {
   poolSize: number;
   /** The load generators, in order; the first one's figures are the report's, the others' ratios are set beside them. */
   generators: LoadGenerator[];
+  /** Only the endpoints whose names contain one of these (the default mode); all when empty. */
+  endpoints: string[];
   /** App instances behind PgBouncer in the `instances` mode. */
   instances: number;
   /** Where the results go: `bench/results.json` by default, `bench/results-<mode>.json` for the other modes. */
@@ -27,7 +29,7 @@ export interface BenchOptions {
 
 const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers] [--mentors N] [--chapters N] [--records N]
                  [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--generator autocannon|wrk|autocannon,wrk]
-                 [--output FILE]
+                 [--endpoints TEXT,…] [--output FILE]
 
   (default)   the app and the raw baseline side by side on every measured endpoint
   --scale     chapter and list endpoints at 10,000 and at --records status records
@@ -40,7 +42,8 @@ const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N
 
   --generator  autocannon (default, in this process) or wrk (Debian's, installed with apt-get when missing, a
               child process); both run one thread, and the report gives their CPU share of one core beside every
-              figure. autocannon,wrk measures every endpoint with both, taking turns, and compares their ratios.`;
+              figure. autocannon,wrk measures every endpoint with both, taking turns, and compares their ratios.
+  --endpoints  only the endpoints whose names contain one of these texts, e.g. --endpoints 'GET /events,POST'`;
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -76,6 +79,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
       connections: { type: 'string' },
       pool: { type: 'string' },
       generator: { type: 'string' },
+      endpoints: { type: 'string' },
       output: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -103,6 +107,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     poolSize: positiveInteger('pool', values.pool, 10),
     instances: positiveInteger('instances', values.instances, 2),
     generators: generatorsOf(values.generator ?? 'autocannon'),
+    endpoints: (values.endpoints ?? '').split(',').filter((text) => text.length > 0),
     output: values.output ?? join(benchDir, mode === 'compare' ? 'results.json' : `results-${mode}.json`),
   };
   if (options.chapters > options.mentors) throw new Error('--chapters cannot exceed --mentors');
