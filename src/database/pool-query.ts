@@ -10,13 +10,19 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
  */
 export async function poolQuery<T>(dataSource: DataSource, sql: string, parameters: unknown[] = []): Promise<T> {
   const client = await ((dataSource.driver as PostgresDriver).master as pg.Pool).connect();
+  // pg-pool listens for a lent client's errors no more: a connection lost meanwhile (a server shutting down) would be an uncaught 'error'.
+  let lost: Error | undefined;
+  const onError = (error: Error) => (lost = error);
+  client.on('error', onError);
   try {
     const raw = await client.query(sql, parameters);
     return (raw.command === 'UPDATE' || raw.command === 'DELETE' ? [raw.rows, raw.rowCount] : raw.rows) as T;
   } catch (error) {
     throw new QueryFailedError(sql, parameters, error as Error);
   } finally {
-    client.release();
+    client.off('error', onError);
+    // With the error, the pool discards the client instead of lending it out again.
+    client.release(lost);
   }
 }
 
