@@ -1,43 +1,150 @@
 /**
  * The raw baseline of the benchmark: node:http and a pg Pool of the same size as the app's,
- * answering the measured routes with the SQL the app's services issue and the JSON the app
- * answers (test/e2e/bench-baseline.e2e.test.ts holds it to that), and nothing else: no
- * framework, no validation, no logging. Run as a child process by bench/run.ts.
+ * answering the measured routes with the SQL the app's repositories issue and the answers the app
+ * gives (test/system/bench-baseline.e2e.test.ts holds it to that: the same bodies, ETags and Link
+ * headers, and 304 to the same If-None-Match), and nothing else: no framework, no validation, no
+ * logging, no error answers beyond a bare status. Cursors and entity tags come from the app's own
+ * two small modules, so that both sides make the same ones. Run as a child process by bench/run.ts.
  *
  * Environment: DATABASE_URL, PORT, HOST (default 127.0.0.1), DB_POOL_SIZE (default 10).
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { monotonicFactory } from 'ulid';
 import pg from 'pg';
+import { etagOfJson, notModified } from '../src/common/http/entity-tag.js';
+import { decodeCursor, encodeCursor, queryFingerprint } from '../src/common/pagination/cursor.js';
 
 const nextUlid = monotonicFactory();
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10) });
 
-interface Page {
-  page: number;
-  limit: number;
-  offset: number;
+const COUNT_LIMIT = 10_000;
+
+class Refused extends Error {
+  constructor(readonly status: number) {
+    super(String(status));
+  }
 }
 
-function pageOf(search: URLSearchParams): Page {
-  const page = Number(search.get('page') ?? 1);
-  const limit = Number(search.get('limit') ?? 20);
-  return { page, limit, offset: (page - 1) * limit };
+interface Request {
+  raw: IncomingMessage;
+  search: URLSearchParams;
+  /** The path's captured parts. */
+  params: string[];
 }
 
-const pagination = ({ page, limit }: Page, total: number) => ({ page, limit, total });
+interface Answer {
+  status: number;
+  body: unknown;
+  /** The `next_cursor` of a list answer, linked from the `Link` header as the app does. */
+  next?: string | null;
+}
 
-function send(response: ServerResponse, status: number, body: unknown): void {
+function send(request: IncomingMessage, response: ServerResponse, { status, body, next }: Answer): void {
   const json = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
-  response.end(json);
+  if (request.method === 'GET' && status === 200) {
+    const etag = etagOfJson(json);
+    response.setHeader('etag', etag);
+    if (typeof next === 'string') response.setHeader('link', `<${nextPageUrl(request.url ?? '/', next)}>; rel="next"`);
+    if (notModified(request.headers['if-none-match'], etag)) {
+      response.writeHead(304).end();
+      return;
+    }
+  }
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) }).end(json);
 }
 
-const notFound = (response: ServerResponse) => send(response, 404, { status: 404 });
+function nextPageUrl(url: string, cursor: string): string {
+  const [path, query = ''] = url.split('?', 2);
+  const params = new URLSearchParams(query);
+  params.delete('page');
+  params.set('cursor', cursor);
+  return `${path}?${params.toString()}`;
+}
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 
-const GET_STATUS_RECORD = `SELECT r.id, r.mentor_id, r.status, r.reason, r.changed_at, r.changed_by, r.created_at, previous.status AS previous_status
+interface Page {
+  limit: number;
+  offset: number;
+  skipped: number;
+  after: string[] | undefined;
+  fingerprint: string;
+}
+
+function pageOf(search: URLSearchParams, list: string, filters: Record<string, unknown>): Page {
+  const limit = Number(search.get('limit') ?? 20);
+  const fingerprint = queryFingerprint(list, filters);
+  const cursor = search.get('cursor');
+  if (cursor === null) {
+    const offset = (Number(search.get('page') ?? 1) - 1) * limit;
+    return { limit, offset, skipped: offset, after: undefined, fingerprint };
+  }
+  const position = decodeCursor(cursor, fingerprint, 2);
+  if (typeof position === 'string') throw new Refused(400);
+  return { limit, offset: 0, skipped: position.skipped, after: position.after, fingerprint };
+}
+
+/** `{ data, pagination }` from up to limit + 1 fetched rows, as the app's pageOf makes it. */
+function listAnswer<Row>(page: Page, fetched: Row[], counted: number, exact: boolean, sortKey: (row: Row) => string[], item: (row: Row) => unknown): Answer {
+  const rows = fetched.slice(0, page.limit);
+  const bounded = !exact && counted > COUNT_LIMIT;
+  const next =
+    fetched.length > page.limit ? encodeCursor(page.fingerprint, { skipped: page.skipped + rows.length, after: sortKey(rows[rows.length - 1]) }) : null;
+  const pagination = {
+    page: Math.floor(page.skipped / page.limit) + 1,
+    limit: page.limit,
+    total: bounded ? COUNT_LIMIT : counted,
+    total_exact: !bounded,
+    next_cursor: next,
+  };
+  return { status: 200, body: { data: rows.map(item), pagination }, next };
+}
+
+/** A list's page and count in one statement, shaped as the app's repositories shape it. */
+function pagedSql(
+  table: string,
+  alias: string,
+  columns: string,
+  where: string,
+  order: [string, string],
+  counted: string,
+  after: string,
+  window: string,
+  offset: number,
+) {
+  const orderBy = `ORDER BY ${alias}.${order[0]} DESC, ${alias}.${order[1]} DESC`;
+  const rows =
+    offset === 0
+      ? `SELECT ${columns} FROM ${table} ${alias} WHERE ${where} ${after} ${orderBy} ${window}`
+      : `SELECT ${columns} FROM (SELECT ${alias}.id FROM ${table} ${alias} WHERE ${where} ${orderBy} ${window}) ids JOIN ${table} ${alias} USING (id) ${orderBy}`;
+  return `SELECT page.*, counted.total FROM (${counted}) counted LEFT JOIN LATERAL (${rows}) page ON true
+       ORDER BY page.${order[0]} DESC, page.${order[1]} DESC`;
+}
+
+const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.changed_at, r.changed_by, r.created_at';
+
+interface RecordRow {
+  id: string;
+  mentor_id: string;
+  status: string;
+  reason: string | null;
+  changed_at: Date;
+  changed_by: string;
+  created_at: Date;
+}
+
+const createdJson = (row: RecordRow) => ({
+  mentor_status_id: row.id,
+  mentor_id: row.mentor_id,
+  status: row.status,
+  reason: row.reason,
+  changed_by: row.changed_by,
+  changed_at: iso(row.changed_at),
+  created_at: iso(row.created_at),
+});
+
+const GET_STATUS_RECORD = `SELECT ${RECORD_COLUMNS}, previous.status AS previous_status
        FROM mentor_status_records r
        LEFT JOIN LATERAL (
          SELECT p.status FROM mentor_status_records p
@@ -47,251 +154,320 @@ const GET_STATUS_RECORD = `SELECT r.id, r.mentor_id, r.status, r.reason, r.chang
        ) previous ON true
        WHERE r.id = $1 AND r.deleted_at IS NULL`;
 
-async function getStatusRecord(response: ServerResponse, id: string): Promise<void> {
-  const { rows } = await pool.query(GET_STATUS_RECORD, [id]);
-  const row = rows[0];
-  if (!row) return notFound(response);
-  send(response, 200, {
-    mentor_status_id: row.id,
-    mentor_id: row.mentor_id,
-    status: row.status,
-    reason: row.reason,
-    changed_by: row.changed_by,
-    changed_at: iso(row.changed_at),
-    created_at: iso(row.created_at),
-    previous_status: row.previous_status,
-  });
+async function getStatusRecord({ params: [id] }: Request): Promise<Answer> {
+  const row = (await pool.query<RecordRow & { previous_status: string | null }>(GET_STATUS_RECORD, [id])).rows[0];
+  if (!row) throw new Refused(404);
+  return { status: 200, body: { ...createdJson(row), previous_status: row.previous_status } };
 }
 
-function listStatusRecordsSql(filtered: boolean): string {
-  const where = filtered ? 'r.deleted_at IS NULL AND r.mentor_id = $1' : 'r.deleted_at IS NULL';
-  const counted = filtered
-    ? `SELECT count(*)::int AS total FROM mentor_status_records r WHERE ${where}`
-    : 'SELECT coalesce(sum(c.live), 0)::int AS total FROM mentor_status_record_counts c ';
-  const first = filtered ? 2 : 1;
-  return `SELECT page.*, counted.total
-       FROM (${counted}) counted
-       LEFT JOIN LATERAL (
-         SELECT r.id, r.mentor_id, r.status, r.reason, r.changed_at, r.changed_by FROM mentor_status_records r
-         WHERE ${where}
-         ORDER BY r.changed_at DESC, r.id DESC
-         LIMIT $${first} OFFSET $${first + 1}
-       ) page ON true
-       ORDER BY page.changed_at DESC, page.id DESC`;
-}
-const LIST_STATUS_RECORDS = listStatusRecordsSql(false);
-const LIST_MENTOR_STATUS_RECORDS = listStatusRecordsSql(true);
-
-async function listStatusRecords(response: ServerResponse, search: URLSearchParams): Promise<void> {
-  const page = pageOf(search);
-  const mentorId = search.get('mentor_id');
-  const { rows } = mentorId
-    ? await pool.query(LIST_MENTOR_STATUS_RECORDS, [mentorId, page.limit, page.offset])
-    : await pool.query(LIST_STATUS_RECORDS, [page.limit, page.offset]);
-  send(response, 200, {
-    data: rows
-      .filter((row) => row.id !== null)
-      .map((row) => ({
-        mentor_status_id: row.id,
-        mentor_id: row.mentor_id,
-        status: row.status,
-        reason: row.reason,
-        changed_at: iso(row.changed_at),
-        changed_by: row.changed_by,
-      })),
-    pagination: pagination(page, rows[0].total),
-  });
-}
-
-const MENTOR_EXISTS = 'SELECT 1 FROM mentors WHERE mentor_id = $1';
-const LOCK_MENTOR_HISTORY = `SELECT pg_advisory_xact_lock(hashtextextended('mentor-status:' || $1, 0))`;
-const CURRENT_STATUS_RECORD = `SELECT "MentorStatusRecord"."id" AS "MentorStatusRecord_id", "MentorStatusRecord"."mentor_id" AS "MentorStatusRecord_mentor_id", "MentorStatusRecord"."status" AS "MentorStatusRecord_status", "MentorStatusRecord"."reason" AS "MentorStatusRecord_reason", "MentorStatusRecord"."changed_at" AS "MentorStatusRecord_changed_at", "MentorStatusRecord"."changed_by" AS "MentorStatusRecord_changed_by", "MentorStatusRecord"."created_at" AS "MentorStatusRecord_created_at", "MentorStatusRecord"."updated_at" AS "MentorStatusRecord_updated_at", "MentorStatusRecord"."deleted_at" AS "MentorStatusRecord_deleted_at" FROM "mentor_status_records" "MentorStatusRecord" WHERE ( (("MentorStatusRecord"."mentor_id" = $1)) ) AND ( "MentorStatusRecord"."deleted_at" IS NULL ) ORDER BY "MentorStatusRecord"."changed_at" DESC, "MentorStatusRecord"."id" DESC LIMIT 1`;
-const INSERT_STATUS_RECORD = `INSERT INTO mentor_status_records (id, mentor_id, status, reason, changed_at, changed_by, created_at, updated_at)
-           SELECT $1, $2, $3, $4, stamp.at, $5, stamp.at, stamp.at
-           FROM (SELECT greatest(
-                   date_trunc('milliseconds', clock_timestamp()),
-                   (SELECT changed_at + interval '1 millisecond' FROM mentor_status_records WHERE id = $6)
-                 ) AS at) stamp
-           RETURNING id, mentor_id, status, reason, changed_at, changed_by, created_at`;
-
-async function readJson(request: IncomingMessage): Promise<Record<string, string | null>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-}
-
-async function createStatusRecord(request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const body = await readJson(request);
-  const exists = await pool.query(MENTOR_EXISTS, [body.mentor_id]);
-  if (exists.rows.length === 0) return send(response, 422, { status: 422 });
-  const client = await pool.connect();
-  try {
-    await client.query('START TRANSACTION');
-    await client.query(LOCK_MENTOR_HISTORY, [body.mentor_id]);
-    const current = (await client.query(CURRENT_STATUS_RECORD, [body.mentor_id])).rows[0];
-    if (current?.MentorStatusRecord_status === body.status) {
-      await client.query('ROLLBACK');
-      return send(response, 409, { status: 409 });
-    }
-    const { rows } = await client.query(INSERT_STATUS_RECORD, [
-      `msr_${nextUlid()}`,
-      body.mentor_id,
-      body.status,
-      body.reason ?? null,
-      body.changed_by,
-      current?.MentorStatusRecord_id ?? null,
-    ]);
-    await client.query('COMMIT');
-    const row = rows[0];
-    send(response, 201, {
+async function listStatusRecords({ search }: Request): Promise<Answer> {
+  const mentorId = search.get('mentor_id') ?? undefined;
+  const page = pageOf(search, 'mentor-statuses', { mentor_id: mentorId });
+  const values: unknown[] = [];
+  const where = mentorId === undefined ? 'r.deleted_at IS NULL' : `r.deleted_at IS NULL AND r.mentor_id = $${values.push(mentorId)}`;
+  const counted =
+    mentorId === undefined
+      ? 'SELECT coalesce(sum(c.live), 0)::int AS total FROM mentor_status_record_counts c '
+      : `SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_status_records r WHERE ${where} ORDER BY r.changed_at DESC, r.id DESC LIMIT ${COUNT_LIMIT + 1}) matching`;
+  const after = page.after ? `AND (r.changed_at, r.id) < ($${values.push(page.after[0])}::timestamptz, $${values.push(page.after[1])}::varchar)` : '';
+  const window = `LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}`;
+  const sql = pagedSql('mentor_status_records', 'r', RECORD_COLUMNS, where, ['changed_at', 'id'], counted, after, window, page.offset);
+  const found = (await pool.query<RecordRow & { total: number }>(sql, values)).rows;
+  return listAnswer(
+    page,
+    found.filter((row) => row.id !== null),
+    found[0].total,
+    mentorId === undefined,
+    (row) => [row.changed_at.toISOString(), row.id],
+    (row) => ({
       mentor_status_id: row.id,
       mentor_id: row.mentor_id,
       status: row.status,
       reason: row.reason,
-      changed_by: row.changed_by,
       changed_at: iso(row.changed_at),
-      created_at: iso(row.created_at),
-    });
+      changed_by: row.changed_by,
+    }),
+  );
+}
+
+const MENTOR_EXISTS = 'SELECT 1 FROM mentors WHERE mentor_id = $1';
+const LOCK_MENTOR_HISTORIES = `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || id, 0)) FROM unnest($2::varchar[]) WITH ORDINALITY AS given(id, n) ORDER BY n`;
+const ELIGIBILITY = 'SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY($1::varchar[])';
+const CURRENT_STATUSES =
+  'SELECT mentor_id, record_id, status, reason, changed_at, changed_by FROM mentor_current_statuses WHERE mentor_id = ANY($1::varchar[])';
+const STAMP = `greatest(date_trunc('milliseconds', clock_timestamp()), given.follows + interval '1 millisecond')`;
+const INSERT_STATUS_RECORDS = `INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, changed_at, changed_by, created_at, updated_at)
+       SELECT given.id, given.mentor_id, given.status, given.reason, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
+       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[])
+         AS given(id, mentor_id, status, reason, changed_by, follows)
+       RETURNING ${RECORD_COLUMNS}`;
+const INSERT_EVENTS = `INSERT INTO event_outbox (id, type, subject, time, data)
+       SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data
+       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::json[]) WITH ORDINALITY AS given(id, type, subject, data, n)
+       ORDER BY given.n`;
+
+async function readJson(request: IncomingMessage): Promise<Record<string, string | undefined>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string | undefined>;
+}
+
+/** The statements of the app's POST: the profile, then one transaction with the history lock, eligibility before and after, the insert and its events. */
+async function createStatusRecord({ raw }: Request): Promise<Answer> {
+  const body = await readJson(raw);
+  const mentor = body.mentor_id!;
+  if ((await pool.query(MENTOR_EXISTS, [mentor])).rows.length === 0) throw new Refused(422);
+  const client = await pool.connect();
+  try {
+    await client.query('START TRANSACTION');
+    await client.query(LOCK_MENTOR_HISTORIES, ['mentor-status', [mentor]]);
+    const before = (await client.query<{ is_eligible_for_assignment: boolean }>(ELIGIBILITY, [[mentor]])).rows[0];
+    const current = (await client.query<{ record_id: string; status: string; changed_at: Date }>(CURRENT_STATUSES, [[mentor]])).rows[0];
+    if (current?.status === body.status) {
+      await client.query('ROLLBACK');
+      throw new Refused(409);
+    }
+    const id = `msr_${nextUlid()}`;
+    const [row] = (
+      await client.query<RecordRow>(INSERT_STATUS_RECORDS, [
+        [id],
+        [mentor],
+        [body.status],
+        [body.reason ?? null],
+        [body.changed_by],
+        [current?.changed_at ?? null],
+      ])
+    ).rows;
+    const after = (await client.query<{ chapter_id: string; is_eligible_for_assignment: boolean }>(ELIGIBILITY, [[mentor]])).rows[0];
+    const created = createdJson(row);
+    const events: { id: string; type: string; data: unknown }[] = [
+      { id: randomUUID(), type: 'mentor.status.changed', data: { ...created, previous_status: current?.status ?? null } },
+    ];
+    if ((before?.is_eligible_for_assignment ?? false) !== after.is_eligible_for_assignment) {
+      const data = {
+        mentor_id: mentor,
+        chapter_id: after.chapter_id,
+        is_eligible_for_assignment: after.is_eligible_for_assignment,
+        previous_chapter_id: null,
+        caused_by: events[0].id,
+      };
+      events.push({ id: randomUUID(), type: 'mentor.eligibility.changed', data });
+    }
+    await client.query(INSERT_EVENTS, [
+      events.map((event) => event.id),
+      events.map((event) => event.type),
+      events.map(() => mentor),
+      events.map((event) => JSON.stringify(event.data)),
+    ]);
+    await client.query('COMMIT');
+    return { status: 201, body: created };
   } catch (error) {
-    await client.query('ROLLBACK');
+    if (!(error instanceof Refused)) await client.query('ROLLBACK');
     throw error;
   } finally {
     client.release();
   }
 }
 
-const CHAPTER_MENTORS_WITH_CURRENT_STATUS = `
-  SELECT m.mentor_id, m.full_name, m.chapter_id, current.status, current.reason, current.changed_at
-  FROM mentors m
-  CROSS JOIN LATERAL (
-    SELECT cs.status, cs.reason, cs.changed_at FROM mentor_current_statuses cs
-    WHERE cs.mentor_id = m.mentor_id
-    LIMIT 1
-  ) current
-  WHERE m.chapter_id = $1`;
+const DIRECTORY_COLUMNS =
+  'd.mentor_id, d.full_name, d.chapter_id, d.certification_expires_at, d.status, d.status_reason, d.status_changed_at, d.is_eligible_for_assignment';
 
-const chapterPage = (listing: string) => `WITH listing AS (${listing})
+interface DirectoryRow {
+  mentor_id: string;
+  full_name: string;
+  chapter_id: string;
+  status_reason: string | null;
+  status_changed_at: Date | null;
+  is_eligible_for_assignment: boolean;
+}
+
+async function listChapterMentors({ params: [chapterId, which], search }: Request): Promise<Answer> {
+  const active = which === 'active';
+  const page = pageOf(
+    search,
+    active ? 'chapter-active' : 'chapter-paused',
+    active ? { chapter_id: chapterId, include_ineligible: false } : { chapter_id: chapterId },
+  );
+  const values: unknown[] = [chapterId];
+  const after = page.after
+    ? `WHERE (listing.full_name, listing.mentor_id) > ($${values.push(page.after[0])}::varchar, $${values.push(page.after[1])}::varchar)`
+    : '';
+  const selection = active ? "d.status = 'active' AND d.is_eligible_for_assignment" : "d.status = 'paused'";
+  const found = (
+    await pool.query<DirectoryRow & { total: number }>(
+      `WITH listing AS (SELECT ${DIRECTORY_COLUMNS} FROM mentor_directory d WHERE d.chapter_id = $1 AND ${selection})
        SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM listing) counted
-       LEFT JOIN LATERAL (SELECT * FROM listing ORDER BY full_name, mentor_id LIMIT $2 OFFSET $3) page ON true
-       ORDER BY page.full_name, page.mentor_id`;
-
-const ACTIVE_CHAPTER_MENTORS = chapterPage(`SELECT * FROM (
-         SELECT c.mentor_id, c.full_name, c.chapter_id, NOT (active_suppression.mentor_id IS NOT NULL) AS is_eligible_for_assignment
-         FROM (${CHAPTER_MENTORS_WITH_CURRENT_STATUS}) c LEFT JOIN mentor_suppressions active_suppression ON active_suppression.mentor_id = c.mentor_id AND active_suppression.is_active
-         WHERE c.status = 'active'
-       ) active WHERE active.is_eligible_for_assignment`);
-
-const PAUSED_CHAPTER_MENTORS = chapterPage(`SELECT c.mentor_id, c.full_name, c.chapter_id, c.changed_at AS paused_at, c.reason AS pause_reason
-       FROM (${CHAPTER_MENTORS_WITH_CURRENT_STATUS}) c
-       WHERE c.status = 'paused'`);
-
-async function listChapterMentors(response: ServerResponse, chapterId: string, which: string, search: URLSearchParams): Promise<void> {
-  const page = pageOf(search);
-  const active = which === 'active';
-  const { rows } = await pool.query(active ? ACTIVE_CHAPTER_MENTORS : PAUSED_CHAPTER_MENTORS, [chapterId, page.limit, page.offset]);
-  const listed = rows.filter((row) => row.mentor_id !== null);
-  send(response, 200, {
-    data: active
-      ? listed.map((row) => ({
-          mentor_id: row.mentor_id,
-          full_name: row.full_name,
-          chapter_id: row.chapter_id,
-          status: 'active',
-          is_eligible_for_assignment: row.is_eligible_for_assignment,
-        }))
-      : listed.map((row) => ({
-          mentor_id: row.mentor_id,
-          full_name: row.full_name,
-          chapter_id: row.chapter_id,
-          status: 'paused',
-          paused_at: iso(row.paused_at),
-          pause_reason: row.pause_reason,
-          is_eligible_for_assignment: false,
-        })),
-    pagination: pagination(page, rows[0].total),
-  });
+       LEFT JOIN LATERAL (
+         SELECT * FROM listing ${after} ORDER BY listing.full_name, listing.mentor_id LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}
+       ) page ON true
+       ORDER BY page.full_name, page.mentor_id`,
+      values,
+    )
+  ).rows;
+  const item = active
+    ? (row: DirectoryRow) => ({
+        mentor_id: row.mentor_id,
+        full_name: row.full_name,
+        chapter_id: row.chapter_id,
+        status: 'active',
+        is_eligible_for_assignment: row.is_eligible_for_assignment,
+      })
+    : (row: DirectoryRow) => ({
+        mentor_id: row.mentor_id,
+        full_name: row.full_name,
+        chapter_id: row.chapter_id,
+        status: 'paused',
+        paused_at: iso(row.status_changed_at),
+        pause_reason: row.status_reason,
+        is_eligible_for_assignment: false,
+      });
+  return listAnswer(
+    page,
+    found.filter((row) => row.mentor_id !== null),
+    found[0].total,
+    true,
+    (row) => [row.full_name, row.mentor_id],
+    item,
+  );
 }
+
+const SUPPRESSION_COLUMNS = 's.id, s.mentor_id, s.coordinator_id, s.reason, s.restore_reason, s.suppressed_at, s.restored_at, s.is_active';
 
 interface SuppressionRow {
   id: string;
-  mentorId: string;
-  coordinatorId: string;
+  mentor_id: string;
+  coordinator_id: string;
   reason: string;
-  restoreReason: string | null;
-  suppressedAt: Date;
-  restoredAt: Date | null;
-  isActive: boolean;
+  restore_reason: string | null;
+  suppressed_at: Date;
+  restored_at: Date | null;
+  is_active: boolean;
 }
 
 const suppressionJson = (row: SuppressionRow) => ({
   suppression_id: row.id,
-  mentor_id: row.mentorId,
-  coordinator_id: row.coordinatorId,
+  mentor_id: row.mentor_id,
+  coordinator_id: row.coordinator_id,
   reason: row.reason,
-  suppressed_at: iso(row.suppressedAt),
-  restored_at: iso(row.restoredAt),
-  is_active: row.isActive,
-  ...(row.restoreReason !== null && { restore_reason: row.restoreReason }),
+  suppressed_at: iso(row.suppressed_at),
+  restored_at: iso(row.restored_at),
+  is_active: row.is_active,
+  ...(row.restore_reason !== null && { restore_reason: row.restore_reason }),
 });
 
-const SUPPRESSION_COLUMNS = `id, mentor_id AS "mentorId", coordinator_id AS "coordinatorId", reason, restore_reason AS "restoreReason",
-  suppressed_at AS "suppressedAt", restored_at AS "restoredAt", is_active AS "isActive"`;
+const CURRENT_SUPPRESSION = `SELECT ${SUPPRESSION_COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id = $1 ORDER BY s.is_active DESC, s.suppressed_at DESC, s.id DESC LIMIT 1`;
 
-const CURRENT_SUPPRESSION = `SELECT ${SUPPRESSION_COLUMNS} FROM mentor_suppressions
-  WHERE mentor_id = $1
-  ORDER BY is_active DESC, suppressed_at DESC, id DESC
-  LIMIT 1`;
-
-async function getSuppression(response: ServerResponse, mentorId: string): Promise<void> {
-  const row = (await pool.query(CURRENT_SUPPRESSION, [mentorId])).rows[0];
-  if (!row) return notFound(response);
-  send(response, 200, suppressionJson(row));
+async function getSuppression({ params: [mentorId] }: Request): Promise<Answer> {
+  const row = (await pool.query<SuppressionRow>(CURRENT_SUPPRESSION, [mentorId])).rows[0];
+  if (!row) throw new Refused(404);
+  return { status: 200, body: suppressionJson(row) };
 }
 
-const COORDINATOR_SUPPRESSIONS = `SELECT page.*, counted.total
-       FROM (SELECT count(*)::int AS total FROM mentor_suppressions s WHERE true AND s.coordinator_id = $1) counted
+async function listSuppressions({ search }: Request): Promise<Answer> {
+  const coordinatorId = search.get('coordinator_id') ?? undefined;
+  const page = pageOf(search, 'mentor-suppressions', { coordinator_id: coordinatorId });
+  const values: unknown[] = [];
+  const where = coordinatorId === undefined ? 'true' : `true AND s.coordinator_id = $${values.push(coordinatorId)}`;
+  const counted = `SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_suppressions s WHERE ${where} ORDER BY s.suppressed_at DESC, s.id DESC LIMIT ${COUNT_LIMIT + 1}) matching`;
+  const after = page.after ? `AND (s.suppressed_at, s.id) < ($${values.push(page.after[0])}::timestamptz, $${values.push(page.after[1])}::uuid)` : '';
+  const window = `LIMIT $${values.push(page.limit + 1)} OFFSET $${values.push(page.offset)}`;
+  const sql = pagedSql('mentor_suppressions', 's', SUPPRESSION_COLUMNS, where, ['suppressed_at', 'id'], counted, after, window, page.offset);
+  const found = (await pool.query<SuppressionRow & { total: number }>(sql, values)).rows;
+  return listAnswer(
+    page,
+    found.filter((row) => row.id !== null),
+    found[0].total,
+    false,
+    (row) => [row.suppressed_at.toISOString(), row.id],
+    suppressionJson,
+  );
+}
+
+const HORIZON = '(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint';
+const EVENTS_AFTER = `WITH h AS (SELECT ${HORIZON} AS horizon),
+       summary AS MATERIALIZED (
+         SELECT
+           (SELECT e.xid || ':' || e.seq FROM event_outbox e WHERE e.xid < h.horizon ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS tail,
+           coalesce((SELECT max(e.xid) FROM event_outbox e) >= h.horizon, false) AS withheld,
+           (SELECT p.xid || ':' || p.seq FROM event_positions p WHERE p.name = 'pruned') AS pruned
+         FROM h
+       )
+       SELECT page.*, summary.tail, summary.withheld, summary.pruned
+       FROM summary
        LEFT JOIN LATERAL (
-         SELECT ${SUPPRESSION_COLUMNS} FROM mentor_suppressions s
-         WHERE true AND s.coordinator_id = $1
-         ORDER BY s.suppressed_at DESC, s.id DESC
-         LIMIT $2 OFFSET $3
+         SELECT e.xid, e.seq, e.id, e.type, e.subject, e.time, e.data FROM event_outbox e, h
+         WHERE (e.xid, e.seq) > ($1::bigint, $2::bigint) AND e.xid < h.horizon ORDER BY e.xid, e.seq LIMIT $3
        ) page ON true
-       ORDER BY page."suppressedAt" DESC, page.id DESC`;
+       ORDER BY page.xid, page.seq`;
+const FEED_FINGERPRINT = queryFingerprint('events', {});
 
-async function listSuppressions(response: ServerResponse, search: URLSearchParams): Promise<void> {
-  const page = pageOf(search);
-  const { rows } = await pool.query(COORDINATOR_SUPPRESSIONS, [search.get('coordinator_id'), page.limit, page.offset]);
-  send(response, 200, {
-    data: rows.filter((row) => row.id !== null).map(suppressionJson),
-    pagination: pagination(page, rows[0].total),
-  });
+const beyond = (a: string[], b: string[]) => BigInt(a[0]) > BigInt(b[0]) || (a[0] === b[0] && BigInt(a[1]) > BigInt(b[1]));
+
+/** The feed without filters or `wait`: what a consumer that follows it asks. */
+async function listEvents({ search }: Request): Promise<Answer> {
+  const cursor = search.get('after');
+  const decoded = cursor === null ? { after: ['0', '0'] } : decodeCursor(cursor, FEED_FINGERPRINT, 2);
+  if (typeof decoded === 'string') throw new Refused(400);
+  const start = decoded.after;
+  const limit = Number(search.get('limit') ?? 100);
+  const rows = (
+    await pool.query<{ xid: string; seq: string; id: string; type: string; subject: string; time: Date; data: unknown; tail: string | null }>(EVENTS_AFTER, [
+      start[0],
+      start[1],
+      limit,
+    ])
+  ).rows;
+  const events = rows.filter((row) => row.id !== null);
+  const tail = rows[0].tail?.split(':');
+  const last = events.length === limit ? [events[limit - 1].xid, events[limit - 1].seq] : tail && beyond(tail, start) ? tail : start;
+  return {
+    status: 200,
+    body: {
+      data: events.map((row) => ({
+        specversion: '1.0',
+        id: row.id,
+        source: '/mentor-status-service',
+        type: row.type,
+        subject: row.subject,
+        time: row.time.toISOString(),
+        datacontenttype: 'application/json',
+        data: row.data,
+      })),
+      next_cursor: encodeCursor(FEED_FINGERPRINT, { skipped: 0, after: last }),
+    },
+  };
 }
 
-const STATUS_RECORD = /^\/api\/v1\/mentor-statuses\/([^/]+)$/;
-const CHAPTER_MENTORS = /^\/api\/v1\/chapters\/([^/]+)\/mentors\/(active|paused)$/;
-const SUPPRESSION = /^\/api\/v1\/mentor-suppressions\/([^/]+)$/;
+/** The measured routes: one entry per route the bench loads (bench/endpoints.ts). */
+const ROUTES: { method: string; path: RegExp; handle: (request: Request) => Promise<Answer> }[] = [
+  { method: 'GET', path: /^\/api\/v1\/mentor-statuses$/, handle: listStatusRecords },
+  { method: 'GET', path: /^\/api\/v1\/mentor-statuses\/([^/]+)$/, handle: getStatusRecord },
+  { method: 'POST', path: /^\/api\/v1\/mentor-statuses$/, handle: createStatusRecord },
+  { method: 'GET', path: /^\/api\/v1\/chapters\/([^/]+)\/mentors\/(active|paused)$/, handle: listChapterMentors },
+  { method: 'GET', path: /^\/api\/v1\/mentor-suppressions$/, handle: listSuppressions },
+  { method: 'GET', path: /^\/api\/v1\/mentor-suppressions\/([^/]+)$/, handle: getSuppression },
+  { method: 'GET', path: /^\/api\/v1\/events$/, handle: listEvents },
+  { method: 'GET', path: /^\/health$/, handle: async () => ({ status: 200, body: { status: 'ok' } }) },
+];
 
-async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://baseline');
-  const path = url.pathname;
-  let match: RegExpExecArray | null;
-  if (request.method === 'POST' && path === '/api/v1/mentor-statuses') return createStatusRecord(request, response);
-  if (request.method !== 'GET') return notFound(response);
-  if (path === '/api/v1/mentor-statuses') return listStatusRecords(response, url.searchParams);
-  if ((match = STATUS_RECORD.exec(path))) return getStatusRecord(response, match[1]);
-  if ((match = CHAPTER_MENTORS.exec(path))) return listChapterMentors(response, match[1], match[2], url.searchParams);
-  if (path === '/api/v1/mentor-suppressions') return listSuppressions(response, url.searchParams);
-  if ((match = SUPPRESSION.exec(path))) return getSuppression(response, match[1]);
-  if (path === '/health') return send(response, 200, { status: 'ok' });
-  notFound(response);
+async function route(raw: IncomingMessage): Promise<Answer> {
+  const url = new URL(raw.url ?? '/', 'http://baseline');
+  for (const { method, path, handle } of ROUTES) {
+    const match = raw.method === method ? path.exec(url.pathname) : null;
+    if (match) return handle({ raw, search: url.searchParams, params: match.slice(1) });
+  }
+  throw new Refused(404);
 }
 
 const server = createServer((request, response) => {
-  route(request, response).catch((error: unknown) => {
-    console.error(error);
-    if (!response.headersSent) send(response, 500, { status: 500 });
-  });
+  route(request)
+    .catch((error: unknown) => {
+      if (error instanceof Refused) return { status: error.status, body: { status: error.status } };
+      console.error(error);
+      return { status: 500, body: { status: 500 } };
+    })
+    .then((answer) => send(request, response, answer), console.error);
 });
 server.keepAliveTimeout = 72_000;
 server.listen(Number(process.env.PORT ?? 3001), process.env.HOST ?? '127.0.0.1');

@@ -31,6 +31,9 @@ export const COORDINATORS = 50;
 export const suppressedMentorIndexes = (shape: DatasetShape) =>
   Array.from({ length: shape.mentors }, (_, index) => index).filter((index) => [0, 3, 10, 13].includes(index % 20));
 
+/** The change feed holds the events of the latest tenth of the records. */
+export const feedEvents = (shape: DatasetShape) => Math.ceil(shape.records / 10);
+
 /** Builds the schema with the app's migrations, then fills it with set-based SQL. Returns the seconds spent loading. */
 export async function loadDataset(url: string, shape: DatasetShape): Promise<number> {
   const dataSource = new DataSource(dataSourceOptions(loadConfig({ DATABASE_URL: url, DB_POOL_SIZE: '2' })));
@@ -97,8 +100,20 @@ export async function loadDataset(url: string, shape: DatasetShape): Promise<num
        WHERE i % 20 IN (0, 3, 10, 13)`,
       [mentors],
     );
+    // The events of the latest records, as their POSTs would have written them.
+    await client.query(
+      `INSERT INTO event_outbox (id, type, subject, time, data)
+       SELECT gen_random_uuid(), 'mentor.status.changed', r.mentor_id, r.changed_at,
+              json_build_object(
+                'mentor_status_id', r.id, 'mentor_id', r.mentor_id, 'status', r.status, 'reason', r.reason, 'changed_by', r.changed_by,
+                'changed_at', to_char(r.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'created_at', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'previous_status', CASE WHEN r.status = 'paused' THEN 'active' ELSE 'paused' END)
+       FROM mentor_status_records r WHERE r.id >= $1 ORDER BY r.id`,
+      [recordId(records - feedEvents(shape))],
+    );
     // A live table has been vacuumed and analysed by autovacuum long since; a fresh load has not.
-    await client.query('VACUUM ANALYZE mentors, mentor_status_records, mentor_suppressions');
+    await client.query('VACUUM ANALYZE mentors, mentor_status_records, mentor_suppressions, event_outbox');
     await untilAllVisible(client);
   } finally {
     await client.end();
@@ -115,7 +130,7 @@ async function untilAllVisible(client: pg.Client): Promise<void> {
   for (let attempt = 0; attempt < 30; attempt++) {
     const { rows } = await client.query<{ relname: string }>(
       `SELECT relname FROM pg_class
-       WHERE relname IN ('mentors', 'mentor_status_records', 'mentor_suppressions') AND relallvisible < relpages * 0.99`,
+       WHERE relname IN ('mentors', 'mentor_status_records', 'mentor_suppressions', 'event_outbox') AND relallvisible < relpages * 0.99`,
     );
     if (rows.length === 0) return;
     await sleep(1000);

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { encodeCursor, queryFingerprint } from '../src/common/pagination/cursor.js';
 import { chapterId, COORDINATORS, coordinatorId, DatasetShape, mentorId, recordId, suppressedMentorIndexes } from './dataset.js';
 
 export interface BenchRequest {
   path: string;
   /** JSON, for a write: sent with the key of {@link BENCH_API_KEY}. */
   body?: string;
+  headers?: Record<string, string>;
 }
 
 /** Writes need an API key as in production: the app runs with this one as API_KEYS. */
@@ -18,8 +20,13 @@ export type RequestSource = (n: number) => BenchRequest;
 export interface Endpoint {
   name: string;
   method: 'GET' | 'POST';
-  /** Called before every run (warm-up included), so each run starts from what the database holds. */
-  prepare(): Promise<RequestSource>;
+  /** The one status every answer must have; without it, any 2xx. Any other answer counts as an error. */
+  expectedStatus?: number;
+  /**
+   * Called before every run (warm-up included), so each run starts from what the database holds;
+   * `baseUrl` is the server about to be loaded (one of them, for several instances).
+   */
+  prepare(baseUrl: string): Promise<RequestSource>;
 }
 
 const API = '/api/v1';
@@ -27,6 +34,12 @@ const API = '/api/v1';
 const spread = (n: number, size: number) => (n * 7919) % size;
 
 const fixed = (source: RequestSource) => async () => source;
+
+/** Requests that depend on the data but not on what the runs change: made once, on first use. */
+function once(make: () => Promise<RequestSource>): () => Promise<RequestSource> {
+  let made: Promise<RequestSource> | undefined;
+  return () => (made ??= make());
+}
 
 /** Every endpoint of the benchmark, in the order they are measured: reads first, the write last. */
 export function endpoints(shape: DatasetShape, databaseUrl: string): Endpoint[] {
@@ -68,11 +81,111 @@ export function endpoints(shape: DatasetShape, databaseUrl: string): Endpoint[] 
       prepare: fixed((n) => ({ path: `${API}/mentor-suppressions?coordinator_id=${coordinatorId(n % COORDINATORS)}` })),
     },
     {
+      name: 'GET /mentor-statuses?mentor_id=&cursor=',
+      method: 'GET',
+      prepare: once(async () => {
+        const pages = await secondPages(shape, databaseUrl);
+        return (n) => ({ path: pages[spread(n, pages.length)] });
+      }),
+    },
+    {
+      name: 'GET /events?after=',
+      method: 'GET',
+      prepare: once(async () => {
+        const cursors = await feedCursors(databaseUrl);
+        return (n) => ({ path: `${API}/events?after=${cursors[spread(n, cursors.length)]}` });
+      }),
+    },
+    {
+      name: 'GET /mentor-statuses/:id → 304',
+      method: 'GET',
+      expectedStatus: 304,
+      prepare: (baseUrl) => conditionalReads(baseUrl, shape),
+    },
+    {
       name: 'POST /mentor-statuses',
       method: 'POST',
       prepare: () => statusChanges(shape, databaseUrl),
     },
   ];
+}
+
+async function withClient<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Mentors whose histories the cursor pages walk; each has a second page (20 records each, 10 a page). */
+const PAGED_MENTORS = 5_000;
+const PAGE_OF_HISTORY = 10;
+
+/**
+ * The second page of mentors' histories, as a client that followed `next_cursor` from the first
+ * page asks for it: the cursor is made from the first page's last record, as the app makes it.
+ */
+async function secondPages(shape: DatasetShape, databaseUrl: string): Promise<string[]> {
+  const mentors = Array.from({ length: Math.min(PAGED_MENTORS, shape.mentors) }, (_, n) => mentorId(spread(n, shape.mentors)));
+  const rows = await withClient(databaseUrl, async (client) => {
+    const { rows } = await client.query<{ mentor_id: string; id: string; changed_at: Date }>(
+      `SELECT given.mentor_id, last.id, last.changed_at FROM unnest($1::varchar[]) AS given(mentor_id)
+       CROSS JOIN LATERAL (
+         SELECT r.id, r.changed_at FROM mentor_status_records r
+         WHERE r.mentor_id = given.mentor_id AND r.deleted_at IS NULL
+         ORDER BY r.changed_at DESC, r.id DESC OFFSET $2 LIMIT 1
+       ) last`,
+      [mentors, PAGE_OF_HISTORY - 1],
+    );
+    return rows;
+  });
+  return rows.map((row) => {
+    const cursor = encodeCursor(queryFingerprint('mentor-statuses', { mentor_id: row.mentor_id }), {
+      skipped: PAGE_OF_HISTORY,
+      after: [row.changed_at.toISOString(), row.id],
+    });
+    return `${API}/mentor-statuses?mentor_id=${row.mentor_id}&limit=${PAGE_OF_HISTORY}&cursor=${cursor}`;
+  });
+}
+
+/** Where the feed reads start: positions spread over the outbox, each with a full answer (100 events) after it. */
+const FEED_STARTS = 1_000;
+const FEED_ANSWER = 100;
+
+async function feedCursors(databaseUrl: string): Promise<string[]> {
+  const rows = await withClient(databaseUrl, async (client) => {
+    const { rows } = await client.query<{ xid: string; seq: string }>(
+      `SELECT xid::text, seq::text FROM (
+         SELECT xid, seq, row_number() OVER (ORDER BY xid, seq) AS n, count(*) OVER () AS events FROM event_outbox
+       ) numbered
+       WHERE n <= events - $1 AND n % greatest((events - $1) / $2, 1) = 0`,
+      [FEED_ANSWER, FEED_STARTS],
+    );
+    return rows;
+  });
+  if (rows.length === 0) throw new Error('the dataset has no change events to read');
+  const fingerprint = queryFingerprint('events', {});
+  return rows.map((row) => encodeCursor(fingerprint, { skipped: 0, after: [row.xid, row.seq] }));
+}
+
+/** Records read conditionally: a client that has them cached sends back the ETag it got. */
+const CACHED_RECORDS = 500;
+
+/** The first endpoint's paths, each with the ETag the server gives it now: every answer is 304 while nothing changes. */
+async function conditionalReads(baseUrl: string, shape: DatasetShape): Promise<RequestSource> {
+  const paths = Array.from({ length: Math.min(CACHED_RECORDS, shape.records) }, (_, n) => `${API}/mentor-statuses/${recordId(spread(n, shape.records))}`);
+  const tags: string[] = [];
+  for (const path of paths) {
+    const answer = await fetch(`${baseUrl}${path}`);
+    await answer.arrayBuffer();
+    const tag = answer.headers.get('etag');
+    if (answer.status !== 200 || !tag) throw new Error(`${path} answered ${answer.status} without an ETag`);
+    tags.push(tag);
+  }
+  return (n) => ({ path: paths[n % paths.length], headers: { 'if-none-match': tags[n % paths.length] } });
 }
 
 /** Mentors that the POST runs change; a mentor's next change comes this many requests later. */

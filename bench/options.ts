@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { LoadGenerator } from './load.js';
 
 export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk' | 'exports';
 
@@ -16,6 +17,10 @@ export interface BenchOptions {
   runs: number;
   connections: number;
   poolSize: number;
+  /** The load generators, in order; the first one's figures are the report's, the others' ratios are set beside them. */
+  generators: LoadGenerator[];
+  /** Only the endpoints whose names contain one of these (the default mode); all when empty. */
+  endpoints: string[];
   /** App instances behind PgBouncer in the `instances` mode. */
   instances: number;
   /** Where the results go: `bench/results.json` by default, `bench/results-<mode>.json` for the other modes. */
@@ -23,7 +28,8 @@ export interface BenchOptions {
 }
 
 const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk | --exports] [--mentors N] [--chapters N] [--records N]
-                 [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--output FILE]
+                 [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--generator autocannon|wrk|autocannon,wrk]
+                 [--endpoints TEXT,…] [--output FILE]
 
   (default)   the app and the raw baseline side by side on every measured endpoint
   --scale     chapter and list endpoints at 10,000 and at --records status records
@@ -34,13 +40,26 @@ const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N
   --triggers  POST /mentor-statuses and certification sweeps of every mentor with the statement-level
               triggers that keep current statuses and counts, and with row-level versions of them
   --bulk      the two bulk routes with 500 items a request (plain, atomic, dry run), next to 500 single POSTs
-  --exports   GET /api/v1/exports/mentor-statuses of all --records records as CSV and NDJSON: rows/s and the server's RSS rise`;
+  --exports   GET /api/v1/exports/mentor-statuses of all --records records as CSV and NDJSON: rows/s and the server's RSS rise
+
+  --generator  autocannon (default, in this process) or wrk (Debian's, installed with apt-get when missing, a
+              child process); both run one thread, and the report gives their CPU share of one core beside every
+              figure. autocannon,wrk measures every endpoint with both, taking turns, and compares their ratios.
+  --endpoints  only the endpoints whose names contain one of these texts, e.g. --endpoints 'GET /events,POST'`;
 
 function positiveInteger(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`--${name} must be a positive integer, got '${value}'\n\n${USAGE}`);
   return parsed;
+}
+
+function generatorsOf(value: string): LoadGenerator[] {
+  const named = value.split(',');
+  if (named.length === 0 || named.some((name) => name !== 'autocannon' && name !== 'wrk') || new Set(named).size !== named.length) {
+    throw new Error(`--generator must be autocannon, wrk or both (autocannon,wrk), got '${value}'\n\n${USAGE}`);
+  }
+  return named as LoadGenerator[];
 }
 
 export function parseOptions(argv: string[], benchDir: string): BenchOptions {
@@ -63,6 +82,8 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
       runs: { type: 'string' },
       connections: { type: 'string' },
       pool: { type: 'string' },
+      generator: { type: 'string' },
+      endpoints: { type: 'string' },
       output: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -89,8 +110,11 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     connections: positiveInteger('connections', values.connections, 50),
     poolSize: positiveInteger('pool', values.pool, 10),
     instances: positiveInteger('instances', values.instances, 2),
+    generators: generatorsOf(values.generator ?? 'autocannon'),
+    endpoints: (values.endpoints ?? '').split(',').filter((text) => text.length > 0),
     output: values.output ?? join(benchDir, mode === 'compare' ? 'results.json' : `results-${mode}.json`),
   };
   if (options.chapters > options.mentors) throw new Error('--chapters cannot exceed --mentors');
+  if (options.generators.length > 1 && mode !== 'compare') throw new Error('--generator with two generators compares them in the default mode only');
   return options;
 }

@@ -60,36 +60,73 @@ export function compareEndpoint(name: string, subject: MeasuredFigures, referenc
   };
 }
 
-export function comparisonTable(rows: ComparedEndpoint[], subject: string, reference: string): string {
+const share = (value: number) => `${Math.round(value * 100)} %`;
+
+export function comparisonTable(rows: ComparedEndpoint[], subject: string, reference: string, generator = 'autocannon'): string {
   return markdownTable(
     [
       'endpoint',
       `${subject} req/s`,
-      `${subject} p50 ms`,
-      `${subject} p99 ms`,
-      `${subject} errors`,
       `${reference} req/s`,
-      `${reference} p50 ms`,
-      `${reference} p99 ms`,
-      `${reference} errors`,
       'throughput ratio',
+      `${subject} p50 / p99 ms`,
+      `${reference} p50 / p99 ms`,
       'p99 ratio',
+      `errors ${subject} / ${reference}`,
+      `${generator} CPU, share of a core (${subject} / ${reference} runs)`,
       `CPU µs/req ${subject} / ${reference}`,
+      `${subject} peak RSS MB`,
     ],
     rows.map((row) => [
       `\`${row.name}\``,
       row.subject.requestsPerSecond,
-      formatMs(row.subject.p50Ms),
-      formatMs(row.subject.p99Ms),
-      row.subject.errors,
       row.reference.requestsPerSecond,
-      formatMs(row.reference.p50Ms),
-      formatMs(row.reference.p99Ms),
-      row.reference.errors,
       formatRatio(row.throughputRatio),
+      `${formatMs(row.subject.p50Ms)} / ${formatMs(row.subject.p99Ms)}`,
+      `${formatMs(row.reference.p50Ms)} / ${formatMs(row.reference.p99Ms)}`,
       formatRatio(row.p99Ratio),
+      `${row.subject.errors} / ${row.reference.errors}`,
+      `${share(row.subject.generatorCpuShare)} / ${share(row.reference.generatorCpuShare)}`,
       `${row.subject.cpuMicrosPerRequest} / ${row.reference.cpuMicrosPerRequest}`,
+      row.subject.peakRssMb,
     ]),
+  );
+}
+
+/** Each round's subject ÷ reference throughput: their spread is the run's noise. */
+export function roundRatios(row: ComparedEndpoint): number[] {
+  return row.subject.runs.map((run, index) => run.requestsPerSecond / row.reference.runs[index].requestsPerSecond);
+}
+
+const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+
+/**
+ * The same endpoints measured by each generator in turn: their throughput ratios, with the range of
+ * the rounds' ratios; two generators agree within noise where those ranges overlap.
+ */
+export function generatorsTable(byGenerator: Map<string, ComparedEndpoint[]>): string {
+  const generators = [...byGenerator.keys()];
+  const [first] = [...byGenerator.values()];
+  return markdownTable(
+    [
+      'endpoint',
+      ...generators.map((generator) => `${generator}: throughput ratio (rounds)`),
+      ...generators.map((generator) => `${generator}: p99 ratio`),
+      ...generators.map((generator) => `${generator}: app req/s (CPU share)`),
+      'ranges overlap',
+    ],
+    first.map((_, index) => {
+      const rows = generators.map((generator) => byGenerator.get(generator)![index]);
+      const ranges = rows.map(roundRatios);
+      const overlap = Math.max(...ranges.map((ratios) => Math.min(...ratios))) <= Math.min(...ranges.map((ratios) => Math.max(...ratios)));
+      return [
+        `\`${rows[0].name}\``,
+        ...rows.map((row, at) => `${formatRatio(row.throughputRatio)} (${range(ranges[at])})`),
+        ...rows.map((row) => formatRatio(row.p99Ratio)),
+        ...rows.map((row) => `${row.subject.requestsPerSecond} (${share(row.subject.generatorCpuShare)})`),
+        overlap ? 'yes' : '**no**',
+      ];
+    }),
   );
 }
 

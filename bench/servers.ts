@@ -25,6 +25,7 @@ export interface ServerSpec {
 /** A server under test, running as a child process of its own. */
 export class ServerProcess {
   private peakRssKb = 0;
+  private windowPeakKb = 0;
   private sampler: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -107,19 +108,32 @@ export class ServerProcess {
     }
   }
 
+  private sample(): void {
+    const rss = this.rssKb();
+    this.peakRssKb = Math.max(this.peakRssKb, rss);
+    this.windowPeakKb = Math.max(this.windowPeakKb, rss);
+  }
+
   /** Samples the resident memory while `work` runs; the peak is kept across calls. */
   async sampled<T>(work: () => Promise<T>): Promise<T> {
-    this.sampler = setInterval(() => (this.peakRssKb = Math.max(this.peakRssKb, this.rssKb())), 250);
+    this.sampler = setInterval(() => this.sample(), 250);
     try {
       return await work();
     } finally {
       clearInterval(this.sampler);
-      this.peakRssKb = Math.max(this.peakRssKb, this.rssKb());
+      this.sample();
     }
   }
 
   get peakRssMb(): number {
     return Math.round(this.peakRssKb / 1024);
+  }
+
+  /** The peak of the runs since the last call (one endpoint's), then starts a new window. */
+  takeWindowPeakRssMb(): number {
+    const peak = this.windowPeakKb;
+    this.windowPeakKb = 0;
+    return Math.round(peak / 1024);
   }
 
   async stop(): Promise<void> {
@@ -152,5 +166,9 @@ export class ServerGroup {
   /** The largest of the instances' peaks. */
   get peakRssMb(): number {
     return Math.max(...this.members.map((member) => member.peakRssMb));
+  }
+
+  takeWindowPeakRssMb(): number {
+    return Math.max(...this.members.map((member) => member.takeWindowPeakRssMb()));
   }
 }

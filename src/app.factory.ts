@@ -2,7 +2,6 @@ import { type INestApplication, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
@@ -19,7 +18,7 @@ import { refuseAmbiguousHeaders } from './common/http/request-headers.hook.js';
 import { refuseRequestsWhileClosing } from './common/http/shutdown-gate.js';
 import { linkNextPages } from './common/pagination/next-link.hook.js';
 import { installIdempotency } from './common/idempotency/idempotency.interceptor.js';
-import { REQUEST_ID_KEY, requestId, rootLogger } from './common/logging/loggers.js';
+import { logRequests, nestLogger, REQUEST_ID_KEY, requestId, rootLogger } from './common/logging/loggers.js';
 import { measureRequests } from './common/metrics/http-metrics.hook.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { setupSwagger } from './common/openapi/openapi.js';
@@ -42,7 +41,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     bodyLimit: config.bodyLimitBytes,
     rewriteUrl: (request: IncomingMessage) => canonicalContractPath(request.url ?? '/'),
     genReqId: requestId,
-    // Fastify writes through the one logger; the request lines are pino-http's (see loggingParams).
+    // Fastify writes through the one logger; the request lines are logRequests'.
     loggerInstance: rootLogger(config.logLevel, overrides.logDestination),
     logController: new LogController({ requestIdLogLabel: REQUEST_ID_KEY, disableRequestLogging: true }),
     ...limits,
@@ -55,15 +54,16 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     // A request without Host gets problem+json from refuseAmbiguousHeaders rather than Node's bare 400.
     http: { ...limits.http, requireHostHeader: false },
   });
-  // Before NestFactory.create registers the middleware (the request logger) that reads it.
+  // First: the request line reads the client address, and every later hook logs with the request's id.
   recordClientAddresses(adapter.getInstance());
+  logRequests(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
     bodyParser: false,
     // A start that fails rejects (main.ts reports it and exits 1) instead of Nest ending the process itself.
     abortOnError: false,
   });
-  app.useLogger(app.get(PinoNestLogger));
+  app.useLogger(nestLogger(rootLogger(config.logLevel, overrides.logDestination)));
   capConnections(app.getHttpServer(), config.maxConnections, new Logger('Connections'));
   configureRoutes(app);
   app.useGlobalPipes(new StrictValidationPipe());

@@ -1,5 +1,4 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { CertificationModule } from './certification/certification.module.js';
 import { ChapterMentorsModule } from './chapter-mentors/chapter-mentors.module.js';
@@ -10,7 +9,6 @@ import { ClockModule } from './common/clock/clock.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
 import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
-import { loggingParams, rootLogger } from './common/logging/loggers.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -40,7 +38,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggingParams(rootLogger(config.logLevel, overrides.logDestination))),
         ClockModule.forRoot(overrides.clock),
         MetricsModule,
         DatabaseModule,

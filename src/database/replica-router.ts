@@ -3,6 +3,7 @@ import pg from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { isDatabaseUnavailable, postgresError } from '../common/errors/postgres-error.js';
+import { PoolReadManager, poolQuery } from './pool-query.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
 import { APPLICATION_NAME, replicaDataSourceOptions } from './data-source-options.js';
 
@@ -156,7 +157,7 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   /**
    * For the reads that may be served by a replica (GETs of single resources, lists, chapter
    * views): its `query()` goes to a replica in turn, or the primary. Never for a write, a read
-   * that a write depends on, or anything inside a transaction. Without replicas, the primary's manager.
+   * that a write depends on, or anything inside a transaction. Without replicas, the primary's pool (see poolQuery).
    */
   readonly manager: EntityManager;
   private readonly logger = new Logger('Replicas');
@@ -174,7 +175,7 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   ) {
     this.replicas = config.databaseReplicaUrls.map((url) => new Replica(url, config));
     this.primaryProbe = this.replicas.length > 0 && config.databaseUrl ? probePool(config.databaseUrl, `${APPLICATION_NAME} replica check`) : undefined;
-    this.manager = this.replicas.length > 0 ? new ReplicaReadManager(primary, this) : primary.manager;
+    this.manager = this.replicas.length > 0 ? new ReplicaReadManager(primary, this) : new PoolReadManager(primary);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -278,6 +279,6 @@ class ReplicaReadManager extends EntityManager {
   }
 
   override query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T> {
-    return this.router.read((dataSource) => dataSource.query<T>(sql, parameters));
+    return this.router.read((dataSource) => poolQuery<T>(dataSource, sql, parameters));
   }
 }

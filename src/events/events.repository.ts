@@ -12,6 +12,12 @@ const PRUNED = 'pruned';
 const EVENT_COLUMNS = 'e.xid, e.seq, e.id, e.type, e.subject, e.time, e.data';
 /** Every transaction with a smaller xid has ended: rows below it are all there is, and stay so. */
 const HORIZON = '(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint';
+/**
+ * Whether committed events wait at or above the horizon: one probe of the primary key's last
+ * entry. (`EXISTS (… WHERE xid >= horizon)` is planned as a scan of the whole outbox, since the
+ * planner cannot know that the horizon lies past nearly every row.)
+ */
+const WITHHELD = 'coalesce((SELECT max(e.xid) FROM event_outbox e) >= h.horizon, false)';
 
 function position(text: string | null): OutboxPosition | undefined {
   if (text === null) return undefined;
@@ -41,11 +47,12 @@ export class EventsRepository extends SqlRepository {
     if (filters.types !== undefined) conditions.push(`e.type = ANY($${values.push(filters.types)}::varchar[])`);
     if (filters.mentorId !== undefined) conditions.push(`e.subject = $${values.push(filters.mentorId)} AND e.type LIKE 'mentor.%'`);
     const rows: (EventRow & { tail: string | null; withheld: boolean; pruned: string | null })[] = await this.dataSource.query(
+      // MATERIALIZED: inlined, the summary's subqueries would run again for every row of the page.
       `WITH h AS (SELECT ${HORIZON} AS horizon),
-       summary AS (
+       summary AS MATERIALIZED (
          SELECT
            (SELECT e.xid || ':' || e.seq FROM event_outbox e WHERE e.xid < h.horizon ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS tail,
-           EXISTS (SELECT 1 FROM event_outbox e WHERE e.xid >= h.horizon) AS withheld,
+           ${WITHHELD} AS withheld,
            (SELECT p.xid || ':' || p.seq FROM event_positions p WHERE p.name = '${PRUNED}') AS pruned
          FROM h
        )
@@ -71,7 +78,7 @@ export class EventsRepository extends SqlRepository {
     const [row]: { tail: string | null; withheld: boolean }[] = await this.dataSource.query(
       `WITH h AS (SELECT ${HORIZON} AS horizon)
        SELECT (SELECT e.xid || ':' || e.seq FROM event_outbox e WHERE e.xid < h.horizon ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS tail,
-              EXISTS (SELECT 1 FROM event_outbox e WHERE e.xid >= h.horizon) AS withheld
+              ${WITHHELD} AS withheld
        FROM h`,
     );
     return { tail: position(row.tail), withheld: row.withheld };

@@ -17,9 +17,8 @@ const addresses = new WeakMap<IncomingMessage, string>();
 
 /**
  * Keeps each request's client address as Fastify gives it (`request.ip`: with TRUST_PROXY, the
- * address a trusted proxy forwarded) for the request's log line, which pino-http writes from the
- * raw request. It must be registered before Nest adds its middleware, which runs in an onRequest
- * hook of its own, so that the address is there when the line's request part is written.
+ * address a trusted proxy forwarded) for the request's log line, which is written from the raw
+ * request (see logRequests).
  */
 export function recordClientAddresses(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, _reply, done) => {

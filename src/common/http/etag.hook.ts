@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { etagOfJson, listedTags } from './etag.js';
+import { etagOfJson, notModified } from './entity-tag.js';
 
 /**
  * Every successful GET answer that is a JSON object or array carries a strong ETag of exactly the
@@ -28,11 +28,4 @@ export function addETags(fastify: FastifyInstance): void {
     }
     done(null, payload);
   });
-}
-
-/** If-None-Match compares weakly (RFC 9110 §13.1.2): `W/"x"` matches `"x"`, and `*` matches any current representation. */
-function notModified(ifNoneMatch: string | string[] | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) return false;
-  const tags = listedTags([ifNoneMatch].flat().join(','));
-  return tags.some((tag) => tag === '*' || tag.replace(/^W\//, '') === etag);
 }

@@ -1,26 +1,5 @@
-import { createHash } from 'node:crypto';
 import { ProblemException } from '../errors/problem.exception.js';
-
-/**
- * The strong entity tag of a JSON representation: a digest of exactly the JSON the client
- * receives, so a service can compute, inside its transaction, the tag the current state would have.
- */
-export function etagOf(representation: unknown): string {
-  return etagOfJson(JSON.stringify(representation));
-}
-
-/** The same tag, from the JSON text itself. */
-export function etagOfJson(json: string): string {
-  return `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
-}
-
-/** The entity tags of an If-Match header (RFC 9110 §13.1.1); `*` stays as it is. */
-export function listedTags(ifMatch: string): string[] {
-  return ifMatch
-    .split(',')
-    .map((tag) => tag.trim())
-    .filter((tag) => tag.length > 0);
-}
+import { etagOf, listedTags } from './entity-tag.js';
 
 /**
  * Evaluates If-Match against the resource's current representation (undefined when there is

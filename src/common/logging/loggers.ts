@@ -1,5 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { Logger as NestPinoLogger, Params, PinoLogger } from 'nestjs-pino';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DestinationStream, Logger, pino, stdTimeFunctions } from 'pino';
@@ -72,30 +74,50 @@ export function requestLogLevel(request: IncomingMessage, response: ServerRespon
   return error ? 'warn' : 'info';
 }
 
-/** nestjs-pino's settings: pino-http writes one line per request, and its logger carries the request id into every line of that request. */
+/** nestjs-pino's settings: the request lines and the request loggers come from {@link logRequests}, in its shape. */
 export function loggingParams(logger: Logger): Params {
-  return {
-    pinoHttp: {
-      logger,
-      serializers,
-      // The id Fastify gave the request (see createApp), which it also answers in X-Request-Id.
-      genReqId: (request) => request.id ?? requestId(request),
-      quietReqLogger: true,
-      customAttributeKeys: { reqId: REQUEST_ID_KEY },
-      customLogLevel: requestLogLevel,
-      customSuccessMessage: (_request, response) => (response.writableFinished ? 'request completed' : 'request closed before its answer was sent'),
-      customErrorMessage: () => 'request failed',
-      // The exception filter logs the cause with its stack; this line only says how the request ended.
-      customErrorObject: (_request, _response, _error, { err: _cause, ...line }: Record<string, unknown>) => line,
-    },
-    // Every route once, inside the prefix and outside it: nestjs-pino's default routes add the paths excluded from the
-    // prefix (the health probes) a second time, and each probe was logged twice.
-    forRoutes: ['{*splat}'],
-  };
+  return { pinoHttp: { logger, serializers } };
 }
 
-/** Nest's LoggerService over the process logger, for the lines written before the app exists (main.ts, the CLIs). */
+/** The logger of the request being handled, made on its first use: most requests write no line before their own. */
+const requestLoggers = new AsyncLocalStorage<() => Logger>();
+
+/** Nest's lines written while a request is handled carry its request id. */
+class RequestPinoLogger extends PinoLogger {
+  override get logger(): Logger {
+    return requestLoggers.getStore()?.() ?? super.logger;
+  }
+}
+
+/**
+ * One line per request when its answer is sent or its client leaves, at the level
+ * {@link requestLogLevel} gives, and the request's id on every line written while it is handled.
+ * The lines are pino-http's, from the logger nestjs-pino builds (PinoLogger.root), but written from
+ * a Fastify hook rather than two Nest middlewares, and the request's child loggers are made only
+ * when a line is written: at LOG_LEVEL=warn a request costs no logger at all.
+ */
+export function logRequests(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const startedAt = Date.now();
+    let made: Logger | undefined;
+    const logger = () => (made ??= PinoLogger.root.child({ [REQUEST_ID_KEY]: request.id }));
+    const response = reply.raw;
+    const complete = (error?: Error) => {
+      response.off('close', complete).off('finish', complete).off('error', complete);
+      const level = requestLogLevel(request.raw, response, error);
+      if (!PinoLogger.root.isLevelEnabled(level)) return;
+      const line = logger().child({ req: request.raw });
+      const fields = { res: response, responseTime: Date.now() - startedAt };
+      if (error || response.statusCode >= 500) line[level](fields, 'request failed');
+      else line[level](fields, response.writableFinished ? 'request completed' : 'request closed before its answer was sent');
+    };
+    response.on('close', complete).on('finish', complete).on('error', complete);
+    requestLoggers.run(logger, done);
+  });
+}
+
+/** Nest's LoggerService over the process logger: the app's, and the lines written before the app exists (main.ts, the CLIs). */
 export function nestLogger(logger: Logger): LoggerService {
   const params = loggingParams(logger);
-  return new NestPinoLogger(new PinoLogger(params), params);
+  return new NestPinoLogger(new RequestPinoLogger(params), params);
 }
