@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, type StreamConfig } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '../common/config/app-config.js';
 import { DatabaseLock } from '../database/database-lock.js';
@@ -14,6 +14,13 @@ const BATCH = 500;
 const FOLLOWER_RETRY_MS = 10_000;
 const RECONNECT_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000];
 const WITHHELD_BACKOFF_MS = { first: 10, max: 500 };
+
+/** The writer's trace context as message headers, so that a consumer continues the writer's trace. */
+function traceHeaders(traceparent: string): MsgHdrs {
+  const carried = headers();
+  carried.set('traceparent', traceparent);
+  return carried;
+}
 
 /**
  * Publishes the outbox to JetStream when NATS_URL is set: every event, in outbox order, to
@@ -82,7 +89,11 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
           // Published side by side over one connection, so they reach the stream in this order; acknowledged before the position moves.
           await Promise.all(
             read.rows.map((row) =>
-              js.publish(`${this.config.natsSubjectPrefix}.${row.type}`, JSON.stringify(toCloudEvent(row)), { msgID: row.id, timeout: 10_000 }),
+              js.publish(`${this.config.natsSubjectPrefix}.${row.type}`, JSON.stringify(toCloudEvent(row)), {
+                msgID: row.id,
+                timeout: 10_000,
+                ...(row.traceparent && { headers: traceHeaders(row.traceparent) }),
+              }),
             ),
           );
           await this.events.setPosition(this.positionName, positionOf(read.rows[read.rows.length - 1]));

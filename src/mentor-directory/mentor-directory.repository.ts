@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
+import { lockMentorHistories } from '../database/database-lock.js';
 import { ReplicaRouter } from '../database/replica-router.js';
 import type { MentorStatus } from '../status/mentor-status-record.entity.js';
 
@@ -14,6 +15,21 @@ export interface DirectoryRow {
   status_reason: string | null;
   status_changed_at: Date | null;
   is_eligible_for_assignment: boolean;
+}
+
+/** Whether a mentor is eligible for assignment, and in which chapter. */
+export interface Eligibility {
+  chapter_id: string;
+  is_eligible_for_assignment: boolean;
+}
+
+/**
+ * The eligibility of the mentors in `ids` (an SQL array expression) as SQL, with columns
+ * `mentor_id, chapter_id, is_eligible_for_assignment`: for statements that compose it with their
+ * own work, such as the outbox insert that reads eligibility after a write in the same statement.
+ */
+export function eligibilityQuery(ids: string): string {
+  return `SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY(${ids})`;
 }
 
 /** Which of a chapter's mentors a listing holds. */
@@ -96,12 +112,13 @@ export class MentorDirectoryRepository {
     return { rows: found.filter((row) => row.mentor_id !== null), total: found[0].total };
   }
 
-  /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */
-  async eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, { chapter_id: string; is_eligible_for_assignment: boolean }>> {
-    const rows: { mentor_id: string; chapter_id: string; is_eligible_for_assignment: boolean }[] = await manager.query(
-      'SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY($1::varchar[])',
-      [mentorIds],
-    );
+  /**
+   * Takes the history locks of these mentors (lockMentorHistories), then reads whether each is
+   * eligible for assignment, and their chapter, with a snapshot taken once the locks are held: one
+   * round trip. Mentors without a profile are not in the map.
+   */
+  async lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    const rows = await lockMentorHistories<{ mentor_id: string } & Eligibility>(manager, mentorIds, eligibilityQuery);
     return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
   }
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import { ChapterSelection, DirectoryRow, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
+import { ChapterSelection, DirectoryRow, Eligibility, eligibilityQuery, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
 
-export type { ChapterSelection, DirectoryRow, ExpiryPosition };
+export type { ChapterSelection, DirectoryRow, Eligibility, ExpiryPosition };
 
 /**
  * The query API of the mentor directory, for the chapter views, the certification sweep and change
@@ -23,8 +23,18 @@ export class MentorDirectoryService {
     return this.directory.expiringPage(this.directory.readManager, chapterId, from, until, page);
   }
 
-  eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, { chapter_id: string; is_eligible_for_assignment: boolean }>> {
-    return this.directory.eligibility(manager, mentorIds);
+  /** Takes the mentors' history locks, then reads their eligibility as of then, in one round trip; for the start of a write. */
+  lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    return this.directory.lockAndReadEligibility(manager, mentorIds);
+  }
+
+  /**
+   * The directory's eligibility read as SQL over the ids in `ids` (an SQL array expression), with
+   * columns `mentor_id, chapter_id, is_eligible_for_assignment`, for a statement of another module
+   * that must read eligibility together with its own write (the outbox insert, after a change).
+   */
+  eligibilityQuery(ids: string): string {
+    return eligibilityQuery(ids);
   }
 
   expiredNeedingChange(now: Date, position: ExpiryPosition, limit: number): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {

@@ -231,7 +231,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     sign: (delivery: { id: string; body: string }) => Record<string, string>,
   ): Promise<Settled> {
     const body = JSON.stringify(toCloudEvent(event));
-    const result: AttemptResult = await this.sender.send({ url: subscription.url, id: event.id, body }, sign({ id: event.id, body }), this.stopping.signal);
+    // The writer's trace goes on at the receiver (W3C Trace Context; CloudEvents' distributed tracing extension puts it in this header too).
+    const headers = event.traceparent ? { ...sign({ id: event.id, body }), traceparent: event.traceparent } : sign({ id: event.id, body });
+    const result: AttemptResult = await this.sender.send({ url: subscription.url, id: event.id, body }, headers, this.stopping.signal);
     const now = this.clock.now();
     const base = {
       event: { xid: event.xid, seq: event.seq, id: event.id, type: event.type },

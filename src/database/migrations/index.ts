@@ -9,6 +9,7 @@ import { IndexEveryListFilter1763800007000 } from './1763800007000-IndexEveryLis
 import { CreateMentorDirectory1763800008000 } from './1763800008000-CreateMentorDirectory.js';
 import { CreateEventOutbox1763800009000 } from './1763800009000-CreateEventOutbox.js';
 import { CreateWebhooks1763800010000 } from './1763800010000-CreateWebhooks.js';
+import { OutboxTraceparentNotifyAfterCommit1763800030000 } from './1763800030000-OutboxTraceparentNotifyAfterCommit.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   CreateMentorDirectory1763800008000,
   CreateEventOutbox1763800009000,
   CreateWebhooks1763800010000,
+  OutboxTraceparentNotifyAfterCommit1763800030000,
 ];
