@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { EventType, OutboxPosition } from './event-types.js';
+import type { OutboxPosition } from './event-types.js';
 
 export interface EventRow {
   xid: string;
@@ -20,14 +20,6 @@ export interface NewOutboxRow {
   type: string;
   subject: string;
   data: string;
-}
-
-/** What the outbox insert needs to decide, in its own statement, which mentors' eligibility a change flipped. */
-export interface EligibilityCheck {
-  /** The directory's eligibility read as SQL over an SQL array of mentor ids (MentorDirectoryService.eligibilityQuery). */
-  query: (ids: string) => string;
-  /** Each mentor the change recorded events for, in the order of their first event: as the directory had them before the change (undefined: no profile), and the event that caused a flip. */
-  mentors: { mentorId: string; before: { chapter_id: string; is_eligible_for_assignment: boolean } | undefined; causedBy: string }[];
 }
 
 export interface EventFilters {
@@ -53,7 +45,6 @@ export interface PruneResult {
 }
 
 const PRUNED = 'pruned';
-const ELIGIBILITY_CHANGED: EventType = 'mentor.eligibility.changed';
 const EVENT_COLUMNS = 'e.xid, e.seq, e.id, e.type, e.subject, e.time, e.data, e.traceparent';
 /** Every transaction with a smaller xid has ended: rows below it are all there is, and stay so. */
 const HORIZON = '(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint';
@@ -77,52 +68,21 @@ export class EventsRepository {
     return this.dataSource.transaction(work);
   }
 
-  /**
-   * Inserts the events in the given order, in the caller's transaction, with the writer's
-   * traceparent. With `eligibility`, the same statement then reads the eligibility of those mentors
-   * as the change left them and inserts a `mentor.eligibility.changed` after all the events for each
-   * mentor whose eligibility flipped, or who moved chapter while eligible before or after (eligible
-   * in another chapter now). A mentor with no profile counts as not eligible, and one with none
-   * after the change has no flip.
-   */
-  async insert(manager: EntityManager, events: readonly NewOutboxRow[], traceparent: string | null, eligibility?: EligibilityCheck): Promise<void> {
+  /** Inserts the events in the given order, with the writer's traceparent, in the caller's transaction. */
+  async insert(manager: EntityManager, events: readonly NewOutboxRow[], traceparent: string | null): Promise<void> {
     if (events.length === 0) return;
-    const values: unknown[] = [
-      events.map((event) => event.id),
-      events.map((event) => event.type),
-      events.map((event) => event.subject),
-      events.map((event) => event.data),
-      traceparent,
-    ];
-    let flips = '';
-    if (eligibility && eligibility.mentors.length > 0) {
-      const { mentors } = eligibility;
-      const ids = `$${values.push(mentors.map((mentor) => mentor.mentorId))}::varchar[]`;
-      const before = `unnest(${ids}, $${values.push(mentors.map((mentor) => mentor.before?.chapter_id ?? null))}::varchar[],
-        $${values.push(mentors.map((mentor) => mentor.before?.is_eligible_for_assignment ?? null))}::boolean[],
-        $${values.push(mentors.map((mentor) => mentor.causedBy))}::uuid[]) WITH ORDINALITY AS before_change(mentor_id, chapter_id, is_eligible, caused_by, n)`;
-      flips = `UNION ALL
-        SELECT gen_random_uuid(), '${ELIGIBILITY_CHANGED}', before_change.mentor_id,
-          json_build_object('mentor_id', before_change.mentor_id, 'chapter_id', after_change.chapter_id,
-            'is_eligible_for_assignment', after_change.is_eligible_for_assignment,
-            'previous_chapter_id', CASE WHEN moved.moved THEN before_change.chapter_id END, 'caused_by', before_change.caused_by),
-          1, before_change.n
-        FROM ${before}
-        JOIN (${eligibility.query(ids)}) after_change ON after_change.mentor_id = before_change.mentor_id
-        CROSS JOIN LATERAL (SELECT before_change.chapter_id IS NOT NULL AND before_change.chapter_id <> after_change.chapter_id AS moved) moved
-        WHERE coalesce(before_change.is_eligible, false) <> after_change.is_eligible_for_assignment
-          OR (moved.moved AND (before_change.is_eligible OR after_change.is_eligible_for_assignment))`;
-    }
     await manager.query(
       `INSERT INTO event_outbox (id, type, subject, time, data, traceparent)
-       SELECT e.id, e.type, e.subject, date_trunc('milliseconds', clock_timestamp()), e.data, $5
-       FROM (
-         SELECT given.id, given.type, given.subject, given.data, 0 AS part, given.n
-         FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::json[]) WITH ORDINALITY AS given(id, type, subject, data, n)
-         ${flips}
-       ) e
-       ORDER BY e.part, e.n`,
-      values,
+       SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data, $5
+       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::json[]) WITH ORDINALITY AS given(id, type, subject, data, n)
+       ORDER BY given.n`,
+      [
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => event.subject),
+        events.map((event) => event.data),
+        traceparent,
+      ],
     );
   }
 

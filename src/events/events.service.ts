@@ -7,12 +7,12 @@ import { ProblemException, ValidationProblem } from '../common/errors/problem.ex
 import { decodeCursor, encodeCursor, queryFingerprint } from '../common/pagination/cursor.js';
 import { currentTraceparent } from '../common/telemetry/trace-context.js';
 import { afterCommit } from '../database/after-commit.js';
-import { MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
-import { type EventDto, EventFeedDto } from './dto/event.dto.js';
+import { type Eligibility, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
+import { MentorEligibilityChangedDataDto, type EventDto, EventFeedDto } from './dto/event.dto.js';
 import { ListEventsQueryDto } from './dto/list-events.query.js';
 import { EventNotifications } from './event-notifications.js';
 import { BEGINNING, CloudEventEnvelope, comparePositions, EVENT_SOURCE, EventType, NewEvent, OutboxPosition } from './event-types.js';
-import { EligibilityCheck, EventFilters, EventRow, EventsAfter, EventsRepository } from './events.repository.js';
+import { EventFilters, EventRow, EventsAfter, EventsRepository } from './events.repository.js';
 
 /** A feed cursor is a position, valid with any filters. */
 const FEED_FINGERPRINT = queryFingerprint('events', {});
@@ -50,6 +50,30 @@ export function toCloudEvent(row: EventRow): CloudEventEnvelope {
   };
 }
 
+/**
+ * The `mentor.eligibility.changed` events that a change causes: when the mentor's eligibility flips,
+ * and when an eligible mentor moves chapter (they become assignable in another chapter: eligibility
+ * per chapter changed). A mentor without a profile counts as not eligible.
+ */
+function eligibilityEvents(mentorIds: string[], before: Map<string, Eligibility>, after: Map<string, Eligibility>, causes: Map<string, string>): NewEvent[] {
+  return mentorIds.flatMap((mentorId) => {
+    const was = before.get(mentorId);
+    const now = after.get(mentorId);
+    if (!now) return [];
+    const wasEligible = was?.is_eligible_for_assignment ?? false;
+    const moved = was !== undefined && was.chapter_id !== now.chapter_id;
+    if (wasEligible === now.is_eligible_for_assignment && !(moved && (wasEligible || now.is_eligible_for_assignment))) return [];
+    const data: MentorEligibilityChangedDataDto = {
+      mentor_id: mentorId,
+      chapter_id: now.chapter_id,
+      is_eligible_for_assignment: now.is_eligible_for_assignment,
+      previous_chapter_id: moved ? was.chapter_id : null,
+      caused_by: causes.get(mentorId) ?? '',
+    };
+    return [{ type: 'mentor.eligibility.changed', subject: mentorId, data }];
+  });
+}
+
 /** Deletes, in batches, what another module keeps about events older than `cutoff`; returns how many rows went. */
 export type RetentionTask = (cutoff: Date, signal?: AbortSignal) => Promise<number>;
 
@@ -82,19 +106,21 @@ export class EventsService {
    * Runs the writes of a change to these mentors inside the caller's transaction, and records their
    * events. The mentors' history locks are taken first, before any write, so the transactions of
    * one mentor get their ids, and so their place in the outbox, in the order they change the mentor.
-   * Eligibility is read from the directory before (with the locks, one round trip) and after (in the
-   * statement that inserts the events), in the same transaction, and every flip is recorded as
-   * `mentor.eligibility.changed` after the event that caused it. A change with no events records nothing.
+   * Eligibility is read before (in the round trip that takes the locks) and after, in the same
+   * transaction, and every flip is recorded as `mentor.eligibility.changed` after the event that
+   * caused it. A change with no events records nothing.
    */
   async recordMentorChanges<T>(manager: EntityManager, mentorIds: readonly string[], work: () => Promise<{ result: T; events: NewEvent[] }>): Promise<T> {
     const before = await this.directory.lockAndReadEligibility(manager, mentorIds);
     const { result, events } = await work();
     if (events.length === 0) return result;
+    const changed = [...new Set(events.map((event) => event.subject))];
+    const after = await this.directory.eligibility(manager, changed);
     const withIds = events.map((event) => ({ ...event, id: randomUUID() }));
     const causes = new Map<string, string>();
     for (const event of withIds) if (!causes.has(event.subject)) causes.set(event.subject, event.id);
-    const mentors = [...causes].map(([mentorId, causedBy]) => ({ mentorId, before: before.get(mentorId), causedBy }));
-    await this.store(manager, withIds, { query: (ids) => this.directory.eligibilityQuery(ids), mentors });
+    const flips = eligibilityEvents(changed, before, after, causes).map((event) => ({ ...event, id: randomUUID() }));
+    await this.store(manager, [...withIds, ...flips]);
     return result;
   }
 
@@ -171,9 +197,9 @@ export class EventsService {
   }
 
   /** Inserts the events with the writer's traceparent (while tracing is on), and has every instance told once the transaction commits. */
-  private async store(manager: EntityManager, events: readonly (NewEvent & { id: string })[], eligibility?: EligibilityCheck): Promise<void> {
+  private async store(manager: EntityManager, events: readonly (NewEvent & { id: string })[]): Promise<void> {
     const rows = events.map((event) => ({ id: event.id, type: event.type, subject: event.subject, data: JSON.stringify(event.data) }));
-    await this.events.insert(manager, rows, currentTraceparent() ?? null, eligibility);
+    await this.events.insert(manager, rows, currentTraceparent() ?? null);
     afterCommit(manager, this.announce);
   }
 

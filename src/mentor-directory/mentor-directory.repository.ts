@@ -23,12 +23,8 @@ export interface Eligibility {
   is_eligible_for_assignment: boolean;
 }
 
-/**
- * The eligibility of the mentors in `ids` (an SQL array expression) as SQL, with columns
- * `mentor_id, chapter_id, is_eligible_for_assignment`: for statements that compose it with their
- * own work, such as the outbox insert that reads eligibility after a write in the same statement.
- */
-export function eligibilityQuery(ids: string): string {
+/** The eligibility of the mentors in `ids`, an SQL array expression. */
+function eligibilityOf(ids: string): string {
   return `SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY(${ids})`;
 }
 
@@ -118,7 +114,13 @@ export class MentorDirectoryRepository {
    * round trip. Mentors without a profile are not in the map.
    */
   async lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
-    const rows = await lockMentorHistories<{ mentor_id: string } & Eligibility>(manager, mentorIds, eligibilityQuery);
+    const rows = await lockMentorHistories<{ mentor_id: string } & Eligibility>(manager, mentorIds, eligibilityOf);
+    return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
+  }
+
+  /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */
+  async eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    const rows: ({ mentor_id: string } & Eligibility)[] = await manager.query(eligibilityOf('$1::varchar[]'), [mentorIds]);
     return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
   }
 

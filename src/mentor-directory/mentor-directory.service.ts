@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import { ChapterSelection, DirectoryRow, Eligibility, eligibilityQuery, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
+import { ChapterSelection, DirectoryRow, Eligibility, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
 
 export type { ChapterSelection, DirectoryRow, Eligibility, ExpiryPosition };
 
@@ -28,13 +28,9 @@ export class MentorDirectoryService {
     return this.directory.lockAndReadEligibility(manager, mentorIds);
   }
 
-  /**
-   * The directory's eligibility read as SQL over the ids in `ids` (an SQL array expression), with
-   * columns `mentor_id, chapter_id, is_eligible_for_assignment`, for a statement of another module
-   * that must read eligibility together with its own write (the outbox insert, after a change).
-   */
-  eligibilityQuery(ids: string): string {
-    return eligibilityQuery(ids);
+  /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */
+  eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    return this.directory.eligibility(manager, mentorIds);
   }
 
   expiredNeedingChange(now: Date, position: ExpiryPosition, limit: number): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { WebhookSubscriptionDisabledDataDto } from '../events/dto/event.dto.js';
@@ -16,6 +17,8 @@ const BATCH = 200;
 /** The longest a worker sleeps without a reason to wake; catches what a lost notification would have said. */
 const IDLE_CHECK_MS = 60_000;
 const WITHHELD_BACKOFF_MS = { first: 10, max: 500 };
+/** The least time between the starts of two looks for work; what commits meanwhile waits at most this long. */
+const MIN_DRAIN_INTERVAL_MS = 20;
 
 /** What one delivery ended in, for the books. */
 interface Settled {
@@ -49,6 +52,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private withheldBackoff = WITHHELD_BACKOFF_MS.first;
+  private lastDrain = -Infinity;
 
   constructor(
     private readonly config: AppConfig,
@@ -94,7 +98,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     let delay: number | undefined;
     try {
       do {
+        // Under a steady stream of commits every notification would start another round of queries at once: one round per interval serves them all.
+        const wait = this.lastDrain + MIN_DRAIN_INTERVAL_MS - performance.now();
+        if (wait > 0) await sleep(wait, undefined, { ref: false });
         this.again = false;
+        this.lastDrain = performance.now();
         delay = await this.drain();
       } while (this.again && !this.stopping.signal.aborted);
     } catch (error) {
@@ -208,8 +216,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       this.logger.warn(`lost the lease of subscription ${subscription.id} before booking; another worker resends`);
       return undefined;
     }
-    if (progress.disabledAt !== null)
+    if (progress.disabledAt !== null) {
       this.logger.warn(`disabled subscription ${subscription.id}: no successful delivery since ${subscription.failing_since?.toISOString()}`);
+    }
     if (!goOn || progress.leaseUntil === null) return undefined;
     return {
       subscription: {
@@ -245,15 +254,33 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     };
     switch (result.outcome.kind) {
       case 'delivered':
-        return { write: { ...base, status: 'succeeded', nextAttemptAt: null }, attempted: true, delivered: true, blocks: false, error: null };
+        return {
+          write: { ...base, status: 'succeeded', nextAttemptAt: null },
+          attempted: true,
+          delivered: true,
+          blocks: false,
+          error: null,
+        };
       case 'not-attempted':
         return { write: { ...base, status: 'pending', nextAttemptAt: now }, attempted: false, delivered: false, blocks: false, error: null };
       case 'permanent':
-        return { write: { ...base, status: 'failed', nextAttemptAt: null }, attempted: true, delivered: false, blocks: false, error: result.error };
+        return {
+          write: { ...base, status: 'failed', nextAttemptAt: null },
+          attempted: true,
+          delivered: false,
+          blocks: false,
+          error: result.error,
+        };
       case 'retryable': {
         const firstAttempt = previous?.first_attempt_at ?? now;
         if (now.getTime() - firstAttempt.getTime() >= this.config.webhookRetryForSeconds * 1000) {
-          return { write: { ...base, status: 'failed', nextAttemptAt: null }, attempted: true, delivered: false, blocks: false, error: result.error };
+          return {
+            write: { ...base, status: 'failed', nextAttemptAt: null },
+            attempted: true,
+            delivered: false,
+            blocks: false,
+            error: result.error,
+          };
         }
         const delay = retryDelayMs(
           (previous?.attempts ?? 0) + 1,
