@@ -168,6 +168,20 @@ export class EventsRepository {
     });
   }
 
+  /**
+   * The events after the named position (from the beginning when it has none), looking at no more
+   * than the next `scanLimit`, and the age of the oldest of them (0 when there is none).
+   */
+  async backlog(name: string, scanLimit: number): Promise<{ events: number; ageSeconds: number }> {
+    const [row]: { events: number; age_seconds: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS events, coalesce(extract(epoch FROM clock_timestamp() - min(e.time)), 0)::float8 AS age_seconds
+       FROM (SELECT coalesce(max(p.xid), 0) AS xid, coalesce(max(p.seq), 0) AS seq FROM event_positions p WHERE p.name = $1) p
+       CROSS JOIN LATERAL (SELECT e.time FROM event_outbox e WHERE (e.xid, e.seq) > (p.xid, p.seq) ORDER BY e.xid, e.seq LIMIT $2) e`,
+      [name, scanLimit],
+    );
+    return { events: row.events, ageSeconds: Math.max(row.age_seconds, 0) };
+  }
+
   /** A named position, such as a publisher's. */
   async position(name: string): Promise<OutboxPosition | undefined> {
     const [row]: OutboxPosition[] = await this.dataSource.query('SELECT xid, seq FROM event_positions WHERE name = $1', [name]);

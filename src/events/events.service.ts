@@ -174,6 +174,11 @@ export class EventsService {
     return this.events.position(name);
   }
 
+  /** What a reader that keeps the named position (a publisher) still has to read: events (up to `scanLimit` counted) and the age of the oldest. */
+  backlog(name: string, scanLimit: number): Promise<{ events: number; ageSeconds: number }> {
+    return this.events.backlog(name, scanLimit);
+  }
+
   setPosition(name: string, at: OutboxPosition): Promise<void> {
     return this.events.setPosition(name, at);
   }

@@ -8,6 +8,7 @@ import { EventNotifications } from '../events/event-notifications.js';
 import { BEGINNING, comparePositions, OutboxPosition } from '../events/event-types.js';
 import type { EventRow } from '../events/events.repository.js';
 import { EventsService, positionOf, toCloudEvent } from '../events/events.service.js';
+import { DeliveryOutcome, WebhookMetrics } from './webhook-metrics.js';
 import { AttemptResult, WebhookSender } from './webhook-sender.js';
 import { retryDelayMs } from './webhook-retry-policy.js';
 import { AttemptWrite, DeliveryRow, SubscriptionProgress, SubscriptionRow, WebhooksRepository } from './webhooks.repository.js';
@@ -61,6 +62,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     private readonly events: EventsService,
     private readonly notifications: EventNotifications,
     private readonly sender: WebhookSender,
+    private readonly metrics: WebhookMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -217,6 +219,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       return undefined;
     }
     if (progress.disabledAt !== null) {
+      this.metrics.subscriptionDisabled();
       this.logger.warn(`disabled subscription ${subscription.id}: no successful delivery since ${subscription.failing_since?.toISOString()}`);
     }
     if (!goOn || progress.leaseUntil === null) return undefined;
@@ -252,48 +255,52 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       error: result.error,
       responseBody: result.body,
     };
+    const settle = (outcome: DeliveryOutcome, settled: Settled): Settled => {
+      this.metrics.settled(outcome, result.status, result.durationMs);
+      return settled;
+    };
     switch (result.outcome.kind) {
       case 'delivered':
-        return {
+        return settle('delivered', {
           write: { ...base, status: 'succeeded', nextAttemptAt: null },
           attempted: true,
           delivered: true,
           blocks: false,
           error: null,
-        };
+        });
       case 'not-attempted':
         return { write: { ...base, status: 'pending', nextAttemptAt: now }, attempted: false, delivered: false, blocks: false, error: null };
       case 'permanent':
-        return {
+        return settle('gave_up', {
           write: { ...base, status: 'failed', nextAttemptAt: null },
           attempted: true,
           delivered: false,
           blocks: false,
           error: result.error,
-        };
+        });
       case 'retryable': {
         const firstAttempt = previous?.first_attempt_at ?? now;
         if (now.getTime() - firstAttempt.getTime() >= this.config.webhookRetryForSeconds * 1000) {
-          return {
+          return settle('gave_up', {
             write: { ...base, status: 'failed', nextAttemptAt: null },
             attempted: true,
             delivered: false,
             blocks: false,
             error: result.error,
-          };
+          });
         }
         const delay = retryDelayMs(
           (previous?.attempts ?? 0) + 1,
           { baseMs: this.config.webhookRetryBaseMs, maxMs: this.config.webhookRetryMaxMs },
           result.outcome.retryAfterMs,
         );
-        return {
+        return settle('retrying', {
           write: { ...base, status: 'pending', nextAttemptAt: new Date(now.getTime() + delay) },
           attempted: true,
           delivered: false,
           blocks: true,
           error: result.error,
-        };
+        });
       }
     }
   }
@@ -310,6 +317,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       error: 'the event is no longer retained',
       responseBody: null,
     };
+    this.metrics.settled('gave_up', null, undefined);
     return { write, attempted: true, delivered: false, blocks: false, error: write.error };
   }
 
