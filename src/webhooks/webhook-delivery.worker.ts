@@ -88,6 +88,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     clearTimeout(this.timer);
     this.running = this.cycle().finally(() => {
       this.running = undefined;
+      // A wake between the cycle's last look and here found it still running: look again.
+      if (this.again) this.wake();
     });
   }
 

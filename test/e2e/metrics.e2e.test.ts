@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { WebhookDeliveryWorker } from '../../src/webhooks/webhook-delivery.worker.js';
 import { freePort } from '../../tools/free-port.js';
 import { waitUntil } from '../support/poll.js';
-import { MetricFamily, sample, scrape } from '../support/prometheus-text.js';
+import { counted, MetricFamily, sample, scrape } from '../support/prometheus-text.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { TestClock } from '../support/test-clock.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -132,8 +132,8 @@ describe('webhook metrics on the metrics listener', () => {
   let metricsUrl: string;
   const call = (method: string, path: string, body: unknown) => fetch(`${api}${path}`, { method, headers: auth, body: JSON.stringify(body) });
   const deliveries = (families: Map<string, MetricFamily>, outcome: string, statusClass: string) =>
-    sample(families.get('webhook_deliveries_total'), 'webhook_deliveries_total', { outcome, status_class: statusClass });
-  const sampled = async (name: string, labels: Record<string, string> = {}) => sample((await scrape(metricsUrl)).get(name), name, labels);
+    counted(families, 'webhook_deliveries_total', { outcome, status_class: statusClass });
+  const scrapedCount = async (name: string, labels: Record<string, string> = {}) => counted(await scrape(metricsUrl), name, labels);
 
   before(async () => {
     hooks = await receiver.start();
@@ -205,7 +205,10 @@ describe('webhook metrics on the metrics listener', () => {
 
     clock.advance(60_000);
     worker.wake();
-    await waitUntil(async () => (await sampled('webhook_deliveries_total', { outcome: 'delivered', status_class: '2xx' })) === 4, 'the retry is delivered');
+    await waitUntil(
+      async () => (await scrapedCount('webhook_deliveries_total', { outcome: 'delivered', status_class: '2xx' })) === 4,
+      'the retry is delivered',
+    );
     await worker.whenIdle();
     families = await scrape(metricsUrl);
     assert.equal(sample(families.get('webhook_backlog_events'), 'webhook_backlog_events'), 0);
@@ -215,7 +218,7 @@ describe('webhook metrics on the metrics listener', () => {
     // Two hours on, /gone fails once more: it has failed for WEBHOOK_DISABLE_AFTER_SECONDS and is disabled.
     clock.advance(7_200_000);
     assert.equal((await call('POST', '/api/v1/mentor-statuses', { ...post, status: 'paused', reason: 'Leave' })).status, 201);
-    await waitUntil(async () => (await sampled('webhook_subscriptions_disabled_total')) === 1, 'the disabling is counted');
+    await waitUntil(async () => (await scrapedCount('webhook_subscriptions_disabled_total')) === 1, 'the disabling is counted');
     families = await scrape(metricsUrl);
     assert.equal(deliveries(families, 'gave_up', '4xx'), 2);
     assert.equal(sample(families.get('webhook_subscriptions'), 'webhook_subscriptions', { state: 'disabled' }), 1);

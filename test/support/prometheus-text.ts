@@ -72,6 +72,17 @@ export function sample(family: MetricFamily | undefined, name: string, labels: R
   return found[0].value;
 }
 
+/** A counter's sample with these labels, 0 while it has none (a labelled counter shows a series once it first counts). */
+export function counted(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): number {
+  const family = families.get(name);
+  assert.ok(family, `the ${name} family is scraped`);
+  const found = family.samples.filter(
+    (candidate) => candidate.name === name && Object.entries(labels).every(([key, value]) => candidate.labels[key] === value),
+  );
+  assert.ok(found.length <= 1, `at most one ${name} sample with ${JSON.stringify(labels)}`);
+  return found[0]?.value ?? 0;
+}
+
 /** GET `url` from a metrics listener: a 200 in the text format, parsed. */
 export async function scrape(url: string): Promise<Map<string, MetricFamily>> {
   const response = await fetch(url);
