@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { freePort } from '../tools/free-port.js';
+import { processCpuMicros } from './servers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -157,12 +158,28 @@ async function withDatabase<T>(work: (url: string, db: pg.Client) => Promise<T>)
 const seconds = Number(args.seconds);
 const only = new Set(args.only.split(','));
 
+/**
+ * CPU time used so far by the app and by the PostgreSQL backends of its database, in microseconds:
+ * what a request costs, however busy the machine is (latency and throughput on a shared machine
+ * follow everything else that runs). Backends are looked up when asked, so those that ended in
+ * between are missed: the pool keeps its connections while it is busy.
+ */
+async function cpuMicros(app: ChildProcess, db: pg.Client): Promise<{ app: number; database: Map<number, number> }> {
+  const { rows } = await db.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+  return { app: processCpuMicros(app.pid), database: new Map(rows.map(({ pid }) => [pid, processCpuMicros(pid)])) };
+}
+
 if (only.has('post')) {
-  await withDatabase(async (url) => {
+  await withDatabase(async (url, db) => {
     const app = await startApp(url, { WEBHOOK_WORKERS: process.env.WEBHOOK_WORKERS ?? '4' });
+    await db.connect();
     await mentors(app.base);
     await flippingPosts(app.base, 3, { connections: 10 });
+    const before = await cpuMicros(app.child, db);
     const result = await flippingPosts(app.base, seconds, { connections: 10 });
+    const after = await cpuMicros(app.child, db);
+    const requests = Math.max(result.requests.total, 1);
+    const databaseMicros = [...after.database].reduce((sum, [pid, micros]) => sum + micros - (before.database.get(pid) ?? 0), 0);
     console.log(
       JSON.stringify({
         figure: 'POST /mentor-statuses',
@@ -170,6 +187,8 @@ if (only.has('post')) {
         requests_per_s: result.requests.average,
         p50_ms: result.latency.p50,
         p99_ms: result.latency.p99,
+        app_cpu_us_per_request: Math.round((after.app - before.app) / requests),
+        db_cpu_us_per_request: Math.round(databaseMicros / requests),
         non2xx: result.non2xx,
         errors: result.errors,
       }),
@@ -192,6 +211,8 @@ if (only.has('delivery')) {
        SELECT gen_random_uuid(), 'mentor.profile.upserted', 'mntr_bench_' || n, clock_timestamp(), json_build_object('mentor_id', 'mntr_bench_' || n)
        FROM generate_series(1, ${count}) AS n`,
     );
+    // Writers other than the app announce their events themselves.
+    await db.query('NOTIFY mentor_events');
     while (hook.received() < count) await sleep(10);
     const elapsed = (Date.now() - started) / 1000;
     console.log(JSON.stringify({ figure: 'webhook delivery rate', events: count, seconds: elapsed, events_per_s: Math.round(count / elapsed) }));

@@ -6,6 +6,21 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../tools/free-port.js';
 import { BENCH_API_KEY } from './endpoints.js';
 
+/** CPU time a process has used so far, user and system, in microseconds (Linux: /proc counts in 1/100 s); 0 once it is gone. */
+export function processCpuMicros(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const [utime, stime] = stat
+      .slice(stat.lastIndexOf(')') + 2)
+      .split(' ')
+      .slice(11, 13)
+      .map(Number);
+    return (utime + stime) * 10_000;
+  } catch {
+    return 0;
+  }
+}
+
 const distRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The compiled entry points the benchmark runs, relative to dist/. */
@@ -83,19 +98,9 @@ export class ServerProcess {
     throw new Error(`${this.name} did not answer /health within 60 s`);
   }
 
-  /** CPU time the server has used so far, user and system, in microseconds (Linux: /proc counts in 1/100 s). */
+  /** CPU time the server has used so far, user and system, in microseconds. */
   cpuMicros(): number {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      const [utime, stime] = stat
-        .slice(stat.lastIndexOf(')') + 2)
-        .split(' ')
-        .slice(11, 13)
-        .map(Number);
-      return (utime + stime) * 10_000;
-    } catch {
-      return 0;
-    }
+    return processCpuMicros(this.pid);
   }
 
   /** Resident memory right now, from /proc (Linux). */

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
+import { AfterCommitCallbacks } from './after-commit.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
 import { migrations } from './migrations/index.js';
 import { localStatementTimeout } from './pooled-sessions.js';
@@ -30,7 +31,7 @@ function connectionOptions(config: AppConfig, url: string, { pooled }: { pooled:
       ...KEEPALIVE,
     } satisfies BoundedClientConfig & { Client: typeof BoundedClient },
     // Behind a transaction pooler each transaction sets the timeout for itself, as it may run on any server session.
-    subscribers: pooled && config.dbStatementTimeoutMs > 0 ? [localStatementTimeout(config.dbStatementTimeoutMs)] : [],
+    subscribers: [AfterCommitCallbacks, ...(pooled && config.dbStatementTimeoutMs > 0 ? [localStatementTimeout(config.dbStatementTimeoutMs)] : [])],
     applicationName: APPLICATION_NAME,
     logging: false,
   };

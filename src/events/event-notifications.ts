@@ -3,7 +3,7 @@ import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
 import { directConnectionConfig } from '../database/data-source-options.js';
 
-/** The channel the outbox's trigger notifies; PostgreSQL delivers it when the writing transaction commits. */
+/** The channel that says "events have committed"; the app notifies it after each commit that wrote events. */
 export const EVENTS_CHANNEL = 'mentor_events';
 const RECONNECT_DELAYS_MS = [250, 1_000, 5_000, 15_000, 30_000];
 
@@ -12,6 +12,11 @@ const RECONNECT_DELAYS_MS = [250, 1_000, 5_000, 15_000, 30_000];
  * connections come and go), so that a commit on any instance wakes the readers and workers of every
  * instance. Each notification, and each reconnection (notifications may have been missed while the
  * connection was down), moves a generation counter on; nothing runs while nobody writes.
+ *
+ * The NOTIFY is sent by {@link announce} after a writing transaction has committed, over this same
+ * connection, not inside the writing transaction: PostgreSQL serialises the commits of all
+ * notifying transactions of the cluster (a lock held until the commit is flushed), which halved the
+ * throughput of POST /mentor-statuses when every write notified.
  *
  * Behind PgBouncer in transaction mode LISTEN does not work: this connection needs a direct URL.
  */
@@ -25,6 +30,9 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   private closing = false;
   private generationNumber = 0;
   private waiters = 0;
+  private listening = false;
+  private announcing: Promise<void> | undefined;
+  private announceAgain = false;
 
   constructor(private readonly config: AppConfig) {}
 
@@ -41,7 +49,39 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
+    // The last commits are still told to the other instances.
+    while (this.announcing) await this.announcing;
     await this.client?.end().catch(() => undefined);
+  }
+
+  /**
+   * Tells every instance, this one included (through its own LISTEN), that events have committed.
+   * At most one NOTIFY is in flight per instance: the commits that ask meanwhile share the next one.
+   * While the connection is down only this instance's readers are woken; the others find the events
+   * on their next notification or timer, and each reconnection makes this instance's look again.
+   */
+  announce(): void {
+    if (this.announcing) {
+      this.announceAgain = true;
+      return;
+    }
+    const client = this.client;
+    if (!client || !this.listening) {
+      this.notify();
+      return;
+    }
+    this.announcing = client
+      .query(`NOTIFY ${EVENTS_CHANNEL}`)
+      .then(
+        () => undefined,
+        () => this.notify(),
+      )
+      .finally(() => {
+        this.announcing = undefined;
+        if (!this.announceAgain) return;
+        this.announceAgain = false;
+        this.announce();
+      });
   }
 
   /** Moves on with every notification: a reader that saw generation g has missed nothing while it is still g. */
@@ -100,6 +140,7 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
     try {
       await client.connect();
       await client.query(`LISTEN ${EVENTS_CHANNEL}`);
+      this.listening = true;
     } catch (error) {
       this.lost(client, error);
       return;
@@ -113,6 +154,7 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   private lost(client: pg.Client, error?: unknown): void {
     if (this.closing || this.client !== client) return;
     this.client = undefined;
+    this.listening = false;
     client.end().catch(() => undefined);
     const delay = RECONNECT_DELAYS_MS[Math.min(this.failures++, RECONNECT_DELAYS_MS.length - 1)];
     this.logger.warn(`event notifications lost (${error instanceof Error ? error.message : 'connection ended'}); reconnecting in ${delay} ms`);

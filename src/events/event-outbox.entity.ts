@@ -25,4 +25,8 @@ export class EventOutboxEntry {
 
   @Column({ type: 'json' })
   data: unknown;
+
+  /** The writer's W3C traceparent while tracing is on (migration OutboxTraceparentNotifyAfterCommit). */
+  @Column({ type: 'varchar', length: 55, nullable: true })
+  traceparent: string | null;
 }

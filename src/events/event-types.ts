@@ -42,6 +42,12 @@ export interface OutboxPosition {
   seq: string;
 }
 
+/**
+ * Events looked at per reader when a backlog is counted for the metrics: a longer backlog counts as
+ * this many (its age still tells how far behind it is). Small enough to keep a scrape cheap.
+ */
+export const BACKLOG_SCAN_LIMIT = 1_000;
+
 export const BEGINNING: OutboxPosition = { xid: '0', seq: '0' };
 
 export function comparePositions(a: OutboxPosition, b: OutboxPosition): number {
@@ -59,6 +65,16 @@ export interface EventRow {
   subject: string;
   time: Date;
   data: unknown;
+  /** The writer's W3C traceparent, when it was traced. */
+  traceparent: string | null;
+}
+
+/** An event as the outbox stores it; `data` is JSON text. */
+export interface NewOutboxRow {
+  id: string;
+  type: string;
+  subject: string;
+  data: string;
 }
 
 export interface EventFilters {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { EventFilters, EventRow, EventsAfter, OutboxPosition } from './event-types.js';
+import type { EventFilters, EventRow, EventsAfter, NewOutboxRow, OutboxPosition } from './event-types.js';
 import { SqlRepository } from '../database/sql-repository.js';
 
 export interface PruneResult {
@@ -9,7 +9,7 @@ export interface PruneResult {
 }
 
 const PRUNED = 'pruned';
-const EVENT_COLUMNS = 'e.xid, e.seq, e.id, e.type, e.subject, e.time, e.data';
+const EVENT_COLUMNS = 'e.xid, e.seq, e.id, e.type, e.subject, e.time, e.data, e.traceparent';
 /** Every transaction with a smaller xid has ended: rows below it are all there is, and stay so. */
 const HORIZON = '(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint';
 /**
@@ -28,15 +28,21 @@ function position(text: string | null): OutboxPosition | undefined {
 /** The SQL of the event outbox. */
 @Injectable()
 export class EventsRepository extends SqlRepository {
-  /** Inserts the events in the given order, in the caller's transaction; the table's trigger notifies `mentor_events` at commit. */
-  async insert(manager: EntityManager, events: readonly { id: string; type: string; subject: string; data: string }[]): Promise<void> {
+  /** Inserts the events in the given order, with the writer's traceparent, in the caller's transaction. */
+  async insert(manager: EntityManager, events: readonly NewOutboxRow[], traceparent: string | null): Promise<void> {
     if (events.length === 0) return;
     await manager.query(
-      `INSERT INTO event_outbox (id, type, subject, time, data)
-       SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data
+      `INSERT INTO event_outbox (id, type, subject, time, data, traceparent)
+       SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data, $5
        FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::json[]) WITH ORDINALITY AS given(id, type, subject, data, n)
        ORDER BY given.n`,
-      [events.map((event) => event.id), events.map((event) => event.type), events.map((event) => event.subject), events.map((event) => event.data)],
+      [
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => event.subject),
+        events.map((event) => event.data),
+        traceparent,
+      ],
     );
   }
 
@@ -66,7 +72,9 @@ export class EventsRepository extends SqlRepository {
     );
     const [first] = rows;
     return {
-      rows: rows.filter((row) => row.id !== null).map(({ xid, seq, id, type, subject, time, data }) => ({ xid, seq, id, type, subject, time, data })),
+      rows: rows
+        .filter((row) => row.id !== null)
+        .map(({ xid, seq, id, type, subject, time, data, traceparent }) => ({ xid, seq, id, type, subject, time, data, traceparent })),
       tail: position(first.tail),
       withheld: first.withheld,
       pruned: position(first.pruned),
@@ -119,6 +127,20 @@ export class EventsRepository extends SqlRepository {
       );
       return { deleted: row.deleted, through: position(row.through) };
     });
+  }
+
+  /**
+   * The events after the named position (from the beginning when it has none), looking at no more
+   * than the next `scanLimit`, and the age of the oldest of them (0 when there is none).
+   */
+  async backlog(name: string, scanLimit: number): Promise<{ events: number; ageSeconds: number }> {
+    const [row]: { events: number; age_seconds: number }[] = await this.dataSource.query(
+      `SELECT count(*)::int AS events, coalesce(extract(epoch FROM clock_timestamp() - min(e.time)), 0)::float8 AS age_seconds
+       FROM (SELECT coalesce(max(p.xid), 0) AS xid, coalesce(max(p.seq), 0) AS seq FROM event_positions p WHERE p.name = $1) p
+       CROSS JOIN LATERAL (SELECT e.time FROM event_outbox e WHERE (e.xid, e.seq) > (p.xid, p.seq) ORDER BY e.xid, e.seq LIMIT $2) e`,
+      [name, scanLimit],
+    );
+    return { events: row.events, ageSeconds: Math.max(row.age_seconds, 0) };
   }
 
   /** A named position, such as a publisher's. */

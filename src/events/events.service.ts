@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../common/config/app-config.js';
-import { lockMentorHistories } from '../database/database-lock.js';
-import { MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
+import { currentTraceparent } from '../common/telemetry/trace-context.js';
+import { afterCommit } from '../database/after-commit.js';
+import { type Eligibility, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
 import { MentorEligibilityChangedDataDto } from './dto/mentor-eligibility-changed-data.dto.js';
+import { EventNotifications } from './event-notifications.js';
 import { CloudEventEnvelope, EVENT_SOURCE, EventFilters, EventRow, EventsAfter, EventType, NewEvent, OutboxPosition } from './event-types.js';
 import { EventsRepository } from './events.repository.js';
 
@@ -26,11 +28,6 @@ export function toCloudEvent(row: EventRow): CloudEventEnvelope {
     datacontenttype: 'application/json',
     data: row.data,
   };
-}
-
-interface Eligibility {
-  chapter_id: string;
-  is_eligible_for_assignment: boolean;
 }
 
 /**
@@ -73,10 +70,13 @@ export type RetentionTask = (cutoff: Date, signal?: AbortSignal) => Promise<numb
 @Injectable()
 export class EventsService {
   private readonly retentionTasks: RetentionTask[] = [];
+  /** One function for every transaction, so a transaction that stores events twice announces them once. */
+  private readonly announce = () => this.notifications.announce();
 
   constructor(
     private readonly events: EventsRepository,
     private readonly directory: MentorDirectoryService,
+    private readonly notifications: EventNotifications,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
@@ -92,13 +92,13 @@ export class EventsService {
    * Runs the writes of a change to these mentors inside the caller's transaction, and records their
    * events. The mentors' history locks are taken first, before any write, so the transactions of
    * one mentor get their ids, and so their place in the outbox, in the order they change the mentor.
-   * Eligibility is read before and after, in the same transaction, and every flip is recorded as
-   * `mentor.eligibility.changed` after the event that caused it: the mentor's last event of the
-   * change (a batch may hold several), which left the mentor as they are. A change with no events records nothing.
+   * Eligibility is read before (in the round trip that takes the locks) and after, in the same
+   * transaction, and every flip is recorded as `mentor.eligibility.changed` after the event that
+   * caused it: the mentor's last event of the change (a batch may hold several), which left the
+   * mentor as they are. A change with no events records nothing.
    */
   async recordMentorChanges<T>(manager: EntityManager, mentorIds: readonly string[], work: () => Promise<MentorChange<T>>): Promise<T> {
-    await lockMentorHistories(manager, mentorIds);
-    const before = await this.directory.eligibility(manager, mentorIds);
+    const before = await this.directory.lockAndReadEligibility(manager, mentorIds);
     const { result, events } = await work();
     if (events.length === 0) return result;
     const changed = [...new Set(events.map((event) => event.subject))];
@@ -129,6 +129,11 @@ export class EventsService {
     return this.events.position(name);
   }
 
+  /** What a reader that keeps the named position (a publisher) still has to read: events (up to `scanLimit` counted) and the age of the oldest. */
+  backlog(name: string, scanLimit: number): Promise<{ events: number; ageSeconds: number }> {
+    return this.events.backlog(name, scanLimit);
+  }
+
   setPosition(name: string, at: OutboxPosition): Promise<void> {
     return this.events.setPosition(name, at);
   }
@@ -151,10 +156,10 @@ export class EventsService {
     return total;
   }
 
-  private store(manager: EntityManager, events: readonly (NewEvent & { id: string })[]): Promise<void> {
-    return this.events.insert(
-      manager,
-      events.map((event) => ({ id: event.id, type: event.type, subject: event.subject, data: JSON.stringify(event.data) })),
-    );
+  /** Inserts the events with the writer's traceparent (while tracing is on), and has every instance told once the transaction commits. */
+  private async store(manager: EntityManager, events: readonly (NewEvent & { id: string })[]): Promise<void> {
+    const rows = events.map((event) => ({ id: event.id, type: event.type, subject: event.subject, data: JSON.stringify(event.data) }));
+    await this.events.insert(manager, rows, currentTraceparent() ?? null);
+    afterCommit(manager, this.announce);
   }
 }

@@ -1,12 +1,14 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, type StreamConfig } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type MsgHdrs, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Counter } from 'prom-client';
 import { AppConfig } from '../common/config/app-config.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { DatabaseLock } from '../database/database-lock.js';
 import { DirectDatabase } from '../database/direct-database.js';
 import { EventNotifications } from '../events/event-notifications.js';
-import { BEGINNING } from '../events/event-types.js';
+import { BACKLOG_SCAN_LIMIT, BEGINNING } from '../events/event-types.js';
 import { EventsService, positionOf, toCloudEvent } from '../events/events.service.js';
 
 const BATCH = 500;
@@ -14,6 +16,57 @@ const BATCH = 500;
 const FOLLOWER_RETRY_MS = 10_000;
 const RECONNECT_DELAYS_MS = [500, 1_000, 2_000, 5_000, 10_000];
 const WITHHELD_BACKOFF_MS = { first: 10, max: 500 };
+
+/** The writer's trace context as message headers, so that a consumer continues the writer's trace. */
+function traceHeaders(traceparent: string): MsgHdrs {
+  const carried = headers();
+  carried.set('traceparent', traceparent);
+  return carried;
+}
+
+/**
+ * What the publisher counts, and, with NATS_URL, the outbox's backlog behind it (read at scrape
+ * time, the same on every instance: aggregate with max).
+ */
+class PublisherMetrics {
+  readonly published: Counter<'result'>;
+  readonly failures: Counter;
+  private readonly logger = new Logger('JetStreamMetrics');
+
+  constructor(metrics: MetricsService, backlog: (() => Promise<{ events: number; ageSeconds: number }>) | undefined) {
+    this.published = metrics.counter({
+      name: 'jetstream_published_events_total',
+      help: 'Events this instance published to JetStream and JetStream acknowledged, by result: `stored`, or `duplicate` (it had the Nats-Msg-Id already).',
+      labelNames: ['result'],
+    });
+    for (const result of ['stored', 'duplicate']) this.published.inc({ result }, 0);
+    this.failures = metrics.counter({
+      name: 'jetstream_publish_failures_total',
+      help: 'Batches of events whose publication failed (NATS unreachable, no acknowledgement in time); they are published again.',
+    });
+    if (!backlog) return;
+    const read = metrics.shared(() =>
+      backlog().catch((error: unknown) => {
+        this.logger.warn(`could not read the JetStream backlog: ${error instanceof Error ? error.message : String(error)}`);
+        return undefined;
+      }),
+    );
+    metrics.gauge({
+      name: 'jetstream_backlog_events',
+      help: `Events committed and not yet acknowledged by JetStream (at most ${BACKLOG_SCAN_LIMIT} counted); NaN while the database cannot be asked.`,
+      async collect() {
+        this.set((await read())?.events ?? NaN);
+      },
+    });
+    metrics.gauge({
+      name: 'jetstream_backlog_age_seconds',
+      help: 'Age of the oldest event not yet acknowledged by JetStream, 0 when all are: alert when it grows; NaN while the database cannot be asked.',
+      async collect() {
+        this.set((await read())?.ageSeconds ?? NaN);
+      },
+    });
+  }
+}
 
 /**
  * Publishes the outbox to JetStream when NATS_URL is set: every event, in outbox order, to
@@ -29,12 +82,17 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
   private running: Promise<void> | undefined;
   private connection: NatsConnection | undefined;
 
+  private readonly metrics: PublisherMetrics;
+
   constructor(
     private readonly config: AppConfig,
     private readonly direct: DirectDatabase,
     private readonly events: EventsService,
     private readonly notifications: EventNotifications,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.metrics = new PublisherMetrics(metrics, config.natsUrl ? () => events.backlog(this.positionName, BACKLOG_SCAN_LIMIT) : undefined);
+  }
 
   /** The name of this stream's position among the outbox positions. */
   get positionName(): string {
@@ -80,11 +138,21 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
         const read = await this.events.eventsAfter(position, {}, BATCH);
         if (read.rows.length > 0) {
           // Published side by side over one connection, so they reach the stream in this order; acknowledged before the position moves.
-          await Promise.all(
+          const acks = await Promise.all(
             read.rows.map((row) =>
-              js.publish(`${this.config.natsSubjectPrefix}.${row.type}`, JSON.stringify(toCloudEvent(row)), { msgID: row.id, timeout: 10_000 }),
+              js.publish(`${this.config.natsSubjectPrefix}.${row.type}`, JSON.stringify(toCloudEvent(row)), {
+                msgID: row.id,
+                timeout: 10_000,
+                ...(row.traceparent && { headers: traceHeaders(row.traceparent) }),
+              }),
             ),
-          );
+          ).catch((error: unknown) => {
+            this.metrics.failures.inc();
+            throw error;
+          });
+          const duplicates = acks.filter((ack) => ack.duplicate).length;
+          this.metrics.published.inc({ result: 'stored' }, acks.length - duplicates);
+          this.metrics.published.inc({ result: 'duplicate' }, duplicates);
           await this.events.setPosition(this.positionName, positionOf(read.rows[read.rows.length - 1]));
           backoff = WITHHELD_BACKOFF_MS.first;
           continue;

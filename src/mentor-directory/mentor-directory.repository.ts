@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import type { MentorStatus } from './mentor-status.js';
+import { lockMentorHistories } from '../database/database-lock.js';
 import { SqlRepository } from '../database/sql-repository.js';
+import type { MentorStatus } from './mentor-status.js';
 
 /** A mentor as the directory sees it: profile, current status and eligibility. */
 export interface DirectoryRow {
@@ -28,6 +29,17 @@ export interface ChapterSummaryRow {
   paused: number;
   resuming: number;
   expiring: number;
+}
+
+/** Whether a mentor is eligible for assignment, and in which chapter. */
+export interface Eligibility {
+  chapter_id: string;
+  is_eligible_for_assignment: boolean;
+}
+
+/** The eligibility of the mentors in `ids`, an SQL array expression. */
+function eligibilityOf(ids: string): string {
+  return `SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY(${ids})`;
 }
 
 /** Which of a chapter's mentors a listing holds. */
@@ -122,12 +134,19 @@ export class MentorDirectoryRepository extends SqlRepository {
     );
   }
 
+  /**
+   * Takes the history locks of these mentors (lockMentorHistories), then reads whether each is
+   * eligible for assignment, and their chapter, with a snapshot taken once the locks are held: one
+   * round trip. Mentors without a profile are not in the map.
+   */
+  async lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    const rows = await lockMentorHistories<{ mentor_id: string } & Eligibility>(manager, mentorIds, eligibilityOf);
+    return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
+  }
+
   /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */
-  async eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, { chapter_id: string; is_eligible_for_assignment: boolean }>> {
-    const rows: { mentor_id: string; chapter_id: string; is_eligible_for_assignment: boolean }[] = await manager.query(
-      'SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY($1::varchar[])',
-      [mentorIds],
-    );
+  async eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    const rows: ({ mentor_id: string } & Eligibility)[] = await manager.query(eligibilityOf('$1::varchar[]'), [mentorIds]);
     return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
   }
 

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import { ChapterSelection, ChapterSummaryRow, DirectoryRow, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
+import { ChapterSelection, ChapterSummaryRow, DirectoryRow, Eligibility, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
 
-export type { ChapterSelection, ChapterSummaryRow, DirectoryRow, ExpiryPosition };
+export type { ChapterSelection, ChapterSummaryRow, DirectoryRow, Eligibility, ExpiryPosition };
 
 /**
  * The query API of the mentor directory, for the chapter views, the certification sweep and change
@@ -28,7 +28,13 @@ export class MentorDirectoryService {
     return this.directory.chapterSummary(this.directory.readManager, chapterId, now, resumingBy, expiringBy);
   }
 
-  eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, { chapter_id: string; is_eligible_for_assignment: boolean }>> {
+  /** Takes the mentors' history locks, then reads their eligibility as of then, in one round trip; for the start of a write. */
+  lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    return this.directory.lockAndReadEligibility(manager, mentorIds);
+  }
+
+  /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */
+  eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
     return this.directory.eligibility(manager, mentorIds);
   }
 

@@ -1,11 +1,13 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { WebhookSubscriptionDisabledDataDto } from './dto/webhook-subscription-disabled-data.dto.js';
 import { EventNotifications } from '../events/event-notifications.js';
 import { BEGINNING, comparePositions, type EventRow, OutboxPosition } from '../events/event-types.js';
 import { EventsService, positionOf, toCloudEvent } from '../events/events.service.js';
+import { DeliveryOutcome, WebhookMetrics } from './webhook-metrics.js';
 import { AttemptResult, WebhookSender } from './webhook-sender.js';
 import { retryDelayMs } from './webhook-retry-policy.js';
 import { AttemptWrite, DeliveryRow, SubscriptionProgress, SubscriptionRow, WebhooksRepository } from './webhooks.repository.js';
@@ -15,6 +17,8 @@ const BATCH = 200;
 /** The longest a worker sleeps without a reason to wake; catches what a lost notification would have said. */
 const IDLE_CHECK_MS = 60_000;
 const WITHHELD_BACKOFF_MS = { first: 10, max: 500 };
+/** The least time between the starts of two looks for work; what commits meanwhile waits at most this long. */
+const MIN_DRAIN_INTERVAL_MS = 20;
 
 /** What one delivery ended in, for the books. */
 interface Settled {
@@ -48,6 +52,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private withheldBackoff = WITHHELD_BACKOFF_MS.first;
+  private lastDrain = -Infinity;
 
   constructor(
     private readonly config: AppConfig,
@@ -56,6 +61,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     private readonly events: EventsService,
     private readonly notifications: EventNotifications,
     private readonly sender: WebhookSender,
+    private readonly metrics: WebhookMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -81,6 +87,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     clearTimeout(this.timer);
     this.running = this.cycle().finally(() => {
       this.running = undefined;
+      // A wake between the cycle's last look and here found it still running: look again.
+      if (this.again) this.wake();
     });
   }
 
@@ -93,7 +101,11 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     let delay: number | undefined;
     try {
       do {
+        // Under a steady stream of commits every notification would start another round of queries at once: one round per interval serves them all.
+        const wait = this.lastDrain + MIN_DRAIN_INTERVAL_MS - performance.now();
+        if (wait > 0) await sleep(wait, undefined, { ref: false });
         this.again = false;
+        this.lastDrain = performance.now();
         delay = await this.drain();
       } while (this.again && !this.stopping.signal.aborted);
     } catch (error) {
@@ -207,8 +219,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       this.logger.warn(`lost the lease of subscription ${subscription.id} before booking; another worker resends`);
       return undefined;
     }
-    if (progress.disabledAt !== null)
+    if (progress.disabledAt !== null) {
+      this.metrics.subscriptionDisabled();
       this.logger.warn(`disabled subscription ${subscription.id}: no successful delivery since ${subscription.failing_since?.toISOString()}`);
+    }
     if (!goOn || progress.leaseUntil === null) return undefined;
     return {
       subscription: {
@@ -230,7 +244,9 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     sign: (delivery: { id: string; body: string }) => Record<string, string>,
   ): Promise<Settled> {
     const body = JSON.stringify(toCloudEvent(event));
-    const result: AttemptResult = await this.sender.send({ url: subscription.url, id: event.id, body }, sign({ id: event.id, body }), this.stopping.signal);
+    // The writer's trace goes on at the receiver (W3C Trace Context; CloudEvents' distributed tracing extension puts it in this header too).
+    const headers = event.traceparent ? { ...sign({ id: event.id, body }), traceparent: event.traceparent } : sign({ id: event.id, body });
+    const result: AttemptResult = await this.sender.send({ url: subscription.url, id: event.id, body }, headers, this.stopping.signal);
     const now = this.clock.now();
     const base = {
       event: { xid: event.xid, seq: event.seq, id: event.id, type: event.type },
@@ -240,30 +256,52 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       error: result.error,
       responseBody: result.body,
     };
+    const settle = (outcome: DeliveryOutcome, settled: Settled): Settled => {
+      this.metrics.settled(outcome, result.status, result.durationMs);
+      return settled;
+    };
     switch (result.outcome.kind) {
       case 'delivered':
-        return { write: { ...base, status: 'succeeded', nextAttemptAt: null }, attempted: true, delivered: true, blocks: false, error: null };
+        return settle('delivered', {
+          write: { ...base, status: 'succeeded', nextAttemptAt: null },
+          attempted: true,
+          delivered: true,
+          blocks: false,
+          error: null,
+        });
       case 'not-attempted':
         return { write: { ...base, status: 'pending', nextAttemptAt: now }, attempted: false, delivered: false, blocks: false, error: null };
       case 'permanent':
-        return { write: { ...base, status: 'failed', nextAttemptAt: null }, attempted: true, delivered: false, blocks: false, error: result.error };
+        return settle('gave_up', {
+          write: { ...base, status: 'failed', nextAttemptAt: null },
+          attempted: true,
+          delivered: false,
+          blocks: false,
+          error: result.error,
+        });
       case 'retryable': {
         const firstAttempt = previous?.first_attempt_at ?? now;
         if (now.getTime() - firstAttempt.getTime() >= this.config.webhookRetryForSeconds * 1000) {
-          return { write: { ...base, status: 'failed', nextAttemptAt: null }, attempted: true, delivered: false, blocks: false, error: result.error };
+          return settle('gave_up', {
+            write: { ...base, status: 'failed', nextAttemptAt: null },
+            attempted: true,
+            delivered: false,
+            blocks: false,
+            error: result.error,
+          });
         }
         const delay = retryDelayMs(
           (previous?.attempts ?? 0) + 1,
           { baseMs: this.config.webhookRetryBaseMs, maxMs: this.config.webhookRetryMaxMs },
           result.outcome.retryAfterMs,
         );
-        return {
+        return settle('retrying', {
           write: { ...base, status: 'pending', nextAttemptAt: new Date(now.getTime() + delay) },
           attempted: true,
           delivered: false,
           blocks: true,
           error: result.error,
-        };
+        });
       }
     }
   }
@@ -280,6 +318,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       error: 'the event is no longer retained',
       responseBody: null,
     };
+    this.metrics.settled('gave_up', null, undefined);
     return { write, attempted: true, delivered: false, blocks: false, error: write.error };
   }
 

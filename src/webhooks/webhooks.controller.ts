@@ -34,6 +34,7 @@ export class WebhooksController {
     description: [
       'Every event that commits from now on (of `event_types`, or all) is POSTed to `url` as a CloudEvents 1.0 structured JSON body,',
       'signed as Standard Webhooks has it (`webhook-id` = event id, `webhook-timestamp`, `webhook-signature: v1,<HMAC-SHA256>`), at least once and in event order.',
+      "While the service traces, `traceparent` carries the W3C trace context of the request that wrote the event, to continue the writer's trace.",
       'Failed deliveries (connection errors, timeouts, 5xx, 408, 429 after `Retry-After`) are retried with exponential backoff and jitter for about a day;',
       'a subscription with no success for 3 days is disabled (event `webhook.subscription.disabled`).',
       'The answer carries the signing `secret`, which is never shown again (rotate it to get a new one).',

@@ -4,6 +4,7 @@ import { EventsModule } from '../events/events.module.js';
 import { WebhookAddressPolicy } from './webhook-address-policy.js';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
+import { WebhookMetrics } from './webhook-metrics.js';
 import { WebhookSender } from './webhook-sender.js';
 import { WebhookSubscription } from './webhook-subscription.entity.js';
 import { WebhooksController } from './webhooks.controller.js';
@@ -14,6 +15,6 @@ import { WebhooksService } from './webhooks.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookSubscription, WebhookDelivery]), EventsModule],
   controllers: [WebhooksController],
-  providers: [WebhooksRepository, WebhooksService, WebhookAddressPolicy, WebhookSender, WebhookDeliveryWorker],
+  providers: [WebhooksRepository, WebhooksService, WebhookAddressPolicy, WebhookSender, WebhookDeliveryWorker, WebhookMetrics],
 })
 export class WebhooksModule {}

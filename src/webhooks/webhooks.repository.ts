@@ -70,6 +70,13 @@ export interface SubscriptionProgress {
   disabledAt: Date | null;
 }
 
+/** What the enabled subscriptions still have to deliver, and the subscriptions by state. */
+export interface WebhookBacklog {
+  events: number;
+  ageSeconds: number;
+  subscriptions: { healthy: number; failing: number; disabled: number };
+}
+
 const SUBSCRIPTION_COLUMNS =
   's.id, s.url, s.event_types, s.description, s.enabled, s.secret, s.position_xid, s.position_seq, s.next_attempt_at, s.failing_since, s.last_success_at, s.disabled_at, s.created_at, s.updated_at';
 const DELIVERY_COLUMNS =
@@ -284,6 +291,48 @@ export class WebhooksRepository extends SqlRepository {
     );
     if (row) await manager.query('UPDATE webhook_subscriptions SET next_attempt_at = NULL WHERE id = $1', [subscriptionId]);
     return row;
+  }
+
+  /**
+   * What the enabled subscriptions still have to deliver: the events after each one's position that
+   * it subscribed to (looking at no more than the next `scanLimit` events per subscription) and the
+   * redeliveries asked for, with the age of the oldest of them (0 when there is none); and how many
+   * subscriptions are healthy, failing or disabled. Walks each subscription's stretch of the outbox
+   * key once, so the cost follows the backlog, up to the limit.
+   */
+  async backlog(scanLimit: number): Promise<WebhookBacklog> {
+    const [row]: { events: number; age_seconds: number; healthy: number; failing: number; disabled: number }[] = await this.dataSource.query(
+      `WITH enabled AS (SELECT s.id, s.event_types, s.position_xid, s.position_seq FROM webhook_subscriptions s WHERE s.enabled),
+       ahead AS (
+         SELECT count(*) AS events, min(e.time) AS oldest
+         FROM enabled s
+         CROSS JOIN LATERAL (
+           SELECT e.type, e.time FROM event_outbox e WHERE (e.xid, e.seq) > (s.position_xid, s.position_seq) ORDER BY e.xid, e.seq LIMIT $1
+         ) e
+         WHERE s.event_types IS NULL OR e.type = ANY(s.event_types)
+       ),
+       redeliveries AS (
+         SELECT count(*) AS events, min(e.time) AS oldest
+         FROM enabled s
+         JOIN webhook_deliveries d ON d.subscription_id = s.id AND d.status = 'pending' AND (d.event_xid, d.event_seq) <= (s.position_xid, s.position_seq)
+         JOIN event_outbox e ON (e.xid, e.seq) = (d.event_xid, d.event_seq)
+       )
+       SELECT (ahead.events + redeliveries.events)::int AS events,
+              coalesce(extract(epoch FROM clock_timestamp() - least(ahead.oldest, redeliveries.oldest)), 0)::float8 AS age_seconds,
+              states.healthy, states.failing, states.disabled
+       FROM ahead, redeliveries, (
+         SELECT count(*) FILTER (WHERE enabled AND failing_since IS NULL)::int AS healthy,
+                count(*) FILTER (WHERE enabled AND failing_since IS NOT NULL)::int AS failing,
+                count(*) FILTER (WHERE NOT enabled)::int AS disabled
+         FROM webhook_subscriptions
+       ) states`,
+      [scanLimit],
+    );
+    return {
+      events: row.events,
+      ageSeconds: Math.max(row.age_seconds, 0),
+      subscriptions: { healthy: row.healthy, failing: row.failing, disabled: row.disabled },
+    };
   }
 
   /** Deletes up to `limit` finished deliveries recorded before `cutoff`; returns how many. */

@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
 import { freePort } from '../../tools/free-port.js';
 import { FeedFollower } from '../support/event-feed.js';
+import { sample, scrape } from '../support/prometheus-text.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 import { waitUntil } from '../support/poll.js';
 
@@ -23,14 +24,26 @@ async function natsOrSkip(): Promise<NatsConnection | undefined> {
   }
 }
 
-/** Every message in the stream, from its first, with its Nats-Msg-Id. */
-async function streamMessages(nc: NatsConnection, stream: string, count: number): Promise<{ id: string; subject: string; body: Record<string, unknown> }[]> {
+interface StreamMessage {
+  id: string;
+  subject: string;
+  traceparent: string | undefined;
+  body: Record<string, unknown>;
+}
+
+/** Every message in the stream, from its first, with its Nats-Msg-Id and traceparent headers. */
+async function streamMessages(nc: NatsConnection, stream: string, count: number): Promise<StreamMessage[]> {
   const consumer = await jetstream(nc).consumers.get(stream, { deliver_policy: DeliverPolicy.All });
-  const messages: { id: string; subject: string; body: Record<string, unknown> }[] = [];
+  const messages: StreamMessage[] = [];
   while (messages.length < count) {
     const message = await consumer.next({ expires: 2_000 });
     if (!message) break;
-    messages.push({ id: message.headers?.get('Nats-Msg-Id') ?? '', subject: message.subject, body: message.json() });
+    messages.push({
+      id: message.headers?.get('Nats-Msg-Id') ?? '',
+      subject: message.subject,
+      traceparent: message.headers?.has('traceparent') ? message.headers.get('traceparent') : undefined,
+      body: message.json(),
+    });
   }
   return messages;
 }
@@ -42,7 +55,8 @@ describe('publication to JetStream', () => {
   const stream = `MENTOR_EVENTS_TEST_${suffix}`;
   const prefix = `mentor-status-test-${suffix}.events`;
   const natsEnv = { NATS_STREAM: stream, NATS_SUBJECT_PREFIX: prefix };
-  const instance = (natsUrl: string) =>
+  const measuredStream = `${stream}_MEASURED`;
+  const instance = (natsUrl: string, env: Record<string, string> = natsEnv) =>
     createApp(
       loadConfig({
         DATABASE_URL: t.database.url,
@@ -51,7 +65,7 @@ describe('publication to JetStream', () => {
         RATE_LIMIT_PER_MINUTE: '0',
         CERT_SWEEP_INTERVAL_SECONDS: '0',
         NATS_URL: natsUrl,
-        ...natsEnv,
+        ...env,
       }),
     );
 
@@ -62,7 +76,7 @@ describe('publication to JetStream', () => {
   after(async () => {
     await t.close();
     if (nc) {
-      await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+      for (const name of [stream, measuredStream]) await (await jetstreamManager(nc)).streams.delete(name).catch(() => undefined);
       await nc.close();
     }
   });
@@ -112,6 +126,58 @@ describe('publication to JetStream', () => {
       const again = await streamMessages(nc, stream, all.length + 1);
       assert.equal(new Set(again.map((message) => message.id)).size, again.length, 'each event once');
       assert.equal(again.length, all.length + 1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("counts what it publishes, shows the backlog while NATS is away, and carries the writer's traceparent as a header", async (context) => {
+    if (!nc) return context.skip(`no NATS at ${NATS_URL}`);
+    const manager = await jetstreamManager(nc);
+    // A stream of its own: its publisher has published nothing, so the whole outbox is its backlog.
+    const env = { NATS_STREAM: measuredStream, NATS_SUBJECT_PREFIX: `${prefix}-measured`, METRICS_PORT: String(await freePort()) };
+    const metricsUrl = `http://127.0.0.1:${env.METRICS_PORT}/metrics`;
+    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    const { rows: traced } = await t.db.query(
+      `INSERT INTO event_outbox (id, type, subject, time, data, traceparent)
+       VALUES (gen_random_uuid(), 'mentor.profile.upserted', 'mntr_js_traced', clock_timestamp(), '{}', $1) RETURNING id`,
+      [traceparent],
+    );
+    const { rows: outbox } = await t.db.query('SELECT count(*)::int AS n FROM event_outbox');
+    const events: number = outbox[0].n;
+
+    let app = await instance(`nats://127.0.0.1:${await freePort()}`, env);
+    try {
+      const families = await scrape(metricsUrl);
+      assert.equal(sample(families.get('jetstream_backlog_events'), 'jetstream_backlog_events'), events);
+      assert.ok(sample(families.get('jetstream_backlog_age_seconds'), 'jetstream_backlog_age_seconds') > 0);
+      assert.equal(sample(families.get('jetstream_published_events_total'), 'jetstream_published_events_total', { result: 'stored' }), 0);
+    } finally {
+      await app.close();
+    }
+
+    app = await instance(NATS_URL, env);
+    try {
+      await waitUntil(
+        () =>
+          manager.streams.info(measuredStream).then(
+            (info) => info.state.messages === events,
+            () => false,
+          ),
+        'every event in the stream',
+      );
+      await waitUntil(async () => sample((await scrape(metricsUrl)).get('jetstream_backlog_events'), 'jetstream_backlog_events') === 0, 'no backlog');
+      const families = await scrape(metricsUrl);
+      assert.equal(sample(families.get('jetstream_backlog_age_seconds'), 'jetstream_backlog_age_seconds'), 0);
+      const published = families.get('jetstream_published_events_total');
+      assert.equal(sample(published, 'jetstream_published_events_total', { result: 'stored' }), events);
+      assert.equal(sample(published, 'jetstream_published_events_total', { result: 'duplicate' }), 0);
+      const messages = await streamMessages(nc, measuredStream, events);
+      assert.equal(messages.find((message) => message.id === traced[0].id)?.traceparent, traceparent);
+      assert.ok(
+        messages.filter((message) => message.id !== traced[0].id).every((message) => message.traceparent === undefined),
+        'none for untraced writers',
+      );
     } finally {
       await app.close();
     }

@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+
 /** One metric family of Prometheus's text exposition format: its TYPE, HELP and samples. */
 export interface MetricFamily {
   name: string;
@@ -58,4 +60,33 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
     family(owner).samples.push({ name, labels: labels ? parseLabels(labels, line) : {}, value: parsed });
   }
   return families;
+}
+
+/** The one sample of a family whose labels include these; fails when there is none or several. */
+export function sample(family: MetricFamily | undefined, name: string, labels: Record<string, string> = {}): number {
+  assert.ok(family, `the ${name} family is scraped`);
+  const found = family.samples.filter(
+    (candidate) => candidate.name === name && Object.entries(labels).every(([key, value]) => candidate.labels[key] === value),
+  );
+  assert.equal(found.length, 1, `one ${name} sample with ${JSON.stringify(labels)}: ${JSON.stringify(family.samples.filter((s) => s.name === name))}`);
+  return found[0].value;
+}
+
+/** A counter's sample with these labels, 0 while it has none (a labelled counter shows a series once it first counts). */
+export function counted(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): number {
+  const family = families.get(name);
+  assert.ok(family, `the ${name} family is scraped`);
+  const found = family.samples.filter(
+    (candidate) => candidate.name === name && Object.entries(labels).every(([key, value]) => candidate.labels[key] === value),
+  );
+  assert.ok(found.length <= 1, `at most one ${name} sample with ${JSON.stringify(labels)}`);
+  return found[0]?.value ?? 0;
+}
+
+/** GET `url` from a metrics listener: a 200 in the text format, parsed. */
+export async function scrape(url: string): Promise<Map<string, MetricFamily>> {
+  const response = await fetch(url);
+  assert.equal(response.status, 200);
+  assert.match(String(response.headers.get('content-type')), /^text\/plain; version=0\.0\.4/);
+  return parsePrometheusText(await response.text());
 }

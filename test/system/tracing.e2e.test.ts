@@ -16,6 +16,7 @@ const { startTracing } = await import('../../src/common/telemetry/tracing.js');
 const sdk = startTracing({ serviceName: 'mss-tracing-test', spanProcessors: [new SimpleSpanProcessor({ exporter })] });
 const { startTestApp } = await import('../support/test-app.js');
 const { waitUntil } = await import('../support/poll.js');
+const { WebhookReceiver } = await import('../support/webhook-receiver.js');
 const { currentTraceparent } = await import('../../src/common/telemetry/trace-context.js');
 
 const API_KEY = 'tracing-key-5b2e8d0c7a194f36';
@@ -38,13 +39,21 @@ describe('tracing (OpenTelemetry SDK started before the app loads)', () => {
   const linesOf = (requestId: string): Line[] => written.map((line) => JSON.parse(line) as Line).filter((line) => line.request_id === requestId);
   const serverSpanOf = (traceId: string) => exporter.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER && span.spanContext().traceId === traceId);
 
+  const receiver = new WebhookReceiver();
+  let hooks: string;
+
   before(async () => {
-    t = await startTestApp({ LOG_LEVEL: 'info', API_KEYS: `tracing:${API_KEY}` }, { logDestination: { write: (line: string) => void written.push(line) } });
+    hooks = await receiver.start();
+    t = await startTestApp(
+      { LOG_LEVEL: 'info', API_KEYS: `tracing:${API_KEY}`, WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' },
+      { logDestination: { write: (line: string) => void written.push(line) } },
+    );
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
   });
   after(async () => {
     await t.close();
+    await receiver.stop();
     await sdk.shutdown();
   });
 
@@ -129,6 +138,35 @@ describe('tracing (OpenTelemetry SDK started before the app loads)', () => {
         .map((span) => span.name),
       [],
     );
+  });
+
+  it("sends the writer's traceparent with the webhooks of the events it wrote, so the receiver continues the writer's trace", async () => {
+    const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+    const subscribed = await fetch(`${base}/api/v1/webhook-subscriptions`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ url: `${hooks}/traced`, event_types: ['mentor.status.changed'] }),
+    });
+    assert.equal(subscribed.status, 201);
+    await subscribed.arrayBuffer();
+    const traceId = hex(16);
+    const posted = await fetch(`${base}/api/v1/mentor-statuses`, {
+      method: 'POST',
+      headers: { ...auth, traceparent: `00-${traceId}-${hex(8)}-01` },
+      body: JSON.stringify({ mentor_id: 'mntr_traced', status: 'paused', reason: 'Traced leave', changed_by: 'user_trace' }),
+    });
+    assert.equal(posted.status, 201);
+    const { mentor_status_id: id } = (await posted.json()) as { mentor_status_id: string };
+
+    await waitUntil(() => receiver.accepted('/traced').some((delivery) => delivery.body.includes(id)), 'the status change is delivered');
+    const delivery = receiver.accepted('/traced').find((candidate) => candidate.body.includes(id))!;
+    const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-01$/.exec(String(delivery.headers.traceparent));
+    assert.ok(match, `a W3C traceparent: ${String(delivery.headers.traceparent)}`);
+    assert.equal(match[1], traceId, "the writer's trace");
+    await waitUntil(() => serverSpanOf(traceId) !== undefined, 'the server span is exported');
+    const writer = exporter.getFinishedSpans().find((span) => span.spanContext().spanId === match[2]);
+    assert.ok(writer, 'the parent is a span of the writing request');
+    assert.ok([writer, ...ancestors(writer, exporter.getFinishedSpans())].includes(serverSpanOf(traceId)!), 'inside its server span');
   });
 
   it("gives the active span's traceparent for outgoing calls", () => {

@@ -37,6 +37,19 @@ export class MetricsService {
     return new Histogram({ ...config, registers: [this.registry] });
   }
 
+  /**
+   * For gauges that share one read (one query for several values): the function returned runs
+   * `read` once for every caller while it runs, so that a scrape, which collects every gauge at
+   * once, reads once.
+   */
+  shared<T>(read: () => Promise<T>): () => Promise<T> {
+    let running: Promise<T> | undefined;
+    return () =>
+      (running ??= read().finally(() => {
+        running = undefined;
+      }));
+  }
+
   /** Every metric in Prometheus's text format, as `contentType`. */
   scrape(): Promise<string> {
     return this.registry.metrics();

@@ -11,6 +11,7 @@ import { CreateEventOutbox1763800009000 } from './1763800009000-CreateEventOutbo
 import { CreateWebhooks1763800010000 } from './1763800010000-CreateWebhooks.js';
 import { CreateReasonCodes1763800020000 } from './1763800020000-CreateReasonCodes.js';
 import { AddPauseReasonCodesAndResumeAt1763800021000 } from './1763800021000-AddPauseReasonCodesAndResumeAt.js';
+import { OutboxTraceparentNotifyAfterCommit1763800030000 } from './1763800030000-OutboxTraceparentNotifyAfterCommit.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   CreateWebhooks1763800010000,
   CreateReasonCodes1763800020000,
   AddPauseReasonCodesAndResumeAt1763800021000,
+  OutboxTraceparentNotifyAfterCommit1763800030000,
 ];
