@@ -122,27 +122,32 @@ function pagedSql(
        ORDER BY page.${order[0]} DESC, page.${order[1]} DESC`;
 }
 
-const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.changed_at, r.changed_by, r.created_at';
+const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.reason_code, r.resume_at, r.changed_at, r.changed_by, r.created_at';
 
 interface RecordRow {
   id: string;
   mentor_id: string;
   status: string;
   reason: string | null;
+  reason_code: string | null;
+  resume_at: Date | null;
   changed_at: Date;
   changed_by: string;
   created_at: Date;
 }
 
-const createdJson = (row: RecordRow) => ({
+const recordJson = (row: RecordRow) => ({
   mentor_status_id: row.id,
   mentor_id: row.mentor_id,
   status: row.status,
   reason: row.reason,
-  changed_by: row.changed_by,
+  reason_code: row.reason_code,
+  resume_at: iso(row.resume_at),
   changed_at: iso(row.changed_at),
-  created_at: iso(row.created_at),
+  changed_by: row.changed_by,
 });
+
+const createdJson = (row: RecordRow) => ({ ...recordJson(row), created_at: iso(row.created_at) });
 
 const GET_STATUS_RECORD = `SELECT ${RECORD_COLUMNS}, previous.status AS previous_status
        FROM mentor_status_records r
@@ -179,32 +184,57 @@ async function listStatusRecords({ search }: Request): Promise<Answer> {
     found[0].total,
     mentorId === undefined,
     (row) => [row.changed_at.toISOString(), row.id],
-    (row) => ({
-      mentor_status_id: row.id,
-      mentor_id: row.mentor_id,
-      status: row.status,
-      reason: row.reason,
-      changed_at: iso(row.changed_at),
-      changed_by: row.changed_by,
-    }),
+    recordJson,
   );
 }
 
-const MENTOR_EXISTS = 'SELECT 1 FROM mentors WHERE mentor_id = $1';
-const LOCK_MENTOR_HISTORIES = `SELECT pg_advisory_xact_lock(hashtextextended($1 || ':' || id, 0)) FROM unnest($2::varchar[]) WITH ORDINALITY AS given(id, n) ORDER BY n`;
-const ELIGIBILITY = 'SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY($1::varchar[])';
+const WITHOUT_PROFILE =
+  'SELECT given.mentor_id FROM unnest($1::varchar[]) AS given(mentor_id) WHERE NOT EXISTS (SELECT 1 FROM mentors m WHERE m.mentor_id = given.mentor_id)';
+const eligibilityOf = (ids: string) => `SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY(${ids})`;
+/** The history lock and the eligibility before, in one round trip (two statements, the ids as a literal), as the app sends them. */
+const lockAndReadEligibility = (mentor: string) => {
+  const ids = `ARRAY[${pg.escapeLiteral(mentor)}]::varchar[]`;
+  return `SELECT pg_advisory_xact_lock(hashtextextended('mentor-status' || ':' || id, 0)) FROM unnest(${ids}) WITH ORDINALITY AS given(id, n) ORDER BY n; ${eligibilityOf(ids)}`;
+};
 const CURRENT_STATUSES =
-  'SELECT mentor_id, record_id, status, reason, changed_at, changed_by FROM mentor_current_statuses WHERE mentor_id = ANY($1::varchar[])';
-const STAMP = `greatest(date_trunc('milliseconds', clock_timestamp()), given.follows + interval '1 millisecond')`;
-const INSERT_STATUS_RECORDS = `INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, changed_at, changed_by, created_at, updated_at)
-       SELECT given.id, given.mentor_id, given.status, given.reason, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
-       FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[])
-         AS given(id, mentor_id, status, reason, changed_by, follows)
+  'SELECT mentor_id, record_id, status, reason, reason_code, resume_at, changed_at, changed_by FROM mentor_current_statuses WHERE mentor_id = ANY($1::varchar[])';
+const STAMP = `greatest(instant.now, given.follows + interval '1 millisecond') + given.later * interval '1 millisecond'`;
+const INSERT_STATUS_RECORDS = `WITH instant AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now),
+       given AS (
+         SELECT g.*, row_number() OVER (PARTITION BY g.mentor_id ORDER BY g.n) - 1 AS later
+         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::varchar[], $8::timestamptz[])
+           WITH ORDINALITY AS g(id, mentor_id, status, reason, reason_code, resume_at, changed_by, follows, n)
+       )
+       INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, reason_code, resume_at, changed_at, changed_by, created_at, updated_at)
+       SELECT given.id, given.mentor_id, given.status, given.reason, given.reason_code, given.resume_at, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
+       FROM given CROSS JOIN instant
        RETURNING ${RECORD_COLUMNS}`;
-const INSERT_EVENTS = `INSERT INTO event_outbox (id, type, subject, time, data)
-       SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data
+const INSERT_EVENTS = `INSERT INTO event_outbox (id, type, subject, time, data, traceparent)
+       SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data, $5
        FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::json[]) WITH ORDINALITY AS given(id, type, subject, data, n)
        ORDER BY given.n`;
+
+/** The app's NOTIFY after a writing commit, on a connection of its own, one in flight at a time and the commits meanwhile sharing the next. */
+const notifier = new pg.Client({ connectionString: process.env.DATABASE_URL });
+const notifierReady = notifier.connect();
+let announcing = false;
+let announceAgain = false;
+function announce(): void {
+  if (announcing) {
+    announceAgain = true;
+    return;
+  }
+  announcing = true;
+  notifierReady
+    .then(() => notifier.query('NOTIFY mentor_events'))
+    .catch(console.error)
+    .finally(() => {
+      announcing = false;
+      if (!announceAgain) return;
+      announceAgain = false;
+      announce();
+    });
+}
 
 async function readJson(request: IncomingMessage): Promise<Record<string, string | undefined>> {
   const chunks: Buffer[] = [];
@@ -212,16 +242,22 @@ async function readJson(request: IncomingMessage): Promise<Record<string, string
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string | undefined>;
 }
 
-/** The statements of the app's POST: the profile, then one transaction with the history lock, eligibility before and after, the insert and its events. */
+/** The statements of the app's POST: one transaction with the history lock and eligibility before, the profile and current status, the insert, eligibility after and the events; the NOTIFY after the commit. */
 async function createStatusRecord({ raw }: Request): Promise<Answer> {
   const body = await readJson(raw);
   const mentor = body.mentor_id!;
-  if ((await pool.query(MENTOR_EXISTS, [mentor])).rows.length === 0) throw new Refused(422);
   const client = await pool.connect();
   try {
     await client.query('START TRANSACTION');
-    await client.query(LOCK_MENTOR_HISTORIES, ['mentor-status', [mentor]]);
-    const before = (await client.query<{ is_eligible_for_assignment: boolean }>(ELIGIBILITY, [[mentor]])).rows[0];
+    const [, eligibleBefore] = (await client.query(lockAndReadEligibility(mentor))) as unknown as [
+      pg.QueryResult,
+      pg.QueryResult<{ is_eligible_for_assignment: boolean }>,
+    ];
+    const before = eligibleBefore.rows[0];
+    if ((await client.query(WITHOUT_PROFILE, [[mentor]])).rows.length > 0) {
+      await client.query('ROLLBACK');
+      throw new Refused(422);
+    }
     const current = (await client.query<{ record_id: string; status: string; changed_at: Date }>(CURRENT_STATUSES, [[mentor]])).rows[0];
     if (current?.status === body.status) {
       await client.query('ROLLBACK');
@@ -234,11 +270,13 @@ async function createStatusRecord({ raw }: Request): Promise<Answer> {
         [mentor],
         [body.status],
         [body.reason ?? null],
+        [null],
+        [null],
         [body.changed_by],
         [current?.changed_at ?? null],
       ])
     ).rows;
-    const after = (await client.query<{ chapter_id: string; is_eligible_for_assignment: boolean }>(ELIGIBILITY, [[mentor]])).rows[0];
+    const after = (await client.query<{ chapter_id: string; is_eligible_for_assignment: boolean }>(eligibilityOf('$1::varchar[]'), [[mentor]])).rows[0];
     const created = createdJson(row);
     const events: { id: string; type: string; data: unknown }[] = [
       { id: randomUUID(), type: 'mentor.status.changed', data: { ...created, previous_status: current?.status ?? null } },
@@ -258,8 +296,10 @@ async function createStatusRecord({ raw }: Request): Promise<Answer> {
       events.map((event) => event.type),
       events.map(() => mentor),
       events.map((event) => JSON.stringify(event.data)),
+      null,
     ]);
     await client.query('COMMIT');
+    announce();
     return { status: 201, body: created };
   } catch (error) {
     if (!(error instanceof Refused)) await client.query('ROLLBACK');
@@ -270,13 +310,16 @@ async function createStatusRecord({ raw }: Request): Promise<Answer> {
 }
 
 const DIRECTORY_COLUMNS =
-  'd.mentor_id, d.full_name, d.chapter_id, d.certification_expires_at, d.status, d.status_reason, d.status_changed_at, d.is_eligible_for_assignment';
+  'd.mentor_id, d.full_name, d.chapter_id, d.certification_expires_at, d.status, d.status_reason, d.status_reason_code, d.status_resume_at, ' +
+  'd.status_changed_at, d.is_eligible_for_assignment';
 
 interface DirectoryRow {
   mentor_id: string;
   full_name: string;
   chapter_id: string;
   status_reason: string | null;
+  status_reason_code: string | null;
+  status_resume_at: Date | null;
   status_changed_at: Date | null;
   is_eligible_for_assignment: boolean;
 }
@@ -320,6 +363,8 @@ async function listChapterMentors({ params: [chapterId, which], search }: Reques
         status: 'paused',
         paused_at: iso(row.status_changed_at),
         pause_reason: row.status_reason,
+        pause_reason_code: row.status_reason_code,
+        resumes_at: iso(row.status_resume_at),
         is_eligible_for_assignment: false,
       });
   return listAnswer(
@@ -330,6 +375,51 @@ async function listChapterMentors({ params: [chapterId, which], search }: Reques
     (row) => [row.full_name, row.mentor_id],
     item,
   );
+}
+
+const DAY_MS = 86_400_000;
+const CHAPTER_SUMMARY = `SELECT grouping(d.status_reason_code) = 1 AS overall, d.status_reason_code AS reason_code,
+              count(*)::int AS mentors,
+              count(*) FILTER (WHERE d.status = 'active' AND d.is_eligible_for_assignment)::int AS active_eligible,
+              count(*) FILTER (WHERE d.status = 'active' AND NOT d.is_eligible_for_assignment)::int AS active_suppressed,
+              count(*) FILTER (WHERE d.status = 'paused')::int AS paused,
+              count(*) FILTER (WHERE d.status = 'paused' AND d.status_resume_at <= $3)::int AS resuming,
+              count(*) FILTER (WHERE d.certification_expires_at > $2 AND d.certification_expires_at <= $4)::int AS expiring
+       FROM mentor_directory d
+       WHERE d.chapter_id = $1
+       GROUP BY GROUPING SETS ((), (d.status_reason_code))
+       ORDER BY overall DESC, reason_code NULLS LAST`;
+
+interface SummaryRow {
+  overall: boolean;
+  reason_code: string | null;
+  mentors: number;
+  active_eligible: number;
+  active_suppressed: number;
+  paused: number;
+  resuming: number;
+  expiring: number;
+}
+
+async function chapterSummary({ params: [chapterId] }: Request): Promise<Answer> {
+  const now = new Date();
+  const after = (days: number) => new Date(now.getTime() + days * DAY_MS);
+  const rows = (await pool.query<SummaryRow>(CHAPTER_SUMMARY, [chapterId, now, after(7), after(30)])).rows;
+  const overall = rows.find((row) => row.overall);
+  return {
+    status: 200,
+    body: {
+      chapter_id: chapterId,
+      as_of: now.toISOString(),
+      mentors: overall?.mentors ?? 0,
+      active_eligible: overall?.active_eligible ?? 0,
+      active_suppressed: overall?.active_suppressed ?? 0,
+      paused: overall?.paused ?? 0,
+      paused_by_reason_code: rows.filter((row) => !row.overall && row.paused > 0).map((row) => ({ reason_code: row.reason_code, count: row.paused })),
+      resuming_within_7_days: overall?.resuming ?? 0,
+      certifications_expiring_within_30_days: overall?.expiring ?? 0,
+    },
+  };
 }
 
 const SUPPRESSION_COLUMNS = 's.id, s.mentor_id, s.coordinator_id, s.reason, s.restore_reason, s.suppressed_at, s.restored_at, s.is_active';
@@ -445,6 +535,7 @@ const ROUTES: { method: string; path: RegExp; handle: (request: Request) => Prom
   { method: 'GET', path: /^\/api\/v1\/mentor-statuses\/([^/]+)$/, handle: getStatusRecord },
   { method: 'POST', path: /^\/api\/v1\/mentor-statuses$/, handle: createStatusRecord },
   { method: 'GET', path: /^\/api\/v1\/chapters\/([^/]+)\/mentors\/(active|paused)$/, handle: listChapterMentors },
+  { method: 'GET', path: /^\/api\/v1\/chapters\/([^/]+)\/summary$/, handle: chapterSummary },
   { method: 'GET', path: /^\/api\/v1\/mentor-suppressions$/, handle: listSuppressions },
   { method: 'GET', path: /^\/api\/v1\/mentor-suppressions\/([^/]+)$/, handle: getSuppression },
   { method: 'GET', path: /^\/api\/v1\/events$/, handle: listEvents },

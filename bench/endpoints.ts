@@ -22,6 +22,8 @@ export interface Endpoint {
   method: 'GET' | 'POST';
   /** The one status every answer must have; without it, any 2xx. Any other answer counts as an error. */
   expectedStatus?: number;
+  /** A field of the answer that holds the instant it was made (so no two answers, nor their ETags, are alike). */
+  instantField?: string;
   /**
    * Called before every run (warm-up included), so each run starts from what the database holds;
    * `baseUrl` is the server about to be loaded (one of them, for several instances).
@@ -69,6 +71,12 @@ export function endpoints(shape: DatasetShape, databaseUrl: string): Endpoint[] 
       name: 'GET /chapters/:id/mentors/paused',
       method: 'GET',
       prepare: fixed((n) => ({ path: `${API}/chapters/${chapterId(n % shape.chapters)}/mentors/paused` })),
+    },
+    {
+      name: 'GET /chapters/:id/summary',
+      method: 'GET',
+      instantField: 'as_of',
+      prepare: fixed((n) => ({ path: `${API}/chapters/${chapterId(n % shape.chapters)}/summary` })),
     },
     {
       name: 'GET /mentor-suppressions/:mentor_id',
