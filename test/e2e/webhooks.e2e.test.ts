@@ -223,8 +223,13 @@ describe('webhook delivery', () => {
     const { subscription_id: id } = await subscribe(t.http, `${base}/gone`, { event_types: ['mentor.status.changed'] });
     await writeStatuses(t.http, 'mntr_hook_gone', 2);
     await waitUntil(() => receiver.accepted('/gone').length >= 1, 'the second event delivered');
-    const { body: deliveries } = await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth);
-    const [second, first] = deliveries.data;
+    // The receiver has the event before the worker books the round.
+    let deliveries: { delivery_id: string; status: string; attempts: number; response_status: number; error: string; response_body: string }[] = [];
+    await waitUntil(async () => {
+      deliveries = (await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth)).body.data;
+      return deliveries.length === 2;
+    }, 'both attempts booked');
+    const [second, first] = deliveries;
     assert.deepEqual([first.status, first.attempts, first.response_status, first.error], ['failed', 1, 410, 'HTTP 410']);
     assert.equal(first.response_body.length, 1024);
     assert.equal(second.status, 'succeeded');
