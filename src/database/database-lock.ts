@@ -23,25 +23,20 @@ export const MENTOR_HISTORY_LOCK_NAMESPACE = 'mentor-status';
 
 /**
  * Takes the history locks of these mentors for the rest of the transaction, in sorted order so that
- * two writers of overlapping sets cannot deadlock. With `then`, also runs the read it writes (given
- * the sorted ids as an SQL array) once the locks are held, in the same round trip, and returns its
- * rows: two statements in one simple-protocol message, because a single statement would read with
- * the snapshot it took before waiting for the locks, and so miss the write of the transaction it
- * waited for. Simple protocol has no parameters, hence the ids as escaped literals.
+ * two writers of overlapping sets cannot deadlock, then runs the read that `then` writes (given the
+ * sorted ids as an SQL array) and returns its rows, in the same round trip: two statements in one
+ * simple-protocol message, because a single statement would read with the snapshot it took before
+ * waiting for the locks, and so miss the write of the transaction it waited for. Simple protocol
+ * has no parameters, hence the ids as escaped literals.
  */
-export async function lockMentorHistories<Row = never>(manager: EntityManager, mentorIds: readonly string[], then?: (ids: string) => string): Promise<Row[]> {
+export async function lockMentorHistories<Row>(manager: EntityManager, mentorIds: readonly string[], then: (ids: string) => string): Promise<Row[]> {
   const sorted = [...new Set(mentorIds)].sort();
   if (sorted.length === 0) return [];
-  const lock = (ids: string) =>
-    `SELECT pg_advisory_xact_lock(hashtextextended(${escapeLiteral(MENTOR_HISTORY_LOCK_NAMESPACE)} || ':' || id, 0)) FROM unnest(${ids}) WITH ORDINALITY AS given(id, n) ORDER BY n`;
-  if (!then) {
-    await manager.query(lock('$1::varchar[]'), [sorted]);
-    return [];
-  }
   const runner = manager.queryRunner;
-  if (!runner?.isTransactionActive) throw new Error('lockMentorHistories: the locks and the read belong inside a transaction');
+  if (!runner?.isTransactionActive) throw new Error('lockMentorHistories: the locks belong inside a transaction');
   const ids = `ARRAY[${sorted.map((id) => escapeLiteral(id)).join(', ')}]::varchar[]`;
-  const text = `${lock(ids)}; ${then(ids)}`;
+  const text = `SELECT pg_advisory_xact_lock(hashtextextended(${escapeLiteral(MENTOR_HISTORY_LOCK_NAMESPACE)} || ':' || id, 0))
+    FROM unnest(${ids}) WITH ORDINALITY AS given(id, n) ORDER BY n; ${then(ids)}`;
   // TypeORM's query() keeps only a single statement's rows, so the two go to the transaction's own connection.
   const client = (await runner.connect()) as pg.ClientBase;
   try {

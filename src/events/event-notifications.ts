@@ -15,8 +15,8 @@ const RECONNECT_DELAYS_MS = [250, 1_000, 5_000, 15_000, 30_000];
  *
  * The NOTIFY is sent by {@link announce} after a writing transaction has committed, over this same
  * connection, not inside the writing transaction: PostgreSQL serialises the commits of all
- * notifying transactions of the cluster (a lock held until the commit is flushed), which halved the
- * throughput of POST /mentor-statuses when every write notified.
+ * notifying transactions of the cluster (a lock held until the commit is flushed), so writes that
+ * notify commit one at a time, at most one per WAL flush for the whole cluster (docs/EVENTS.md, "Cost").
  *
  * Behind PgBouncer in transaction mode LISTEN does not work: this connection needs a direct URL.
  */

@@ -81,7 +81,6 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
   private readonly stopping = new AbortController();
   private running: Promise<void> | undefined;
   private connection: NatsConnection | undefined;
-
   private readonly metrics: PublisherMetrics;
 
   constructor(

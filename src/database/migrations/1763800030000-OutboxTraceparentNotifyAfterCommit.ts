@@ -8,9 +8,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   consumer continues the writer's trace.
  * - No more NOTIFY from a trigger. A transaction that notifies takes, at commit, a lock that every
  *   other notifying transaction of the cluster waits for until its commit is flushed: with a NOTIFY
- *   in every write, the writes committed one at a time, and POST /mentor-statuses lost about half
- *   its throughput. The app now notifies `mentor_events` itself once a writing transaction has
- *   committed (EventNotifications.announce); whatever else writes the outbox must NOTIFY too.
+ *   in every write, the writes commit one at a time, at most one per WAL flush for the whole
+ *   cluster. The app now notifies `mentor_events` itself once a writing transaction has committed
+ *   (EventNotifications.announce); whatever else writes the outbox must NOTIFY too.
  */
 export class OutboxTraceparentNotifyAfterCommit1763800030000 implements MigrationInterface {
   name = 'OutboxTraceparentNotifyAfterCommit1763800030000';
