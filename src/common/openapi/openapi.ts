@@ -74,7 +74,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '- Paths exactly as printed in the contracts (base + path, e.g. `/api/v1/mentor-statuses/api/v1/mentor-statuses`) are accepted too and served by the same operations; only the canonical paths are listed here.',
       ].join('\n'),
     )
-    .setVersion('1.0.0')
+    .setVersion('1.1.0')
     // Relative: the API is where the document is served from, whatever host that is.
     .addServer('/')
     .build();
