@@ -1,51 +1,34 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { AppConfig } from '../common/config/app-config.js';
+import { IntervalSchedule } from '../common/scheduling/interval-schedule.js';
 import { DatabaseLock } from '../database/database-lock.js';
 import { DirectDatabase } from '../database/direct-database.js';
 import { EventsService } from './events.service.js';
 
 /**
  * Deletes events older than EVENTS_RETENTION_DAYS every EVENTS_PRUNE_INTERVAL_SECONDS (0: never),
- * as the certification sweep is scheduled: a timer that does not keep the process alive, one run
- * at a time across instances (a session advisory lock; the others skip), stopped between batches on shutdown.
+ * on the schedulers' one mechanism: one run at a time across instances (a session advisory lock;
+ * the others skip), stopped between batches on shutdown.
  */
 @Injectable()
 export class EventsRetentionScheduler implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('EventsRetention');
-  private readonly shutdown = new AbortController();
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly schedule: IntervalSchedule;
 
-  constructor(
-    private readonly config: AppConfig,
-    private readonly events: EventsService,
-    private readonly direct: DirectDatabase,
-  ) {}
+  constructor(config: AppConfig, events: EventsService, direct: DirectDatabase) {
+    this.schedule = new IntervalSchedule('EventsRetention', config.eventsPruneIntervalSeconds, async (signal) => {
+      const pruned = await direct.withSessionLockIfFree(DatabaseLock.EventsRetention, () => events.prune(signal));
+      if (!pruned) return 'skipped';
+      if (pruned.result > 0) this.logger.log(`deleted ${pruned.result} events older than ${config.eventsRetentionDays} days`);
+      return 'completed';
+    });
+  }
 
   onApplicationBootstrap(): void {
-    const seconds = this.config.eventsPruneIntervalSeconds;
-    if (seconds === 0) return;
-    this.timer = setInterval(() => this.tick(), seconds * 1000).unref();
+    this.schedule.start();
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    this.shutdown.abort();
-    await this.running;
-  }
-
-  private tick(): void {
-    if (this.running) return;
-    this.running = this.direct
-      .withSessionLockIfFree(DatabaseLock.EventsRetention, () => this.events.prune(this.shutdown.signal))
-      .then(
-        (pruned) => {
-          if (pruned && pruned.result > 0) this.logger.log(`deleted ${pruned.result} events older than ${this.config.eventsRetentionDays} days`);
-        },
-        (error: unknown) => this.logger.error(`pruning events failed: ${error instanceof Error ? error.message : String(error)}`),
-      )
-      .finally(() => {
-        this.running = undefined;
-      });
+  beforeApplicationShutdown(): Promise<void> {
+    return this.schedule.stop();
   }
 }

@@ -208,7 +208,9 @@ describe('reads from a streaming replica (DATABASE_REPLICA_URLS)', () => {
 
     it('once replay resumes, the replica shows the writes', async () => {
       await replica.query('SELECT pg_wal_replay_resume()');
-      await waitUntil(async () => (await request(http).get('/api/v1/mentors/mntr_stale')).body.full_name === 'New Name', 'the replica has replayed the rename');
+      // Up to the primary's last write, the pause after the rename included.
+      await replica.waitForReplay();
+      assert.equal((await request(http).get('/api/v1/mentors/mntr_stale')).body.full_name, 'New Name');
       const paused = await request(http).get(`/api/v1/chapters/${CHAPTER}/mentors/paused`);
       assert.ok(paused.body.data.some((mentor: { mentor_id: string }) => mentor.mentor_id === 'mntr_stale'));
     });
