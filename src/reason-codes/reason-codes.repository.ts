@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
-import { ReplicaRouter } from '../database/replica-router.js';
+import { SqlRepository } from '../database/sql-repository.js';
 
 export interface ReasonCodeRow {
   code: string;
@@ -25,21 +25,7 @@ const COLUMNS = 'c.code, c.applies_to_pauses, c.applies_to_suppressions, c.label
 
 /** The SQL of the reason-code registry. */
 @Injectable()
-export class ReasonCodesRepository {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly replicas: ReplicaRouter,
-  ) {}
-
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
-  }
-
-  /** For reads outside a transaction that may be a little behind (a replica's). */
-  get readManager(): EntityManager {
-    return this.replicas.manager;
-  }
-
+export class ReasonCodesRepository extends SqlRepository {
   /** `lock` holds the code's row until the transaction ends. */
   async find(manager: EntityManager, code: string, { lock = false } = {}): Promise<ReasonCodeRow | undefined> {
     const [row]: ReasonCodeRow[] = await manager.query(`SELECT ${COLUMNS} FROM reason_codes c WHERE c.code = $1 ${lock ? 'FOR UPDATE' : ''}`, [code]);
