@@ -403,7 +403,8 @@ describe('the typed client', () => {
       params: { path: { id, delivery_id: deliveries[0].delivery_id } },
     });
     assert.equal(retried.data?.status, 'pending');
-    await waitUntil(() => receiver.accepted('/typed').length === 2, 'the redelivery');
+    // Up to past a worker's lease (WEBHOOK_LEASE_SECONDS, 60 s): under CI's concurrent suites this redelivery has taken over 30 s.
+    await waitUntil(() => receiver.accepted('/typed').length === 2, 'the redelivery', 90_000);
 
     const rotated = await client.POST('/api/v1/webhook-subscriptions/{id}/secret', { params: { path } });
     assert.ok(rotated.data && rotated.data.secret !== secret);
