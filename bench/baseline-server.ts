@@ -3,8 +3,8 @@
  * answering the measured routes with the SQL the app's repositories issue and the answers the app
  * gives (test/system/bench-baseline.e2e.test.ts holds it to that: the same bodies, ETags and Link
  * headers, and 304 to the same If-None-Match), and nothing else: no framework, no validation, no
- * logging, no error answers beyond a bare status. Cursors and entity tags come from the app's own
- * two small modules, so that both sides make the same ones. Run as a child process by bench/run.ts.
+ * logging, no error answers beyond a bare status. Cursors, entity tags and next-page links come from the
+ * app's own small modules, so that both sides make the same ones. Run as a child process by bench/run.ts.
  *
  * Environment: DATABASE_URL, PORT, HOST (default 127.0.0.1), DB_POOL_SIZE (default 10).
  */
@@ -14,6 +14,7 @@ import { monotonicFactory } from 'ulid';
 import pg from 'pg';
 import { etagOfJson, notModified } from '../src/common/http/entity-tag.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../src/common/pagination/cursor.js';
+import { nextPageUrl } from '../src/common/pagination/next-link.hook.js';
 
 const nextUlid = monotonicFactory();
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10) });
@@ -52,14 +53,6 @@ function send(request: IncomingMessage, response: ServerResponse, { status, body
     }
   }
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) }).end(json);
-}
-
-function nextPageUrl(url: string, cursor: string): string {
-  const [path, query = ''] = url.split('?', 2);
-  const params = new URLSearchParams(query);
-  params.delete('page');
-  params.set('cursor', cursor);
-  return `${path}?${params.toString()}`;
 }
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 
 /** The request's own URL with `cursor` in place of `page`: the same list and filters, one page on. */
-function nextPageUrl(url: string, cursor: string): string {
+export function nextPageUrl(url: string, cursor: string): string {
   const [path, query = ''] = url.split('?', 2);
   const params = new URLSearchParams(query);
   params.delete('page');
