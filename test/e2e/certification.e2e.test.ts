@@ -4,10 +4,8 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory.js';
 import { CertificationSweepService } from '../../src/certification/certification-sweep.service.js';
 import { DatabaseLock } from '../../src/database/database-lock.js';
-import { loadConfig } from '../../src/common/config/app-config.js';
 import { StatusService } from '../../src/status/status.service.js';
 import { SuppressionService } from '../../src/suppression/suppression.service.js';
 import { assertProblem } from '../support/problem.js';
@@ -256,12 +254,7 @@ describe('certification sweeps at once', () => {
   };
   before(async () => {
     t = await startTestApp({}, { clock });
-    second = await createApp(
-      loadConfig({ ...t.databaseEnv, LOG_LEVEL: 'fatal', METRICS_PORT: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
-      {
-        clock,
-      },
-    );
+    second = await t.instance({}, { clock });
     // Several batches' worth, written straight into the tables: the API would take a request per row.
     await t.db.query(
       `INSERT INTO mentors (mentor_id, full_name, chapter_id, certification_expires_at)

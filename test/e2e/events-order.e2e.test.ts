@@ -3,8 +3,6 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig } from '../../src/common/config/app-config.js';
 import { EventNotifications } from '../../src/events/event-notifications.js';
 import { EventsService } from '../../src/events/events.service.js';
 import { FeedEvent, FeedFollower, readFeed } from '../support/event-feed.js';
@@ -18,9 +16,7 @@ describe('change events across two instances', () => {
   let instances: Server[];
   before(async () => {
     t = await startTestApp();
-    second = await createApp(
-      loadConfig({ DATABASE_URL: t.database.url, LOG_LEVEL: 'fatal', METRICS_PORT: '0', RATE_LIMIT_PER_MINUTE: '0', CERT_SWEEP_INTERVAL_SECONDS: '0' }),
-    );
+    second = await t.instance();
     instances = [t.http, second.getHttpServer()];
   });
   after(async () => {

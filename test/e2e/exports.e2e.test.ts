@@ -5,8 +5,6 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig } from '../../src/common/config/app-config.js';
 import { EXPORT_CURSOR_NAME } from '../../src/database/export-cursor.js';
 import { waitUntil } from '../support/poll.js';
 import { assertProblem } from '../support/problem.js';
@@ -330,17 +328,7 @@ describe('exports /api/v1/exports/mentor-statuses and /mentor-suppressions', () 
     describe('with other settings, on the same database', () => {
       const instances: NestFastifyApplication[] = [];
       const instance = async (env: Record<string, string>) => {
-        const app = await createApp(
-          loadConfig({
-            ...t.databaseEnv,
-            LOG_LEVEL: 'fatal',
-            METRICS_PORT: '0',
-            RATE_LIMIT_PER_MINUTE: '0',
-            CLIENT_CONCURRENCY: '0',
-            CERT_SWEEP_INTERVAL_SECONDS: '0',
-            ...env,
-          }),
-        );
+        const app = await t.instance(env);
         instances.push(app);
         await app.listen(0, '127.0.0.1');
         return { app, origin: `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}` };

@@ -2,8 +2,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig } from '../../src/common/config/app-config.js';
 import { IdempotencyService } from '../../src/common/idempotency/idempotency.service.js';
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { assertProblem } from '../support/problem.js';
@@ -195,16 +193,7 @@ describe('Idempotency-Key on POST', () => {
   describe('across two instances on one database', () => {
     let second: NestFastifyApplication;
     before(async () => {
-      second = await createApp(
-        loadConfig({
-          ...t.databaseEnv,
-          LOG_LEVEL: 'fatal',
-          METRICS_PORT: '0',
-          RATE_LIMIT_PER_MINUTE: '0',
-          CLIENT_CONCURRENCY: '0',
-          CERT_SWEEP_INTERVAL_SECONDS: '0',
-        }),
-      );
+      second = await t.instance();
     });
     after(() => second.close());
 

@@ -6,8 +6,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ThrottlerStorageService } from '@nestjs/throttler';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig } from '../../src/common/config/app-config.js';
 import { RedisThrottlerStorage } from '../../src/common/security/redis-throttler.storage.js';
 import { RATE_LIMIT_STORAGE } from '../../src/common/security/security.module.js';
 import { freePort } from '../../tools/free-port.js';
@@ -40,9 +38,7 @@ describe('rate limit in Redis (REDIS_URL), shared by every instance', () => {
   before(async () => {
     const env = { RATE_LIMIT_PER_MINUTE: String(LIMIT), REDIS_URL, REDIS_KEY_PREFIX: prefix };
     t = await startTestApp(env);
-    second = await createApp(
-      loadConfig({ ...t.databaseEnv, LOG_LEVEL: 'fatal', METRICS_PORT: '0', CLIENT_CONCURRENCY: '0', CERT_SWEEP_INTERVAL_SECONDS: '0', ...env }),
-    );
+    second = await t.instance(env);
     instances = [t.http, second.getHttpServer()];
   });
   after(async () => {

@@ -3,8 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig } from '../../src/common/config/app-config.js';
 import { MetricsService } from '../../src/common/metrics/metrics.service.js';
 import { RESUME_REASON, RESUMED_BY, ResumeSweepService } from '../../src/resume/resume-sweep.service.js';
 import { StatusService } from '../../src/status/status.service.js';
@@ -257,17 +255,7 @@ describe('the resume sweep on two instances', () => {
 
   before(async () => {
     t = await startTestApp({ RESUME_SWEEP_INTERVAL_SECONDS: '1' }, { clock });
-    second = await createApp(
-      loadConfig({
-        ...t.databaseEnv,
-        LOG_LEVEL: 'fatal',
-        METRICS_PORT: '0',
-        CLIENT_CONCURRENCY: '0',
-        CERT_SWEEP_INTERVAL_SECONDS: '0',
-        RESUME_SWEEP_INTERVAL_SECONDS: '1',
-      }),
-      { clock },
-    );
+    second = await t.instance({ RESUME_SWEEP_INTERVAL_SECONDS: '1' }, { clock });
     await t.db.query(
       `INSERT INTO mentors (mentor_id, full_name, chapter_id) SELECT 'mntr_rs_bulk_' || lpad(i::text, 5, '0'), 'Bulk ' || i, 'chpt_rs_bulk' FROM generate_series(1, $1::int) i`,
       [MENTORS],

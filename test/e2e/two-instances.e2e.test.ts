@@ -3,8 +3,6 @@ import type { Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { createApp } from '../../src/app.factory.js';
-import { loadConfig } from '../../src/common/config/app-config.js';
 import { assertOneSuppressionWon, assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
@@ -15,16 +13,7 @@ describe('two instances, one database', () => {
   let instances: Server[];
   before(async () => {
     t = await startTestApp();
-    second = await createApp(
-      loadConfig({
-        ...t.databaseEnv,
-        LOG_LEVEL: 'fatal',
-        METRICS_PORT: '0',
-        RATE_LIMIT_PER_MINUTE: '0',
-        CLIENT_CONCURRENCY: '0',
-        CERT_SWEEP_INTERVAL_SECONDS: '0',
-      }),
-    );
+    second = await t.instance();
     instances = [t.http, second.getHttpServer()];
   });
   after(async () => {

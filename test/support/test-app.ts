@@ -16,8 +16,21 @@ export interface TestApp {
   database: TestDatabase;
   /** How the app reaches its database (DATABASE_URL, DATABASE_DIRECT_URL, DATABASE_POOLER), for a second instance on the same one. */
   databaseEnv: Record<string, string>;
+  /** Another instance of the app on the same database (through the same PgBouncer), with the same test settings; the caller closes it. */
+  instance(env?: Record<string, string>, overrides?: AppOverrides): Promise<NestFastifyApplication>;
   close(): Promise<void>;
 }
+
+/** What a test app runs without unless a test asks: scheduled sweeps, rate limit, per-client concurrency limit, metrics listener, demo data. */
+const TEST_SETTINGS: Record<string, string> = {
+  LOG_LEVEL: 'fatal',
+  DEMO_DATA: 'false',
+  CERT_SWEEP_INTERVAL_SECONDS: '0',
+  RESUME_SWEEP_INTERVAL_SECONDS: '0',
+  RATE_LIMIT_PER_MINUTE: '0',
+  CLIENT_CONCURRENCY: '0',
+  METRICS_PORT: '0',
+};
 
 /**
  * Under TEST_POOLER=pgbouncer every test app reaches its database through a PgBouncer of its own
@@ -44,18 +57,7 @@ async function reachDatabase(database: TestDatabase, env: Record<string, string>
 export async function startTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const { databaseEnv, pooler } = await reachDatabase(database, env);
-  const config = loadConfig({
-    ...databaseEnv,
-    LOG_LEVEL: 'fatal',
-    DEMO_DATA: 'false',
-    CERT_SWEEP_INTERVAL_SECONDS: '0',
-    RESUME_SWEEP_INTERVAL_SECONDS: '0',
-    RATE_LIMIT_PER_MINUTE: '0',
-    CLIENT_CONCURRENCY: '0',
-    METRICS_PORT: '0',
-    ...env,
-  });
-  const app = await createApp(config, overrides);
+  const app = await createApp(loadConfig({ ...databaseEnv, ...TEST_SETTINGS, ...env }), overrides);
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
   // pool.end() resolves before its connections are gone; the forced DROP may then terminate one,
   // and a pool without a listener would turn that expected error into an uncaught exception.
@@ -66,6 +68,7 @@ export async function startTestApp(env: Record<string, string> = {}, overrides: 
     db,
     database,
     databaseEnv,
+    instance: (more = {}, instanceOverrides = {}) => createApp(loadConfig({ ...databaseEnv, ...TEST_SETTINGS, ...more }), instanceOverrides),
     close: async () => {
       await app.close();
       await pooler?.stop();
