@@ -183,12 +183,8 @@ async function listStatusRecords({ search }: Request): Promise<Answer> {
 
 const WITHOUT_PROFILE =
   'SELECT given.mentor_id FROM unnest($1::varchar[]) AS given(mentor_id) WHERE NOT EXISTS (SELECT 1 FROM mentors m WHERE m.mentor_id = given.mentor_id)';
-const eligibilityOf = (ids: string) => `SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY(${ids})`;
-/** The history lock and the eligibility before, in one round trip (two statements, the ids as a literal), as the app sends them. */
-const lockAndReadEligibility = (mentor: string) => {
-  const ids = `ARRAY[${pg.escapeLiteral(mentor)}]::varchar[]`;
-  return `SELECT pg_advisory_xact_lock(hashtextextended('mentor-status' || ':' || id, 0)) FROM unnest(${ids}) WITH ORDINALITY AS given(id, n) ORDER BY n; ${eligibilityOf(ids)}`;
-};
+/** The history lock and the eligibility before, in one call of the database function the app calls. */
+const LOCK_AND_READ_ELIGIBILITY = 'SELECT mentor_id, chapter_id, is_eligible_for_assignment FROM lock_mentor_histories($1::varchar[])';
 const CURRENT_STATUSES =
   'SELECT mentor_id, record_id, status, reason, reason_code, resume_at, changed_at, changed_by FROM mentor_current_statuses WHERE mentor_id = ANY($1::varchar[])';
 const STAMP = `greatest(instant.now, given.follows + interval '1 millisecond') + given.later * interval '1 millisecond'`;
@@ -202,31 +198,35 @@ const INSERT_STATUS_RECORDS = `WITH instant AS (SELECT date_trunc('milliseconds'
        SELECT given.id, given.mentor_id, given.status, given.reason, given.reason_code, given.resume_at, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
        FROM given CROSS JOIN instant
        RETURNING ${RECORD_COLUMNS}`;
-const INSERT_EVENTS = `INSERT INTO event_outbox (id, type, subject, time, data, traceparent)
-       SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data, $5
-       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::json[]) WITH ORDINALITY AS given(id, type, subject, data, n)
-       ORDER BY given.n`;
+/** The events and their eligibility flips, by the database function the app calls. */
+const RECORD_MENTOR_EVENTS =
+  'SELECT record_mentor_events($1::uuid[], $2::varchar[], $3::varchar[], $4::json[], $5, $6::varchar[], $7::varchar[], $8::boolean[])';
 
-/** The app's NOTIFY after a writing commit, on a connection of its own, one in flight at a time and the commits meanwhile sharing the next. */
+/**
+ * The app's NOTIFY after a writing commit, on a connection of its own: one in flight at a time, the
+ * next 10 ms after it at the earliest (EventNotifications' gap), the commits meanwhile sharing it.
+ */
 const notifier = new pg.Client({ connectionString: process.env.DATABASE_URL });
 const notifierReady = notifier.connect();
-let announcing = false;
-let announceAgain = false;
+let sending = false;
+let owed = false;
+let lastSentAt = Number.NEGATIVE_INFINITY;
 function announce(): void {
-  if (announcing) {
-    announceAgain = true;
-    return;
-  }
-  announcing = true;
-  notifierReady
-    .then(() => notifier.query('NOTIFY mentor_events'))
-    .catch(console.error)
-    .finally(() => {
-      announcing = false;
-      if (!announceAgain) return;
-      announceAgain = false;
-      announce();
-    });
+  owed = true;
+  if (sending) return;
+  sending = true;
+  const wait = Math.max(lastSentAt + 10 - performance.now(), 0);
+  setTimeout(() => {
+    owed = false;
+    lastSentAt = performance.now();
+    notifierReady
+      .then(() => notifier.query('NOTIFY mentor_events'))
+      .catch(console.error)
+      .finally(() => {
+        sending = false;
+        if (owed) announce();
+      });
+  }, wait);
 }
 
 async function readJson(request: IncomingMessage): Promise<Record<string, string | undefined>> {
@@ -235,18 +235,14 @@ async function readJson(request: IncomingMessage): Promise<Record<string, string
   return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, string | undefined>;
 }
 
-/** The statements of the app's POST: one transaction with the history lock and eligibility before, the profile and current status, the insert, eligibility after and the events; the NOTIFY after the commit. */
+/** The statements of the app's POST: one transaction with the history lock and eligibility before, the profile and current status, the insert, and the events with their eligibility flips; the NOTIFY after the commit. */
 async function createStatusRecord({ raw }: Request): Promise<Answer> {
   const body = await readJson(raw);
   const mentor = body.mentor_id!;
   const client = await pool.connect();
   try {
     await client.query('START TRANSACTION');
-    const [, eligibleBefore] = (await client.query(lockAndReadEligibility(mentor))) as unknown as [
-      pg.QueryResult,
-      pg.QueryResult<{ is_eligible_for_assignment: boolean }>,
-    ];
-    const before = eligibleBefore.rows[0];
+    const before = (await client.query<{ chapter_id: string; is_eligible_for_assignment: boolean }>(LOCK_AND_READ_ELIGIBILITY, [[mentor]])).rows;
     if ((await client.query(WITHOUT_PROFILE, [[mentor]])).rows.length > 0) {
       await client.query('ROLLBACK');
       throw new Refused(422);
@@ -269,27 +265,16 @@ async function createStatusRecord({ raw }: Request): Promise<Answer> {
         [current?.changed_at ?? null],
       ])
     ).rows;
-    const after = (await client.query<{ chapter_id: string; is_eligible_for_assignment: boolean }>(eligibilityOf('$1::varchar[]'), [[mentor]])).rows[0];
     const created = createdJson(row);
-    const events: { id: string; type: string; data: unknown }[] = [
-      { id: randomUUID(), type: 'mentor.status.changed', data: { ...created, previous_status: current?.status ?? null } },
-    ];
-    if ((before?.is_eligible_for_assignment ?? false) !== after.is_eligible_for_assignment) {
-      const data = {
-        mentor_id: mentor,
-        chapter_id: after.chapter_id,
-        is_eligible_for_assignment: after.is_eligible_for_assignment,
-        previous_chapter_id: null,
-        caused_by: events[0].id,
-      };
-      events.push({ id: randomUUID(), type: 'mentor.eligibility.changed', data });
-    }
-    await client.query(INSERT_EVENTS, [
-      events.map((event) => event.id),
-      events.map((event) => event.type),
-      events.map(() => mentor),
-      events.map((event) => JSON.stringify(event.data)),
+    await client.query(RECORD_MENTOR_EVENTS, [
+      [randomUUID()],
+      ['mentor.status.changed'],
+      [mentor],
+      [JSON.stringify({ ...created, previous_status: current?.status ?? null })],
       null,
+      before.map(() => mentor),
+      before.map((was) => was.chapter_id),
+      before.map((was) => was.is_eligible_for_assignment),
     ]);
     await client.query('COMMIT');
     announce();

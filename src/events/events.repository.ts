@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import type { EventFilters, EventRow, EventsAfter, NewOutboxRow, OutboxPosition } from './event-types.js';
 import { SqlRepository } from '../database/sql-repository.js';
+import type { Eligibility } from '../mentor-directory/mentor-directory.service.js';
 
 export interface PruneResult {
   deleted: number;
@@ -44,6 +45,31 @@ export class EventsRepository extends SqlRepository {
         traceparent,
       ],
     );
+  }
+
+  /**
+   * Inserts a change's events to mentors in the given order, then their `mentor.eligibility.changed`
+   * events against the eligibility `before` the change, with the database function
+   * `record_mentor_events` (migration MentorChangeFunctions): one round trip, and plans the
+   * database connection keeps.
+   */
+  async insertMentorEvents(
+    manager: EntityManager,
+    events: readonly NewOutboxRow[],
+    before: ReadonlyMap<string, Eligibility>,
+    traceparent: string | null,
+  ): Promise<void> {
+    const was = [...before];
+    await manager.query('SELECT record_mentor_events($1::uuid[], $2::varchar[], $3::varchar[], $4::json[], $5, $6::varchar[], $7::varchar[], $8::boolean[])', [
+      events.map((event) => event.id),
+      events.map((event) => event.type),
+      events.map((event) => event.subject),
+      events.map((event) => event.data),
+      traceparent,
+      was.map(([mentorId]) => mentorId),
+      was.map(([, eligibility]) => eligibility.chapter_id),
+      was.map(([, eligibility]) => eligibility.is_eligible_for_assignment),
+    ]);
   }
 
   /** Up to `limit` events after `after` in (xid, seq) order, below the horizon of one snapshot, with where that snapshot stands. */

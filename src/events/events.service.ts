@@ -5,10 +5,9 @@ import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { currentTraceparent } from '../common/telemetry/trace-context.js';
 import { afterCommit } from '../database/after-commit.js';
-import { type Eligibility, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
-import { MentorEligibilityChangedDataDto } from './dto/mentor-eligibility-changed-data.dto.js';
+import { MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
 import { EventNotifications } from './event-notifications.js';
-import { CloudEventEnvelope, EVENT_SOURCE, EventFilters, EventRow, EventsAfter, EventType, NewEvent, OutboxPosition } from './event-types.js';
+import { CloudEventEnvelope, EVENT_SOURCE, EventFilters, EventRow, EventsAfter, EventType, NewEvent, NewOutboxRow, OutboxPosition } from './event-types.js';
 import { EventsRepository } from './events.repository.js';
 
 const PRUNE_BATCH = 1_000;
@@ -30,28 +29,8 @@ export function toCloudEvent(row: EventRow): CloudEventEnvelope {
   };
 }
 
-/**
- * The `mentor.eligibility.changed` events that a change causes: when the mentor's eligibility flips,
- * and when an eligible mentor moves chapter (they become assignable in another chapter: eligibility
- * per chapter changed). A mentor without a profile counts as not eligible.
- */
-function eligibilityEvents(mentorIds: string[], before: Map<string, Eligibility>, after: Map<string, Eligibility>, causes: Map<string, string>): NewEvent[] {
-  return mentorIds.flatMap((mentorId) => {
-    const was = before.get(mentorId);
-    const now = after.get(mentorId);
-    if (!now) return [];
-    const wasEligible = was?.is_eligible_for_assignment ?? false;
-    const moved = was !== undefined && was.chapter_id !== now.chapter_id;
-    if (wasEligible === now.is_eligible_for_assignment && !(moved && (wasEligible || now.is_eligible_for_assignment))) return [];
-    const data: MentorEligibilityChangedDataDto = {
-      mentor_id: mentorId,
-      chapter_id: now.chapter_id,
-      is_eligible_for_assignment: now.is_eligible_for_assignment,
-      previous_chapter_id: moved ? was.chapter_id : null,
-      caused_by: causes.get(mentorId) ?? '',
-    };
-    return [{ type: 'mentor.eligibility.changed', subject: mentorId, data }];
-  });
+function outboxRows(events: readonly NewEvent[]): NewOutboxRow[] {
+  return events.map((event) => ({ id: randomUUID(), type: event.type, subject: event.subject, data: JSON.stringify(event.data) }));
 }
 
 /** What the writes of a change to mentors give {@link EventsService.recordMentorChanges}: their result, and the events they record. */
@@ -82,32 +61,26 @@ export class EventsService {
   ) {}
 
   /** Adds the events to the caller's transaction, in order; they exist exactly when it commits. */
-  async record(manager: EntityManager, events: readonly NewEvent[]): Promise<string[]> {
-    const withIds = events.map((event) => ({ ...event, id: randomUUID() }));
-    await this.store(manager, withIds);
-    return withIds.map((event) => event.id);
+  record(manager: EntityManager, events: readonly NewEvent[]): Promise<string[]> {
+    return this.store(manager, events);
   }
 
   /**
    * Runs the writes of a change to these mentors inside the caller's transaction, and records their
    * events. The mentors' history locks are taken first, before any write, so the transactions of
    * one mentor get their ids, and so their place in the outbox, in the order they change the mentor.
-   * Eligibility is read before (in the round trip that takes the locks) and after, in the same
-   * transaction, and every flip is recorded as `mentor.eligibility.changed` after the event that
-   * caused it: the mentor's last event of the change (a batch may hold several), which left the
-   * mentor as they are. A change with no events records nothing.
+   * Eligibility is read before (in the round trip that takes the locks) and, by the database
+   * function that inserts the events, after: every flip is recorded there as
+   * `mentor.eligibility.changed` after the event that caused it, the mentor's last event of the
+   * change (a batch may hold several), which left the mentor as they are. A change with no events
+   * records nothing.
    */
   async recordMentorChanges<T>(manager: EntityManager, mentorIds: readonly string[], work: () => Promise<MentorChange<T>>): Promise<T> {
     const before = await this.directory.lockAndReadEligibility(manager, mentorIds);
     const { result, events } = await work();
     if (events.length === 0) return result;
-    const changed = [...new Set(events.map((event) => event.subject))];
-    const after = await this.directory.eligibility(manager, changed);
-    const withIds = events.map((event) => ({ ...event, id: randomUUID() }));
-    const causes = new Map<string, string>();
-    for (const event of withIds) causes.set(event.subject, event.id);
-    const flips = eligibilityEvents(changed, before, after, causes).map((event) => ({ ...event, id: randomUUID() }));
-    await this.store(manager, [...withIds, ...flips]);
+    await this.events.insertMentorEvents(manager, outboxRows(events), before, currentTraceparent() ?? null);
+    afterCommit(manager, this.announce);
     return result;
   }
 
@@ -157,9 +130,10 @@ export class EventsService {
   }
 
   /** Inserts the events with the writer's traceparent (while tracing is on), and has every instance told once the transaction commits. */
-  private async store(manager: EntityManager, events: readonly (NewEvent & { id: string })[]): Promise<void> {
-    const rows = events.map((event) => ({ id: event.id, type: event.type, subject: event.subject, data: JSON.stringify(event.data) }));
+  private async store(manager: EntityManager, events: readonly NewEvent[]): Promise<string[]> {
+    const rows = outboxRows(events);
     await this.events.insert(manager, rows, currentTraceparent() ?? null);
     afterCommit(manager, this.announce);
+    return rows.map((row) => row.id);
   }
 }

@@ -37,11 +37,6 @@ export interface Eligibility {
   is_eligible_for_assignment: boolean;
 }
 
-/** The eligibility of the mentors in `ids`, an SQL array expression. */
-function eligibilityOf(ids: string): string {
-  return `SELECT d.mentor_id, d.chapter_id, d.is_eligible_for_assignment FROM mentor_directory d WHERE d.mentor_id = ANY(${ids})`;
-}
-
 /** Which of a chapter's mentors a listing holds. */
 export type ChapterSelection = 'active' | 'active-and-eligible' | 'paused';
 
@@ -140,13 +135,7 @@ export class MentorDirectoryRepository extends SqlRepository {
    * round trip. Mentors without a profile are not in the map.
    */
   async lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
-    const rows = await lockMentorHistories<{ mentor_id: string } & Eligibility>(manager, mentorIds, eligibilityOf);
-    return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
-  }
-
-  /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */
-  async eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
-    const rows: ({ mentor_id: string } & Eligibility)[] = await manager.query(eligibilityOf('$1::varchar[]'), [mentorIds]);
+    const rows = await lockMentorHistories<{ mentor_id: string } & Eligibility>(manager, mentorIds);
     return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
   }
 

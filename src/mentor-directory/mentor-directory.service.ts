@@ -33,11 +33,6 @@ export class MentorDirectoryService {
     return this.directory.lockAndReadEligibility(manager, mentorIds);
   }
 
-  /** Whether each given mentor is eligible for assignment, and their chapter, as of the transaction's snapshot. */
-  eligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
-    return this.directory.eligibility(manager, mentorIds);
-  }
-
   expiredNeedingChange(now: Date, position: ExpiryPosition, limit: number): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {
     return this.directory.expiredNeedingChange(now, position, limit);
   }

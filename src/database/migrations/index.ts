@@ -12,6 +12,7 @@ import { CreateWebhooks1763800010000 } from './1763800010000-CreateWebhooks.js';
 import { CreateReasonCodes1763800020000 } from './1763800020000-CreateReasonCodes.js';
 import { AddPauseReasonCodesAndResumeAt1763800021000 } from './1763800021000-AddPauseReasonCodesAndResumeAt.js';
 import { OutboxTraceparentNotifyAfterCommit1763800030000 } from './1763800030000-OutboxTraceparentNotifyAfterCommit.js';
+import { MentorChangeFunctions1763800040000 } from './1763800040000-MentorChangeFunctions.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   CreateReasonCodes1763800020000,
   AddPauseReasonCodesAndResumeAt1763800021000,
   OutboxTraceparentNotifyAfterCommit1763800030000,
+  MentorChangeFunctions1763800040000,
 ];
