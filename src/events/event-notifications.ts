@@ -6,6 +6,15 @@ import { directConnectionConfig } from '../database/data-source-options.js';
 /** The channel that says "events have committed"; the app notifies it after each commit that wrote events. */
 export const EVENTS_CHANNEL = 'mentor_events';
 const RECONNECT_DELAYS_MS = [250, 1_000, 5_000, 15_000, 30_000];
+/**
+ * The shortest time between two NOTIFYs of one instance. Each NOTIFY is a transaction of its own
+ * that the database commits and flushes, and that wakes the listening connection of every
+ * instance: sent after every writing commit it cost about as much database time as the event
+ * insert itself (docs/EVENTS.md, "Cost"). The delivery workers look for work at most every 20 ms
+ * anyway; a long poll on another instance hears of an event up to this much later. This
+ * instance's own readers are woken at once, without waiting for it.
+ */
+const ANNOUNCE_GAP_MS = 10;
 
 /**
  * One LISTEN connection per instance: a plain pg.Client on the database URL (not the pool, whose
@@ -31,8 +40,13 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   private generationNumber = 0;
   private waiters = 0;
   private listening = false;
-  private announcing: Promise<void> | undefined;
-  private announceAgain = false;
+  /** The NOTIFY in flight, if any. */
+  private sending: Promise<void> | undefined;
+  /** The next NOTIFY, waiting for ANNOUNCE_GAP_MS to pass since the last one. */
+  private nextSend: NodeJS.Timeout | undefined;
+  /** Commits since the last NOTIFY was sent, which it may not have covered. */
+  private owed = false;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly config: AppConfig) {}
 
@@ -49,38 +63,56 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     clearTimeout(this.reconnectTimer);
-    // The last commits are still told to the other instances.
-    while (this.announcing) await this.announcing;
+    // The last commits are still told to the other instances, without waiting for the gap.
+    clearTimeout(this.nextSend);
+    this.nextSend = undefined;
+    this.send();
+    while (this.sending) await this.sending;
     await this.client?.end().catch(() => undefined);
   }
 
   /**
-   * Tells every instance, this one included (through its own LISTEN), that events have committed.
-   * At most one NOTIFY is in flight per instance: the commits that ask meanwhile share the next one.
-   * While the connection is down only this instance's readers are woken; the others find the events
-   * on their next notification or timer, and each reconnection makes this instance's look again.
+   * Tells every instance that events have committed: this one's readers at once, the others (and
+   * this one again) through a NOTIFY on this connection. At most one NOTIFY is in flight per
+   * instance, and the next is sent ANNOUNCE_GAP_MS after it at the earliest: the commits that ask
+   * meanwhile share it. A commit that asks while a NOTIFY is in flight gets the next one, since
+   * the one in flight may have been committed before it. While the connection is down only this
+   * instance's readers are woken; the others find the events on their next notification or timer,
+   * and each reconnection makes this instance's look again.
    */
   announce(): void {
-    if (this.announcing) {
-      this.announceAgain = true;
-      return;
-    }
+    this.notify();
+    this.owed = true;
+    this.send();
+  }
+
+  /** Sends the NOTIFY that is owed, unless one is in flight or the gap since the last has not passed (then it is scheduled). */
+  private send(): void {
+    if (!this.owed || this.sending || this.nextSend) return;
     const client = this.client;
     if (!client || !this.listening) {
-      this.notify();
+      this.owed = false;
       return;
     }
-    this.announcing = client
+    const wait = this.lastSentAt + ANNOUNCE_GAP_MS - performance.now();
+    if (wait > 0 && !this.closing) {
+      this.nextSend = setTimeout(() => {
+        this.nextSend = undefined;
+        this.send();
+      }, wait).unref();
+      return;
+    }
+    this.owed = false;
+    this.lastSentAt = performance.now();
+    this.sending = client
       .query(`NOTIFY ${EVENTS_CHANNEL}`)
       .then(
         () => undefined,
-        () => this.notify(),
+        () => undefined,
       )
       .finally(() => {
-        this.announcing = undefined;
-        if (!this.announceAgain) return;
-        this.announceAgain = false;
-        this.announce();
+        this.sending = undefined;
+        this.send();
       });
   }
 
@@ -133,7 +165,10 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   private async connect(): Promise<void> {
     // LISTEN needs a session of its own that no transaction pooler hands to another client.
     const client = new pg.Client(directConnectionConfig(this.config, 'mentor-status-service-listener'));
-    client.on('notification', () => this.notify());
+    // This instance's own NOTIFYs come back too; its readers were woken when it sent them.
+    client.on('notification', (message) => {
+      if (message.processId !== (client as pg.Client & { processID?: number }).processID) this.notify();
+    });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));
     this.client = client;
