@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { Pool } from 'undici';
 import { freePort } from '../tools/free-port.js';
 import { processCpuMicros } from './servers.js';
 
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     app: { type: 'string', default: join(dirname(fileURLToPath(import.meta.url)), '../src/main.js') },
     only: { type: 'string', default: 'post,delivery,latency' },
     seconds: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '200' },
   },
 });
 const adminUrl = process.env.DATABASE_URL;
@@ -93,30 +95,54 @@ async function mentors(base: string): Promise<void> {
 const next = Array.from({ length: MENTORS }, () => true);
 let i = 0;
 
-/** POSTs that flip mentors between active and paused, round robin, so every one is a real 201. */
+/** The body of the next POST that flips a mentor between active and paused, round robin, so every one is a real 201. */
+function nextFlip(): string {
+  const mentor = i++ % MENTORS;
+  const active = next[mentor];
+  next[mentor] = !active;
+  return JSON.stringify({ mentor_id: `mntr_bench_${mentor}`, status: active ? 'active' : 'paused', reason: 'Bench', changed_by: 'bench' });
+}
+
 function flippingPosts(base: string, seconds: number, options: { connections: number; overallRate?: number }) {
   return autocannon({
     url: base,
     connections: options.connections,
     duration: seconds,
     overallRate: options.overallRate,
-    requests: [
-      {
-        method: 'POST',
-        path: '/api/v1/mentor-statuses',
-        headers,
-        setupRequest: (request) => {
-          const mentor = i++ % MENTORS;
-          const active = next[mentor];
-          next[mentor] = !active;
-          return {
-            ...request,
-            body: JSON.stringify({ mentor_id: `mntr_bench_${mentor}`, status: active ? 'active' : 'paused', reason: 'Bench', changed_by: 'bench' }),
-          };
-        },
-      },
-    ],
+    requests: [{ method: 'POST', path: '/api/v1/mentor-statuses', headers, setupRequest: (request) => ({ ...request, body: nextFlip() }) }],
   });
+}
+
+/**
+ * Flipping POSTs at a steady `rate` a second for `seconds`, open loop: each is sent when it is due,
+ * whether or not the earlier ones have answered, and its latency counts from then (so a stall is
+ * not hidden by the requests it held back). Latencies in milliseconds, to the microsecond, sorted.
+ */
+async function steadyPosts(base: string, seconds: number, rate: number): Promise<{ latencies: number[]; failed: number }> {
+  const pool = new Pool(base, { connections: 10 });
+  const latencies: number[] = [];
+  let failed = 0;
+  const started = performance.now();
+  const sent: Promise<void>[] = [];
+  for (let n = 0; n < seconds * rate; n++) {
+    const due = started + (n * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    sent.push(
+      pool.request({ method: 'POST', path: '/api/v1/mentor-statuses', headers, body: nextFlip() }).then(async ({ statusCode, body }) => {
+        await body.dump();
+        if (statusCode === 201) latencies.push(performance.now() - due);
+        else failed++;
+      }),
+    );
+  }
+  await Promise.all(sent);
+  await pool.close();
+  return { latencies: latencies.sort((a, b) => a - b), failed };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 async function receiver(): Promise<{ url: string; received: () => number; receipts: { id: string; at: number; time: string }[]; close: () => Promise<void> }> {
@@ -169,26 +195,46 @@ async function cpuMicros(app: ChildProcess, db: pg.Client): Promise<{ app: numbe
   return { app: processCpuMicros(app.pid), database: new Map(rows.map(({ pid }) => [pid, processCpuMicros(pid)])) };
 }
 
+/** The app's and the database's CPU per request over `requests` requests, between two readings. */
+function cpuPerRequest(before: Awaited<ReturnType<typeof cpuMicros>>, after: Awaited<ReturnType<typeof cpuMicros>>, requests: number) {
+  const databaseMicros = [...after.database].reduce((sum, [pid, micros]) => sum + micros - (before.database.get(pid) ?? 0), 0);
+  return {
+    app_cpu_us_per_request: Math.round((after.app - before.app) / Math.max(requests, 1)),
+    db_cpu_us_per_request: Math.round(databaseMicros / Math.max(requests, 1)),
+  };
+}
+
 if (only.has('post')) {
   await withDatabase(async (url, db) => {
     const app = await startApp(url, { WEBHOOK_WORKERS: process.env.WEBHOOK_WORKERS ?? '4' });
     await db.connect();
     await mentors(app.base);
     await flippingPosts(app.base, 3, { connections: 10 });
-    const before = await cpuMicros(app.child, db);
-    const result = await flippingPosts(app.base, seconds, { connections: 10 });
-    const after = await cpuMicros(app.child, db);
-    const requests = Math.max(result.requests.total, 1);
-    const databaseMicros = [...after.database].reduce((sum, [pid, micros]) => sum + micros - (before.database.get(pid) ?? 0), 0);
+    const rate = Number(args.rate);
+    let before = await cpuMicros(app.child, db);
+    const steady = await steadyPosts(app.base, seconds, rate);
+    let after = await cpuMicros(app.child, db);
     console.log(
       JSON.stringify({
-        figure: 'POST /mentor-statuses',
+        figure: `POST /mentor-statuses at a steady ${rate}/s`,
+        app: args.app,
+        p50_ms: Number(quantile(steady.latencies, 0.5).toFixed(2)),
+        p99_ms: Number(quantile(steady.latencies, 0.99).toFixed(2)),
+        ...cpuPerRequest(before, after, steady.latencies.length + steady.failed),
+        failed: steady.failed,
+      }),
+    );
+    before = await cpuMicros(app.child, db);
+    const result = await flippingPosts(app.base, seconds, { connections: 10 });
+    after = await cpuMicros(app.child, db);
+    console.log(
+      JSON.stringify({
+        figure: 'POST /mentor-statuses, 10 connections as fast as answered',
         app: args.app,
         requests_per_s: result.requests.average,
         p50_ms: result.latency.p50,
         p99_ms: result.latency.p99,
-        app_cpu_us_per_request: Math.round((after.app - before.app) / requests),
-        db_cpu_us_per_request: Math.round(databaseMicros / requests),
+        ...cpuPerRequest(before, after, result.requests.total),
         non2xx: result.non2xx,
         errors: result.errors,
       }),
@@ -236,15 +282,14 @@ if (only.has('latency')) {
     while (hook.received() < result['2xx'] && Date.now() < deadline) await sleep(10);
     // `time` is stamped at insert, just before commit: receipt minus it is commit-to-receipt plus the rest of the transaction.
     const latencies = hook.receipts.map((receipt) => receipt.at - Date.parse(receipt.time)).sort((a, b) => a - b);
-    const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
     console.log(
       JSON.stringify({
         figure: 'commit-to-receipt at 200 writes/s',
         writes: result['2xx'],
         received: hook.received(),
         writes_per_s: result.requests.average,
-        p50_ms: at(0.5),
-        p99_ms: at(0.99),
+        p50_ms: quantile(latencies, 0.5),
+        p99_ms: quantile(latencies, 0.99),
         max_ms: latencies.at(-1),
       }),
     );
