@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadGenerator } from './load.js';
 
-export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk' | 'exports';
+export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk' | 'exports' | 'events';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -27,7 +27,7 @@ export interface BenchOptions {
   output: string;
 }
 
-const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk | --exports] [--mentors N] [--chapters N] [--records N]
+const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk | --exports | --events] [--mentors N] [--chapters N] [--records N]
                  [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--generator autocannon|wrk|autocannon,wrk]
                  [--endpoints TEXT,…] [--output FILE]
 
@@ -41,6 +41,8 @@ const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N
               triggers that keep current statuses and counts, and with row-level versions of them
   --bulk      the two bulk routes with 500 items a request (plain, atomic, dry run), next to 500 single POSTs
   --exports   GET /api/v1/exports/mentor-statuses of all --records records as CSV and NDJSON: rows/s and the server's RSS rise
+  --events    POST /mentor-statuses with the outbox and without it (bench/app-without-outbox.ts), at a steady 200/s and
+              at saturation, --runs interleaved runs of --duration s; then webhook delivery rate and commit-to-receipt
 
   --generator  autocannon (default, in this process) or wrk (Debian's, installed with apt-get when missing, a
               child process); both run one thread, and the report gives their CPU share of one core beside every
@@ -74,6 +76,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
       triggers: { type: 'boolean', default: false },
       bulk: { type: 'boolean', default: false },
       exports: { type: 'boolean', default: false },
+      events: { type: 'boolean', default: false },
       mentors: { type: 'string' },
       chapters: { type: 'string' },
       records: { type: 'string' },
@@ -92,7 +95,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers', 'bulk', 'exports'] as const).filter((mode) => values[mode]);
+  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers', 'bulk', 'exports', 'events'] as const).filter((mode) => values[mode]);
   if (modes.length > 1) throw new Error(`--${modes.join(' and --')} are separate runs\n\n${USAGE}`);
   const mode: BenchMode = modes.length === 0 ? 'compare' : modes[0];
   // The scaling run keeps one chapter of the main run's size (500 mentors) and varies only how
@@ -104,7 +107,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     mentors,
     chapters: positiveInteger('chapters', values.chapters, Math.max(1, Math.round(mentors / 500))),
     records: positiveInteger('records', values.records, 1_000_000),
-    duration: positiveInteger('duration', values.duration, 8),
+    duration: positiveInteger('duration', values.duration, mode === 'events' ? 10 : 8),
     warmup: positiveInteger('warmup', values.warmup, 3),
     runs: positiveInteger('runs', values.runs, 3),
     connections: positiveInteger('connections', values.connections, 50),

@@ -11,6 +11,7 @@ import { bulk } from './bulk-figures.js';
 import { startBenchServer, type BenchServer } from './database.js';
 import { DatasetShape, feedEvents, loadDataset, suppressedMentorIndexes } from './dataset.js';
 import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
+import { eventsRun, postgresDescription } from './events.js';
 import { exportFigures } from './export-figures.js';
 import { clientFrom, floodEndpoint, listCosts, pointReads, unfilteredFirstPage } from './limits.js';
 import { LoadGenerator, measure, MeasuredFigures, median, RunFigures, runLoad, summarise } from './load.js';
@@ -24,6 +25,7 @@ import {
   formatMs,
   formatRatio,
   generatorsTable,
+  Machine,
   machineLine,
   markdownTable,
   ScaledEndpoint,
@@ -504,10 +506,35 @@ const exportsRun = (bench: BenchServer, options: BenchOptions) => exportFigures(
 
 const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
+async function report(options: BenchOptions, machine: Machine, started: number, { tables, results }: { tables: string[]; results: object }) {
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const settings =
+    options.mode === 'events'
+      ? `${options.runs} interleaved runs of ${options.duration} s per build (medians), after 3 s of warm-up`
+      : `${options.generators.join(' and ')}, ${options.connections} connections, ${options.runs} × ${options.duration} s per endpoint and server after ${options.warmup} s of warm-up (medians)`;
+  console.log(`\n${machineLine(machine)}\n${settings}; ${seconds} s in all\n`);
+  for (const table of tables) console.log(`${table}\n`);
+  await mkdir(dirname(options.output), { recursive: true });
+  await writeFile(
+    options.output,
+    `${JSON.stringify({ mode: options.mode, date: new Date().toISOString(), machine, settings: options.mode === 'events' ? { runs: options.runs, durationSeconds: options.duration } : settingsOf(options), ...results }, null, 2)}\n`,
+  );
+  log(`written to ${options.output}`);
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), benchDir);
   if (options.generators.includes('wrk')) ensureWrk();
   const started = Date.now();
+  if (options.mode === 'events') {
+    // Its runs start their own apps on databases of their own: no shared dataset.
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new Error('--events needs DATABASE_URL (an admin connection: each run creates and drops a database of its own)');
+    const machine = describeMachine(await postgresDescription(url));
+    log(`events run on ${machineLine(machine)}`);
+    await report(options, machine, started, await eventsRun(options, log));
+    return;
+  }
   const bench = await startBenchServer(process.env.DATABASE_URL);
   const stopEverything = async () => {
     for (const server of running) await stopServer(server);
@@ -518,18 +545,7 @@ async function main(): Promise<void> {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
     const run = { compare, scale, adapters, limits, instances, triggers, bulk, exports: exportsRun }[options.mode];
-    const { tables, results } = await run(bench, options);
-    const seconds = Math.round((Date.now() - started) / 1000);
-    console.log(
-      `\n${machineLine(machine)}\n${options.generators.join(' and ')}, ${options.connections} connections, ${options.runs} × ${options.duration} s per endpoint and server after ${options.warmup} s of warm-up (medians); ${seconds} s in all\n`,
-    );
-    for (const table of tables) console.log(`${table}\n`);
-    await mkdir(dirname(options.output), { recursive: true });
-    await writeFile(
-      options.output,
-      `${JSON.stringify({ mode: options.mode, date: new Date().toISOString(), machine, settings: settingsOf(options), ...results }, null, 2)}\n`,
-    );
-    log(`written to ${options.output}`);
+    await report(options, machine, started, await run(bench, options));
   } finally {
     await stopEverything();
   }

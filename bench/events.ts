@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { BenchOptions } from './options.js';
+import { formatRatio, markdownTable } from './report.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const WITH_OUTBOX = join(here, '../src/main.js');
+const WITHOUT_OUTBOX = join(here, 'app-without-outbox.js');
+
+type Figure = Record<string, number | string> & { figure: string };
+
+/** One run of bench/events-figures.ts; its figures, one JSON line each. */
+function figures(args: string[]): Promise<Figure[]> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(here, 'events-figures.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`events-figures ${args.join(' ')} exited with ${code}`));
+      else resolve(out.split('\n').flatMap((line) => (line.startsWith('{"figure"') ? [JSON.parse(line) as Figure] : [])));
+    });
+  });
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function postgresDescription(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
+  await client.end();
+  return `PostgreSQL ${rows[0].server_version}`;
+}
+
+/**
+ * `--events`: what the change events cost and how fast they travel. POST /mentor-statuses of this
+ * build and of the same build without the outbox (app-without-outbox.ts), in `--runs` interleaved
+ * runs of `--duration` seconds each (medians): at a steady 200 writes/s and at saturation (10
+ * connections). Then, once, the webhook delivery rate and commit-to-receipt at 200 writes/s.
+ */
+export async function eventsRun(options: BenchOptions, log: (line: string) => void) {
+  const seconds = String(options.duration);
+  const runs: Record<'with' | 'without', Figure[][]> = { with: [], without: [] };
+  for (let run = 1; run <= options.runs; run++) {
+    for (const [build, app] of [
+      ['without', WITHOUT_OUTBOX],
+      ['with', WITH_OUTBOX],
+    ] as const) {
+      const measured = await figures(['--only', 'post', '--seconds', seconds, '--app', app]);
+      log(`run ${run}, ${build} the outbox: ${measured.map((figure) => `${figure.figure}: p50 ${figure.p50_ms} ms`).join('; ')}`);
+      runs[build].push(measured);
+    }
+  }
+  const [steady, saturated] = [0, 1].map((index) => ({
+    with: runs.with.map((run) => run[index]),
+    without: runs.without.map((run) => run[index]),
+  }));
+  const rows: (string | number)[][] = [];
+  const row = (label: string, of: { with: Figure[]; without: Figure[] }, field: string) => {
+    const withOutbox = median(of.with.map((figure) => Number(figure[field])));
+    const without = median(of.without.map((figure) => Number(figure[field])));
+    rows.push([label, without, withOutbox, formatRatio(withOutbox / without)]);
+    return { without, with: withOutbox };
+  };
+  const results = {
+    steady: {
+      p50_ms: row(`${steady.with[0].figure}: p50 ms`, steady, 'p50_ms'),
+      p99_ms: row('… p99 ms', steady, 'p99_ms'),
+      app_cpu_us_per_request: row('… app CPU µs / request', steady, 'app_cpu_us_per_request'),
+      db_cpu_us_per_request: row('… database CPU µs / request', steady, 'db_cpu_us_per_request'),
+    },
+    saturated: {
+      requests_per_s: row(`${saturated.with[0].figure}: req/s`, saturated, 'requests_per_s'),
+      p50_ms: row('… p50 ms', saturated, 'p50_ms'),
+      p99_ms: row('… p99 ms', saturated, 'p99_ms'),
+      app_cpu_us_per_request: row('… app CPU µs / request', saturated, 'app_cpu_us_per_request'),
+      db_cpu_us_per_request: row('… database CPU µs / request', saturated, 'db_cpu_us_per_request'),
+    },
+    delivery: await figures(['--only', 'delivery,latency', '--seconds', seconds]),
+    runs,
+  };
+  const deliveryRows = results.delivery.map((figure) => [
+    figure.figure,
+    Object.entries(figure)
+      .flatMap(([key, value]) => (key === 'figure' ? [] : [`${key} ${value}`]))
+      .join(', '),
+  ]);
+  return {
+    tables: [markdownTable(['', 'without the outbox', 'with the outbox', 'with ÷ without'], rows), markdownTable(['', 'measured'], deliveryRows)],
+    results,
+  };
+}
