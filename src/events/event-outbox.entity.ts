@@ -5,7 +5,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('event_outbox_subject_idx', ['subject', 'xid', 'seq'])
 export class EventOutboxEntry {
   /** The writing transaction's id (pg_current_xact_id()): readers order by it, then by seq. */
-  @PrimaryColumn({ type: 'bigint', default: () => '(pg_current_xact_id()::text)::bigint', primaryKeyConstraintName: 'event_outbox_pkey' })
+  @PrimaryColumn({ type: 'bigint', default: () => '((pg_current_xact_id())::text)::bigint', primaryKeyConstraintName: 'event_outbox_pkey' })
   xid: string;
 
   @PrimaryColumn({ type: 'bigint', generated: 'increment', primaryKeyConstraintName: 'event_outbox_pkey' })

@@ -3,6 +3,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColum
 @Entity({ name: 'mentors' })
 @Index('mentors_chapter_name_idx', ['chapterId', 'fullName', 'mentorId'])
 @Index('mentors_certification_expiry_idx', ['certificationExpiresAt', 'mentorId'], { where: '"certification_expires_at" IS NOT NULL' })
+@Index('mentors_name_idx', ['fullName', 'mentorId'])
 @Index('mentors_chapter_certification_expiry_idx', ['chapterId', 'certificationExpiresAt'], { where: '"certification_expires_at" IS NOT NULL' })
 export class MentorProfile {
   @PrimaryColumn({ name: 'mentor_id', type: 'varchar', length: 64 })

@@ -14,6 +14,8 @@ import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 @Index('mentor_status_records_mentor_history_idx', ['mentorId', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('mentor_status_records_changed_idx', ['changedAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('mentor_status_records_changed_by_idx', ['changedBy', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
+@Index('mentor_status_records_status_idx', ['status', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
+@Index('mentor_status_records_changed_by_status_idx', ['changedBy', 'status', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
 // Descending, and partial on rows with a code: beyond what the decorators express.
 @Index('mentor_status_records_reason_code_idx', { synchronize: false })
 export class MentorStatusRecord {

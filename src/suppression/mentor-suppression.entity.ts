@@ -2,7 +2,7 @@ import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, 
 import { MentorProfile } from '../mentors/mentor-profile.entity.js';
 
 // Declared so that `migration:generate` sees the schema the migration built; the descending
-// indexes cannot be expressed in decorators, hence `synchronize: false` on them.
+// indexes (and those with INCLUDE) cannot be expressed in decorators, hence `synchronize: false` on them.
 @Entity({ name: 'mentor_suppressions' })
 @Check('mentor_suppressions_reason_check', `"reason" ~ '^[a-z][a-z0-9_]{0,63}$'`)
 @Check('mentor_suppressions_restore_reason_check', `"restore_reason" ~ '^[a-z][a-z0-9_]{0,63}$'`)
@@ -12,6 +12,8 @@ import { MentorProfile } from '../mentors/mentor-profile.entity.js';
 @Index('mentor_suppressions_mentor_idx', { synchronize: false })
 @Index('mentor_suppressions_suppressed_at_idx', { synchronize: false })
 @Index('mentor_suppressions_coordinator_idx', { synchronize: false })
+@Index('mentor_suppressions_reason_idx', { synchronize: false })
+@Index('mentor_suppressions_active_idx', { synchronize: false })
 export class MentorSuppression {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'mentor_suppressions_pkey' })
   id: string;

@@ -5,6 +5,7 @@ import { loadConfig } from '../../src/common/config/app-config.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { runMigrations } from '../../src/database/migrate.js';
 import { migrations } from '../../src/database/migrations/index.js';
+import { entities } from '../../src/entities.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
 
 describe('migrations', () => {
@@ -46,10 +47,20 @@ describe('migrations', () => {
   });
 
   it('leave no schema drift between the entities and the migrations', async () => {
-    const pending = await sources[0].driver.createSchemaBuilder().log();
+    // What TypeORM's own schema diff (migration:generate) would do to the migrated schema, with every entity loaded.
+    const checker = new DataSource({ ...dataSourceOptions(loadConfig({ DATABASE_URL: database.url, DB_POOL_SIZE: '1' })), entities });
+    sources.push(await checker.initialize());
+    const pending = await checker.driver.createSchemaBuilder().log();
     assert.deepEqual(
-      pending.upQueries.map((query) => query.query),
-      [],
+      pending.upQueries.map((query) => query.query.replace(/\s+/g, ' ').trim()),
+      // TypeORM strips the casts from a default it reads back (PostgresQueryRunner), so a default with
+      // casts always looks changed, and it rebuilds the indexes on a column it changes: the outbox's xid
+      // is the one such column. Anything else in this list is drift.
+      [
+        'DROP INDEX "public"."event_outbox_subject_idx"',
+        'ALTER TABLE "event_outbox" ALTER COLUMN "xid" SET DEFAULT ((pg_current_xact_id())::text)::bigint',
+        'CREATE INDEX "event_outbox_subject_idx" ON "event_outbox" ("subject", "xid", "seq")',
+      ],
     );
   });
 });
