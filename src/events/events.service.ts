@@ -60,9 +60,15 @@ export class EventsService {
     private readonly clock: Clock,
   ) {}
 
-  /** Adds the events to the caller's transaction, in order; they exist exactly when it commits. */
-  record(manager: EntityManager, events: readonly NewEvent[]): Promise<string[]> {
-    return this.store(manager, events);
+  /**
+   * Adds the events to the caller's transaction, in order, with the writer's traceparent (while
+   * tracing is on); they exist exactly when it commits, and every instance is told then.
+   */
+  async record(manager: EntityManager, events: readonly NewEvent[]): Promise<string[]> {
+    const rows = outboxRows(events);
+    await this.events.insert(manager, rows, currentTraceparent() ?? null);
+    afterCommit(manager, this.announce);
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -127,13 +133,5 @@ export class EventsService {
     }
     for (const task of this.retentionTasks) await task(cutoff, signal);
     return total;
-  }
-
-  /** Inserts the events with the writer's traceparent (while tracing is on), and has every instance told once the transaction commits. */
-  private async store(manager: EntityManager, events: readonly NewEvent[]): Promise<string[]> {
-    const rows = outboxRows(events);
-    await this.events.insert(manager, rows, currentTraceparent() ?? null);
-    afterCommit(manager, this.announce);
-    return rows.map((row) => row.id);
   }
 }
