@@ -1,7 +1,9 @@
 /**
- * Figures of the change events (`npm run build:all && node build/bench/events-figures.js`):
- *  - the outbox's cost on POST /mentor-statuses: p50 and throughput of the app given by `--app`
- *    (default: this build's src/main.js; pass another build's main.js to compare with it),
+ * Figures of the change events, one run (`npm run bench -- --events` runs it for both builds, in
+ * turns; by hand: `npm run build:all && node build/bench/events-figures.js`):
+ *  - POST /mentor-statuses of the app given by `--app` (default: this build's src/main.js; the
+ *    bench passes app-without-outbox.js too): p50 and p99 at a steady `--rate` (200) writes/s, then
+ *    throughput and latency at saturation, with the app's and the database's CPU per request,
  *  - the webhook delivery rate to a receiver on loopback,
  *  - commit-to-receipt latency of webhooks at a steady 200 writes/s.
  * Needs DATABASE_URL (an admin connection: it creates and drops a database of its own).
