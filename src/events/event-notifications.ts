@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
 import { directConnectionConfig } from '../database/data-source-options.js';
@@ -47,6 +48,12 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   /** Commits since the last NOTIFY was sent, which it may not have covered. */
   private owed = false;
   private lastSentAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Runs a function in the async context this instance was made in (the app's start-up) rather than
+   * the caller's: the work a commit wakes (delivery rounds, the NOTIFY) must not carry on the
+   * writer's request, its trace and its request id.
+   */
+  private readonly outsideCallers = AsyncLocalStorage.snapshot();
 
   constructor(private readonly config: AppConfig) {}
 
@@ -81,9 +88,11 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
    * and each reconnection makes this instance's look again.
    */
   announce(): void {
-    this.notify();
-    this.owed = true;
-    this.send();
+    this.outsideCallers(() => {
+      this.notify();
+      this.owed = true;
+      this.send();
+    });
   }
 
   /** Sends the NOTIFY that is owed, unless one is in flight or the gap since the last has not passed (then it is scheduled). */

@@ -167,6 +167,14 @@ describe('tracing (OpenTelemetry SDK started before the app loads)', () => {
     const writer = exporter.getFinishedSpans().find((span) => span.spanContext().spanId === match[2]);
     assert.ok(writer, 'the parent is a span of the writing request');
     assert.ok([writer, ...ancestors(writer, exporter.getFinishedSpans())].includes(serverSpanOf(traceId)!), 'inside its server span');
+    // What the commit woke (the delivery round's queries, the NOTIFY) runs outside the writer's request.
+    const woken = exporter
+      .getFinishedSpans()
+      .filter((span) => span.spanContext().traceId === traceId && Object.values(span.attributes).some((value) => /webhook_|NOTIFY/.test(String(value))));
+    assert.deepEqual(
+      woken.map((span) => span.name),
+      [],
+    );
   });
 
   it("gives the active span's traceparent for outgoing calls", () => {
