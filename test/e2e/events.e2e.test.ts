@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CloudEvent } from 'cloudevents';
 import request from 'supertest';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { EventsService } from '../../src/events/events.service.js';
 import { FeedEvent, FeedFollower, readFeed } from '../support/event-feed.js';
@@ -312,6 +313,30 @@ describe('the change feed', () => {
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       await runner.release();
+    }
+  });
+
+  it('is not held back by a writing transaction open in another database of the same server', async () => {
+    await request(t.http).put('/api/v1/mentors/mntr_other_db').send({ full_name: 'Other Database', chapter_id: 'chpt_feed' }).expect(201);
+    const follower = new FeedFollower(t.http);
+    await follower.skipToEnd();
+    const from = follower.position;
+    assert.ok(from);
+    // The admin database the suites' databases are made from: another database on the same cluster.
+    const elsewhere = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const posted = await request(t.http)
+        .post('/api/v1/mentor-statuses')
+        .send({ mentor_id: 'mntr_other_db', status: 'paused', reason: 'Elsewhere', changed_by: 'user_feed' });
+      assert.equal(posted.status, 201);
+      const page = await readFeed(t.http, { after: from, mentor_id: 'mntr_other_db', wait: 5 });
+      assert.deepEqual(types(page.data), ['mentor.status.changed'], 'the feed shows the commit while the other transaction is still open');
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      await elsewhere.end();
     }
   });
 });
