@@ -452,7 +452,7 @@ async function listSuppressions({ search }: Request): Promise<Answer> {
   );
 }
 
-const HORIZON = '(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint';
+const HORIZON = '(SELECT event_horizon())';
 const EVENTS_AFTER = `WITH h AS (SELECT ${HORIZON} AS horizon),
        summary AS MATERIALIZED (
          SELECT

@@ -13,21 +13,9 @@ const PRUNED = 'pruned';
 const EVENT_COLUMNS = 'e.xid, e.seq, e.id, e.type, e.subject, e.time, e.data, e.traceparent';
 /**
  * Every transaction of this database with a smaller xid has ended: rows below it are all there is,
- * and stay so. The snapshot's xmin would do, but it counts the running transactions of every
- * database of the cluster, so a writing transaction held open elsewhere on the server would hold
- * the feed back. So: the snapshot's in-progress xids, less those that pg_stat_get_activity shows
- * running in another database (only a transaction of this one can write this outbox), and the
- * snapshot's xmax when none is left. An xid it does not place (a prepared transaction, one that
- * ended meanwhile, a replica's) still counts, so in doubt it waits, as the xmin would.
+ * and stay so (the database function of migration EventHorizon, read with the statement's snapshot).
  */
-const HORIZON = `(SELECT least(pg_snapshot_xmax(s.snapshot), (
-    SELECT min(x) FROM pg_snapshot_xip(s.snapshot) AS x
-    WHERE NOT EXISTS (
-      SELECT 1 FROM pg_stat_get_activity(NULL) a
-      WHERE a.backend_xid = xid(x) AND a.datid <> (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())
-    )
-  ))::text::bigint
-  FROM (SELECT pg_current_snapshot() AS snapshot) s)`;
+const HORIZON = '(SELECT event_horizon())';
 /**
  * Whether committed events wait at or above the horizon: one probe of the primary key's last
  * entry. (`EXISTS (… WHERE xid >= horizon)` is planned as a scan of the whole outbox, since the

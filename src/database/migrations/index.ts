@@ -13,6 +13,7 @@ import { CreateReasonCodes1763800020000 } from './1763800020000-CreateReasonCode
 import { AddPauseReasonCodesAndResumeAt1763800021000 } from './1763800021000-AddPauseReasonCodesAndResumeAt.js';
 import { OutboxTraceparentNotifyAfterCommit1763800030000 } from './1763800030000-OutboxTraceparentNotifyAfterCommit.js';
 import { MentorChangeFunctions1763800040000 } from './1763800040000-MentorChangeFunctions.js';
+import { EventHorizon1763800041000 } from './1763800041000-EventHorizon.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   AddPauseReasonCodesAndResumeAt1763800021000,
   OutboxTraceparentNotifyAfterCommit1763800030000,
   MentorChangeFunctions1763800040000,
+  EventHorizon1763800041000,
 ];
