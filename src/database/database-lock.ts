@@ -20,6 +20,13 @@ export enum DatabaseLock {
 /** Namespace of the per-mentor transaction locks that serialise the writes of one mentor's history (as `lock_mentor_histories` hashes it). */
 export const MENTOR_HISTORY_LOCK_NAMESPACE = 'mentor-status';
 
+/** What `lock_mentor_histories` reads of a mentor once the locks are held. */
+export interface LockedMentor {
+  mentor_id: string;
+  chapter_id: string;
+  is_eligible_for_assignment: boolean;
+}
+
 /**
  * Takes the history locks of these mentors for the rest of the transaction, in sorted order so that
  * two writers of overlapping sets cannot deadlock, with the database function
@@ -28,7 +35,7 @@ export const MENTOR_HISTORY_LOCK_NAMESPACE = 'mentor-status';
  * locks are held, the mentors' eligibility from `mentor_directory`: its rows are returned, one per
  * mentor with a profile. One round trip, and a plan the database connection keeps.
  */
-export async function lockMentorHistories<Row>(manager: EntityManager, mentorIds: readonly string[]): Promise<Row[]> {
+export async function lockMentorHistories(manager: EntityManager, mentorIds: readonly string[]): Promise<LockedMentor[]> {
   const sorted = [...new Set(mentorIds)].sort();
   if (sorted.length === 0) return [];
   if (!manager.queryRunner?.isTransactionActive) throw new Error('lockMentorHistories: the locks belong inside a transaction');

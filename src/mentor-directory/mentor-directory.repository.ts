@@ -135,7 +135,7 @@ export class MentorDirectoryRepository extends SqlRepository {
    * round trip. Mentors without a profile are not in the map.
    */
   async lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
-    const rows = await lockMentorHistories<{ mentor_id: string } & Eligibility>(manager, mentorIds);
+    const rows = await lockMentorHistories(manager, mentorIds);
     return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
   }
 
