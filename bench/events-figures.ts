@@ -3,7 +3,8 @@
  * turns; by hand: `npm run build:all && node build/bench/events-figures.js`):
  *  - POST /mentor-statuses of the app given by `--app` (default: this build's src/main.js; the
  *    bench passes app-without-outbox.js too): p50 and p99 at a steady `--rate` (200) writes/s, then
- *    throughput and latency at saturation, with the app's and the database's CPU per request,
+ *    throughput and latency at saturation, with the app's and the database's CPU per request
+ *    (`--suppressed`: every mentor suppressed first, so that no POST flips eligibility),
  *  - the webhook delivery rate to a receiver on loopback,
  *  - commit-to-receipt latency of webhooks at a steady 200 writes/s.
  * Needs DATABASE_URL (an admin connection: it creates and drops a database of its own).
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     only: { type: 'string', default: 'post,delivery,latency' },
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '200' },
+    suppressed: { type: 'boolean', default: false },
   },
 });
 const adminUrl = process.env.DATABASE_URL;
@@ -90,6 +92,18 @@ async function mentors(base: string): Promise<void> {
       body: JSON.stringify({ full_name: `Bench ${i}`, chapter_id: 'chpt_bench' }),
     });
     if (!response.ok) throw new Error(`PUT mentor: ${response.status}`);
+  }
+}
+
+/** Suppresses every bench mentor, so that no status change flips eligibility: one event per POST instead of two. */
+async function suppressAll(base: string): Promise<void> {
+  for (let i = 0; i < MENTORS; i++) {
+    const response = await fetch(`${base}/api/v1/mentor-suppressions`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ mentor_id: `mntr_bench_${i}`, coordinator_id: 'bench', reason: 'bench_quiet' }),
+    });
+    if (!response.ok) throw new Error(`POST suppression: ${response.status}`);
   }
 }
 
@@ -211,6 +225,7 @@ if (only.has('post')) {
     const app = await startApp(url, { WEBHOOK_WORKERS: process.env.WEBHOOK_WORKERS ?? '4' });
     await db.connect();
     await mentors(app.base);
+    if (args.suppressed) await suppressAll(app.base);
     await flippingPosts(app.base, 3, { connections: 10 });
     const rate = Number(args.rate);
     let before = await cpuMicros(app.child, db);
