@@ -29,9 +29,15 @@ async function asAdmin(adminUrl: string, sql: string): Promise<Record<string, un
   }
 }
 
+/** The server as the report names it: its version and where it is (`PostgreSQL 18.1 (embedded)`). */
+export async function describePostgres(adminUrl: string, where: string): Promise<string> {
+  const [{ server_version }] = await asAdmin(adminUrl, 'SHOW server_version');
+  return `PostgreSQL ${String(server_version)} (${where})`;
+}
+
 async function serverWith(adminUrl: string, where: string, stop: () => Promise<void>): Promise<BenchServer> {
   const created: string[] = [];
-  const [{ server_version }] = await asAdmin(adminUrl, 'SHOW server_version');
+  const description = await describePostgres(adminUrl, where);
   const create = async (template?: string) => {
     // A generated name: the run never touches a database it did not create.
     const name = `mss_bench_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -42,7 +48,7 @@ async function serverWith(adminUrl: string, where: string, stop: () => Promise<v
     return url.toString();
   };
   return {
-    description: `PostgreSQL ${String(server_version)} (${where})`,
+    description,
     createDatabase: () => create(),
     async cloneDatabase(url: string) {
       const template = new URL(url).pathname.slice(1);

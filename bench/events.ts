@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import type { BenchOptions } from './options.js';
 import { formatRatio, markdownTable } from './report.js';
 
@@ -26,14 +25,6 @@ function figures(args: string[]): Promise<Figure[]> {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-export async function postgresDescription(url: string): Promise<string> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-  await client.end();
-  return `PostgreSQL ${rows[0].server_version}`;
-}
 
 /**
  * `--events`: what the change events cost and how fast they travel. POST /mentor-statuses of this

@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { bulk } from './bulk-figures.js';
-import { startBenchServer, type BenchServer } from './database.js';
+import { describePostgres, startBenchServer, type BenchServer } from './database.js';
 import { DatasetShape, feedEvents, loadDataset, suppressedMentorIndexes } from './dataset.js';
 import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
-import { eventsRun, postgresDescription } from './events.js';
+import { eventsRun } from './events.js';
 import { exportFigures } from './export-figures.js';
 import { clientFrom, floodEndpoint, listCosts, pointReads, unfilteredFirstPage } from './limits.js';
 import { LoadGenerator, measure, MeasuredFigures, median, RunFigures, runLoad, summarise } from './load.js';
@@ -530,7 +530,7 @@ async function main(): Promise<void> {
     // Its runs start their own apps on databases of their own: no shared dataset.
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error('--events needs DATABASE_URL (an admin connection: each run creates and drops a database of its own)');
-    const machine = describeMachine(await postgresDescription(url));
+    const machine = describeMachine(await describePostgres(url, 'at DATABASE_URL'));
     log(`events run on ${machineLine(machine)}`);
     await report(options, machine, started, await eventsRun(options, log));
     return;
