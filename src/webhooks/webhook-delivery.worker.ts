@@ -260,6 +260,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       this.metrics.settled(outcome, result.status, result.durationMs);
       return settled;
     };
+    const giveUp = () =>
+      settle('gave_up', { write: { ...base, status: 'failed', nextAttemptAt: null }, attempted: true, delivered: false, blocks: false, error: result.error });
     switch (result.outcome.kind) {
       case 'delivered':
         return settle('delivered', {
@@ -272,24 +274,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       case 'not-attempted':
         return { write: { ...base, status: 'pending', nextAttemptAt: now }, attempted: false, delivered: false, blocks: false, error: null };
       case 'permanent':
-        return settle('gave_up', {
-          write: { ...base, status: 'failed', nextAttemptAt: null },
-          attempted: true,
-          delivered: false,
-          blocks: false,
-          error: result.error,
-        });
+        return giveUp();
       case 'retryable': {
         const firstAttempt = previous?.first_attempt_at ?? now;
-        if (now.getTime() - firstAttempt.getTime() >= this.config.webhookRetryForSeconds * 1000) {
-          return settle('gave_up', {
-            write: { ...base, status: 'failed', nextAttemptAt: null },
-            attempted: true,
-            delivered: false,
-            blocks: false,
-            error: result.error,
-          });
-        }
+        if (now.getTime() - firstAttempt.getTime() >= this.config.webhookRetryForSeconds * 1000) return giveUp();
         const delay = retryDelayMs(
           (previous?.attempts ?? 0) + 1,
           { baseMs: this.config.webhookRetryBaseMs, maxMs: this.config.webhookRetryMaxMs },
