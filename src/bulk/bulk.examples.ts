@@ -1,5 +1,6 @@
 import { MentorStatusBulkDto, MentorSuppressionBulkDto } from './dto/bulk-request.dto.js';
 import { MentorStatusBulkResultDto, MentorSuppressionBulkResultDto } from './dto/bulk-result.dto.js';
+import { CREATE_EXAMPLE, SUPPRESSION_EXAMPLE } from '../suppression/suppression.examples.js';
 
 const BULK_STATUSES_PATH = '/api/v1/mentor-statuses/bulk';
 
@@ -65,10 +66,7 @@ export const STATUS_BULK_RESULT_EXAMPLE: MentorStatusBulkResultDto = {
 };
 
 export const SUPPRESSION_BULK_EXAMPLE: MentorSuppressionBulkDto = {
-  items: [
-    { mentor_id: 'mentor_james_okafor', coordinator_id: 'coord_maya_patel', reason: 'certification_expired' },
-    { mentor_id: 'mntr_unknown', coordinator_id: 'coord_maya_patel', reason: 'certification_expired' },
-  ],
+  items: [CREATE_EXAMPLE, { ...CREATE_EXAMPLE, mentor_id: 'mntr_unknown' }],
   atomic: true,
 };
 
@@ -80,15 +78,7 @@ export const SUPPRESSION_BULK_RESULT_EXAMPLE: MentorSuppressionBulkResultDto = {
     {
       index: 0,
       status: 201,
-      body: {
-        suppression_id: 'c3d4e5f6-a7b8-9012-cdef-123456789012',
-        mentor_id: 'mentor_james_okafor',
-        coordinator_id: 'coord_maya_patel',
-        reason: 'certification_expired',
-        suppressed_at: '2026-03-26T00:01:00.000Z',
-        restored_at: null,
-        is_active: true,
-      },
+      body: SUPPRESSION_EXAMPLE,
     },
     {
       index: 1,
