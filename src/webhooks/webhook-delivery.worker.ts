@@ -1,4 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../common/clock/clock.js';
@@ -53,6 +54,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   private timer: NodeJS.Timeout | undefined;
   private withheldBackoff = WITHHELD_BACKOFF_MS.first;
   private lastDrain = -Infinity;
+  /** Runs a round in the async context the worker was made in: a request that wakes it (a retry, a PUT) must not carry its rounds in its trace and its logs. */
+  private readonly outsideCallers = AsyncLocalStorage.snapshot();
 
   constructor(
     private readonly config: AppConfig,
@@ -85,7 +88,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
       return;
     }
     clearTimeout(this.timer);
-    this.running = this.cycle().finally(() => {
+    this.running = this.outsideCallers(() => this.cycle()).finally(() => {
       this.running = undefined;
       // A wake between the cycle's last look and here found it still running: look again.
       if (this.again) this.wake();

@@ -148,7 +148,7 @@ describe('tracing (OpenTelemetry SDK started before the app loads)', () => {
       body: JSON.stringify({ url: `${hooks}/traced`, event_types: ['mentor.status.changed'] }),
     });
     assert.equal(subscribed.status, 201);
-    await subscribed.arrayBuffer();
+    const { subscription_id: subscriptionId } = (await subscribed.json()) as { subscription_id: string };
     const traceId = hex(16);
     const posted = await fetch(`${base}/api/v1/mentor-statuses`, {
       method: 'POST',
@@ -173,6 +173,24 @@ describe('tracing (OpenTelemetry SDK started before the app loads)', () => {
       .filter((span) => span.spanContext().traceId === traceId && Object.values(span.attributes).some((value) => /webhook_|NOTIFY/.test(String(value))));
     assert.deepEqual(
       woken.map((span) => span.name),
+      [],
+    );
+
+    // A retry asked for through the API wakes the worker from inside that request: the redelivery's rounds stay out of
+    // its trace too, and the worker's claims are never traced at all.
+    const listed = await fetch(`${base}/api/v1/webhook-subscriptions/${subscriptionId}/deliveries`, { headers: auth });
+    const { data: deliveries } = (await listed.json()) as { data: { delivery_id: string }[] };
+    const retryTrace = hex(16);
+    const retried = await fetch(`${base}/api/v1/webhook-subscriptions/${subscriptionId}/deliveries/${deliveries[0].delivery_id}/retry`, {
+      method: 'POST',
+      headers: { authorization: auth.authorization, traceparent: `00-${retryTrace}-${hex(8)}-01` },
+    });
+    assert.equal(retried.status, 202);
+    await retried.arrayBuffer();
+    await waitUntil(() => receiver.accepted('/traced').filter((candidate) => candidate.body.includes(id)).length === 2, 'the redelivery');
+    const claims = exporter.getFinishedSpans().filter((span) => Object.values(span.attributes).some((value) => String(value).includes('lease_owner')));
+    assert.deepEqual(
+      claims.map((span) => `${span.name} in ${span.spanContext().traceId === retryTrace ? 'the retry' : 'another'} trace`),
       [],
     );
   });
