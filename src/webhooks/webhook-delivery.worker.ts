@@ -121,7 +121,8 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   /** Claims and serves subscriptions until none has work; returns when to look again, or undefined for "on the next notification". */
   private async drain(): Promise<number | undefined> {
     for (;;) {
-      if (this.stopping.signal.aborted) return undefined;
+      // Every commit wakes the workers; without a subscription one cheap query answers instead of a round's three.
+      if (this.stopping.signal.aborted || !(await this.repository.anyEnabled())) return undefined;
       const { tail, withheld } = await this.events.tail();
       const now = this.clock.now();
       const claimed = await this.repository.claim(this.owner, now, this.leaseFrom(now), tail ?? BEGINNING, this.config.webhookWorkers);

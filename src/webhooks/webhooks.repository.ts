@@ -168,6 +168,12 @@ export class WebhooksRepository extends SqlRepository {
       .then(([rows]: [SubscriptionRow[], number]) => rows);
   }
 
+  /** Whether any subscription is enabled: without one, a worker has nothing to claim, retry or wait for. */
+  async anyEnabled(): Promise<boolean> {
+    const [row]: { any: boolean }[] = await this.dataSource.query('SELECT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.enabled) AS any');
+    return row.any;
+  }
+
   /** When a worker should look next: the earliest retry or lease end among subscriptions with work, or null when there is none. */
   async nextDue(tail: OutboxPosition): Promise<Date | null> {
     const [row]: { due: Date | number | null }[] = await this.dataSource.query(

@@ -7,6 +7,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
 import { WebhookDeliveryWorker } from '../../src/webhooks/webhook-delivery.worker.js';
+import { WebhooksRepository } from '../../src/webhooks/webhooks.repository.js';
 import { FeedEvent, FeedFollower } from '../support/event-feed.js';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
@@ -243,6 +244,60 @@ describe('webhook delivery', () => {
     }, 'the retried delivery succeeds');
     assert.equal(receiver.accepted('/gone').length, 2);
     assertProblem(await request(t.http).post(`/api/v1/webhook-subscriptions/${id}/deliveries/${crypto.randomUUID()}/retry`).set(auth), 404);
+  });
+});
+
+describe('webhook delivery without an enabled subscription', () => {
+  let t: TestApp;
+  let receiver: WebhookReceiver;
+  let base: string;
+  before(async () => {
+    receiver = new WebhookReceiver();
+    base = await receiver.start();
+    t = await startTestApp(LOOPBACK);
+  });
+  after(async () => {
+    await t.close();
+    await receiver.stop();
+  });
+
+  it('answers the wake of every commit with one look for a subscription, and claims nothing until one is enabled', async () => {
+    const repository = t.app.get(WebhooksRepository);
+    const worker = t.app.get(WebhookDeliveryWorker);
+    const calls = { looks: 0, claims: 0 };
+    const anyEnabled = repository.anyEnabled.bind(repository);
+    const claim = repository.claim.bind(repository);
+    repository.anyEnabled = () => (calls.looks++, anyEnabled());
+    repository.claim = (...args) => (calls.claims++, claim(...args));
+
+    await writeStatuses(t.http, 'mntr_hook_quiet', 3);
+    await waitUntil(() => calls.looks > 0, 'the commits woke the worker');
+    await worker.whenIdle();
+    assert.equal(calls.claims, 0, 'no claim without a subscription');
+
+    const { subscription_id } = await subscribe(t.http, `${base}/quiet`);
+    await request(t.http)
+      .put(`/api/v1/webhook-subscriptions/${subscription_id}`)
+      .set(auth)
+      .send({ url: `${base}/quiet`, enabled: false })
+      .expect(200);
+    const looked = calls.looks;
+    await writeStatuses(t.http, 'mntr_hook_quiet_disabled', 2);
+    await waitUntil(() => calls.looks > looked, 'the commits woke the worker again');
+    await worker.whenIdle();
+    assert.equal(calls.claims, 0, 'no claim with only a disabled subscription');
+
+    await request(t.http)
+      .put(`/api/v1/webhook-subscriptions/${subscription_id}`)
+      .set(auth)
+      .send({ url: `${base}/quiet`, enabled: true })
+      .expect(200);
+    await writeStatuses(t.http, 'mntr_hook_heard', 1);
+    await waitUntil(
+      () => receiver.accepted('/quiet').some((delivery) => String(delivery.body).includes('mntr_hook_heard')),
+      'the enabled subscription gets the event',
+    );
+    assert.ok(calls.claims > 0);
   });
 });
 
