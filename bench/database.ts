@@ -30,7 +30,7 @@ async function asAdmin(adminUrl: string, sql: string): Promise<Record<string, un
 }
 
 /** The server as the report names it: its version and where it is (`PostgreSQL 18.1 (embedded)`). */
-export async function describePostgres(adminUrl: string, where: string): Promise<string> {
+async function describePostgres(adminUrl: string, where: string): Promise<string> {
   const [{ server_version }] = await asAdmin(adminUrl, 'SHOW server_version');
   return `PostgreSQL ${String(server_version)} (${where})`;
 }

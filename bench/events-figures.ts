@@ -1,13 +1,14 @@
 /**
- * Figures of the change events, one run (`npm run bench -- --events` runs it for both builds, in
- * turns; by hand: `npm run build:all && node build/bench/events-figures.js`):
+ * Figures of the change events, one run on a database of the bench's dataset (`npm run bench --
+ * --events` loads it, and runs this script on a fresh copy for each build, in turns; `--database`):
  *  - POST /mentor-statuses of the app given by `--app` (default: this build's src/main.js; the
  *    bench passes app-without-outbox.js too): p50 and p99 at a steady `--rate` (200) writes/s, then
  *    throughput and latency at saturation, with the app's and the database's CPU per request
- *    (`--suppressed`: every mentor suppressed first, so that no POST flips eligibility),
+ *    (`--suppressed`: every mentor written to suppressed first, so that no POST flips eligibility),
  *  - the webhook delivery rate to a receiver on loopback,
  *  - commit-to-receipt latency of webhooks at a steady 200 writes/s.
- * Needs DATABASE_URL (an admin connection: it creates and drops a database of its own).
+ * The POSTs go round robin to the dataset's first 400 mentors, each one the opposite of the
+ * mentor's current status, so that every one is a real 201.
  */
 import autocannon from 'autocannon';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -26,24 +27,18 @@ import { processCpuMicros } from './servers.js';
 const { values: args } = parseArgs({
   options: {
     app: { type: 'string', default: join(dirname(fileURLToPath(import.meta.url)), '../src/main.js') },
+    database: { type: 'string' },
     only: { type: 'string', default: 'post,delivery,latency' },
     seconds: { type: 'string', default: '10' },
     rate: { type: 'string', default: '200' },
     suppressed: { type: 'boolean', default: false },
   },
 });
-const adminUrl = process.env.DATABASE_URL;
-if (!adminUrl) throw new Error('DATABASE_URL is needed');
+const databaseUrl = args.database;
+if (!databaseUrl) throw new Error('--database is needed (a database of the bench dataset; npm run bench -- --events makes one)');
 const apiKey = randomBytes(24).toString('base64url');
 const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
 const MENTORS = 400;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(sql);
-  await client.end();
-}
 
 async function startApp(databaseUrl: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
@@ -84,39 +79,42 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-async function mentors(base: string): Promise<void> {
-  for (let i = 0; i < MENTORS; i++) {
-    const response = await fetch(`${base}/api/v1/mentors/mntr_bench_${i}`, {
-      method: 'PUT',
-      headers,
-      body: JSON.stringify({ full_name: `Bench ${i}`, chapter_id: 'chpt_bench' }),
-    });
-    if (!response.ok) throw new Error(`PUT mentor: ${response.status}`);
-  }
+/** The mentors the POSTs go to, and the status each one's next POST sets: the opposite of the current one. */
+async function targets(db: pg.Client): Promise<{ ids: string[]; nextActive: boolean[] }> {
+  const { rows } = await db.query<{ mentor_id: string; status: string | null }>(
+    `SELECT m.mentor_id, c.status FROM (SELECT mentor_id FROM mentors ORDER BY mentor_id LIMIT ${MENTORS}) m
+     LEFT JOIN mentor_current_statuses c ON c.mentor_id = m.mentor_id ORDER BY m.mentor_id`,
+  );
+  if (rows.length < MENTORS) throw new Error(`the dataset needs at least ${MENTORS} mentors`);
+  return { ids: rows.map((row) => row.mentor_id), nextActive: rows.map((row) => row.status !== 'active') };
 }
 
-/** Suppresses every bench mentor, so that no status change flips eligibility: one event per POST instead of two. */
-async function suppressAll(base: string): Promise<void> {
-  for (let i = 0; i < MENTORS; i++) {
+/** The POSTs' mentors, and the status each one's next POST sets, across runs. */
+let target: { ids: string[]; nextActive: boolean[] } = { ids: [], nextActive: [] };
+let i = 0;
+
+/** Suppresses each of the POSTs' mentors that is not yet, so that no status change flips eligibility: one event per POST instead of two. */
+async function suppressAll(base: string, db: pg.Client): Promise<void> {
+  const { rows } = await db.query<{ mentor_id: string }>(
+    'SELECT given.id AS mentor_id FROM unnest($1::varchar[]) AS given(id) WHERE NOT EXISTS (SELECT 1 FROM mentor_suppressions s WHERE s.mentor_id = given.id AND s.is_active)',
+    [target.ids],
+  );
+  for (const { mentor_id } of rows) {
     const response = await fetch(`${base}/api/v1/mentor-suppressions`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ mentor_id: `mntr_bench_${i}`, coordinator_id: 'bench', reason: 'bench_quiet' }),
+      body: JSON.stringify({ mentor_id, coordinator_id: 'bench', reason: 'bench_quiet' }),
     });
     if (!response.ok) throw new Error(`POST suppression: ${response.status}`);
   }
 }
 
-/** The status each mentor's next POST sets, across runs. */
-const next = Array.from({ length: MENTORS }, () => true);
-let i = 0;
-
 /** The body of the next POST that flips a mentor between active and paused, round robin, so every one is a real 201. */
 function nextFlip(): string {
   const mentor = i++ % MENTORS;
-  const active = next[mentor];
-  next[mentor] = !active;
-  return JSON.stringify({ mentor_id: `mntr_bench_${mentor}`, status: active ? 'active' : 'paused', reason: 'Bench', changed_by: 'bench' });
+  const active = target.nextActive[mentor];
+  target.nextActive[mentor] = !active;
+  return JSON.stringify({ mentor_id: target.ids[mentor], status: active ? 'active' : 'paused', reason: 'Bench', changed_by: 'bench' });
 }
 
 function flippingPosts(base: string, seconds: number, options: { connections: number; overallRate?: number }) {
@@ -182,23 +180,11 @@ async function receiver(): Promise<{ url: string; received: () => number; receip
   };
 }
 
-async function withDatabase<T>(work: (url: string, db: pg.Client) => Promise<T>): Promise<T> {
-  const name = `mss_events_bench_${process.pid}`;
-  await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl as string);
-  url.pathname = `/${name}`;
-  const db = new pg.Client({ connectionString: url.toString() });
-  try {
-    return await work(url.toString(), db);
-  } finally {
-    await db.end().catch(() => undefined);
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  }
-}
-
 const seconds = Number(args.seconds);
 const only = new Set(args.only.split(','));
+const db = new pg.Client({ connectionString: databaseUrl });
+await db.connect();
+target = await targets(db);
 
 /**
  * CPU time used so far by the app and by the PostgreSQL backends of its database, in microseconds:
@@ -221,96 +207,88 @@ function cpuPerRequest(before: Awaited<ReturnType<typeof cpuMicros>>, after: Awa
 }
 
 if (only.has('post')) {
-  await withDatabase(async (url, db) => {
-    const app = await startApp(url, { WEBHOOK_WORKERS: process.env.WEBHOOK_WORKERS ?? '4' });
-    await db.connect();
-    await mentors(app.base);
-    if (args.suppressed) await suppressAll(app.base);
-    await flippingPosts(app.base, 3, { connections: 10 });
-    const rate = Number(args.rate);
-    let before = await cpuMicros(app.child, db);
-    const steady = await steadyPosts(app.base, seconds, rate);
-    let after = await cpuMicros(app.child, db);
-    console.log(
-      JSON.stringify({
-        figure: `POST /mentor-statuses at a steady ${rate}/s`,
-        app: args.app,
-        p50_ms: Number(quantile(steady.latencies, 0.5).toFixed(2)),
-        p99_ms: Number(quantile(steady.latencies, 0.99).toFixed(2)),
-        ...cpuPerRequest(before, after, steady.latencies.length + steady.failed),
-        failed: steady.failed,
-      }),
-    );
-    before = await cpuMicros(app.child, db);
-    const result = await flippingPosts(app.base, seconds, { connections: 10 });
-    after = await cpuMicros(app.child, db);
-    console.log(
-      JSON.stringify({
-        figure: 'POST /mentor-statuses, 10 connections as fast as answered',
-        app: args.app,
-        requests_per_s: result.requests.average,
-        p50_ms: result.latency.p50,
-        p99_ms: result.latency.p99,
-        ...cpuPerRequest(before, after, result.requests.total),
-        non2xx: result.non2xx,
-        errors: result.errors,
-      }),
-    );
-    await stop(app.child);
-  });
+  const app = await startApp(databaseUrl, { WEBHOOK_WORKERS: process.env.WEBHOOK_WORKERS ?? '4' });
+  if (args.suppressed) await suppressAll(app.base, db);
+  await flippingPosts(app.base, 3, { connections: 10 });
+  const rate = Number(args.rate);
+  let before = await cpuMicros(app.child, db);
+  const steady = await steadyPosts(app.base, seconds, rate);
+  let after = await cpuMicros(app.child, db);
+  console.log(
+    JSON.stringify({
+      figure: `POST /mentor-statuses at a steady ${rate}/s`,
+      app: args.app,
+      p50_ms: Number(quantile(steady.latencies, 0.5).toFixed(2)),
+      p99_ms: Number(quantile(steady.latencies, 0.99).toFixed(2)),
+      ...cpuPerRequest(before, after, steady.latencies.length + steady.failed),
+      failed: steady.failed,
+    }),
+  );
+  before = await cpuMicros(app.child, db);
+  const result = await flippingPosts(app.base, seconds, { connections: 10 });
+  after = await cpuMicros(app.child, db);
+  console.log(
+    JSON.stringify({
+      figure: 'POST /mentor-statuses, 10 connections as fast as answered',
+      app: args.app,
+      requests_per_s: result.requests.average,
+      p50_ms: result.latency.p50,
+      p99_ms: result.latency.p99,
+      ...cpuPerRequest(before, after, result.requests.total),
+      non2xx: result.non2xx,
+      errors: result.errors,
+    }),
+  );
+  await stop(app.child);
 }
 
 if (only.has('delivery')) {
-  await withDatabase(async (url, db) => {
-    const hook = await receiver();
-    const app = await startApp(url);
-    await fetch(`${app.base}/api/v1/webhook-subscriptions`, { method: 'POST', headers, body: JSON.stringify({ url: hook.url }) });
-    await db.connect();
-    const count = 10_000;
-    const started = Date.now();
-    // One transaction of 10,000 events: the worker then has a backlog to work through at full speed.
-    await db.query(
-      `INSERT INTO event_outbox (id, type, subject, time, data)
-       SELECT gen_random_uuid(), 'mentor.profile.upserted', 'mntr_bench_' || n, clock_timestamp(), json_build_object('mentor_id', 'mntr_bench_' || n)
-       FROM generate_series(1, ${count}) AS n`,
-    );
-    // Writers other than the app announce their events themselves.
-    await db.query('NOTIFY mentor_events');
-    while (hook.received() < count) await sleep(10);
-    const elapsed = (Date.now() - started) / 1000;
-    console.log(JSON.stringify({ figure: 'webhook delivery rate', events: count, seconds: elapsed, events_per_s: Math.round(count / elapsed) }));
-    await stop(app.child);
-    await hook.close();
-  });
+  const hook = await receiver();
+  const app = await startApp(databaseUrl);
+  await fetch(`${app.base}/api/v1/webhook-subscriptions`, { method: 'POST', headers, body: JSON.stringify({ url: hook.url }) });
+  const count = 10_000;
+  const started = Date.now();
+  // One transaction of 10,000 events: the worker then has a backlog to work through at full speed.
+  await db.query(
+    `INSERT INTO event_outbox (id, type, subject, time, data)
+     SELECT gen_random_uuid(), 'mentor.profile.upserted', 'mntr_bench_' || n, clock_timestamp(), json_build_object('mentor_id', 'mntr_bench_' || n)
+     FROM generate_series(1, ${count}) AS n`,
+  );
+  // Writers other than the app announce their events themselves.
+  await db.query('NOTIFY mentor_events');
+  while (hook.received() < count) await sleep(10);
+  const elapsed = (Date.now() - started) / 1000;
+  console.log(JSON.stringify({ figure: 'webhook delivery rate', events: count, seconds: elapsed, events_per_s: Math.round(count / elapsed) }));
+  await stop(app.child);
+  await hook.close();
 }
 
 if (only.has('latency')) {
-  await withDatabase(async (url) => {
-    const hook = await receiver();
-    const app = await startApp(url);
-    await fetch(`${app.base}/api/v1/webhook-subscriptions`, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ url: hook.url, event_types: ['mentor.status.changed'] }),
-    });
-    await mentors(app.base);
-    const result = await flippingPosts(app.base, seconds, { connections: 10, overallRate: 200 });
-    const deadline = Date.now() + 30_000;
-    while (hook.received() < result['2xx'] && Date.now() < deadline) await sleep(10);
-    // `time` is stamped at insert, just before commit: receipt minus it is commit-to-receipt plus the rest of the transaction.
-    const latencies = hook.receipts.map((receipt) => receipt.at - Date.parse(receipt.time)).sort((a, b) => a - b);
-    console.log(
-      JSON.stringify({
-        figure: 'commit-to-receipt at 200 writes/s',
-        writes: result['2xx'],
-        received: hook.received(),
-        writes_per_s: result.requests.average,
-        p50_ms: quantile(latencies, 0.5),
-        p99_ms: quantile(latencies, 0.99),
-        max_ms: latencies.at(-1),
-      }),
-    );
-    await stop(app.child);
-    await hook.close();
+  const hook = await receiver();
+  const app = await startApp(databaseUrl);
+  await fetch(`${app.base}/api/v1/webhook-subscriptions`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ url: hook.url, event_types: ['mentor.status.changed'] }),
   });
+  const result = await flippingPosts(app.base, seconds, { connections: 10, overallRate: 200 });
+  const deadline = Date.now() + 30_000;
+  while (hook.received() < result['2xx'] && Date.now() < deadline) await sleep(10);
+  // `time` is stamped at insert, just before commit: receipt minus it is commit-to-receipt plus the rest of the transaction.
+  const latencies = hook.receipts.map((receipt) => receipt.at - Date.parse(receipt.time)).sort((a, b) => a - b);
+  console.log(
+    JSON.stringify({
+      figure: 'commit-to-receipt at 200 writes/s',
+      writes: result['2xx'],
+      received: hook.received(),
+      writes_per_s: result.requests.average,
+      p50_ms: quantile(latencies, 0.5),
+      p99_ms: quantile(latencies, 0.99),
+      max_ms: latencies.at(-1),
+    }),
+  );
+  await stop(app.child);
+  await hook.close();
 }
+
+await db.end();

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BenchServer } from './database.js';
 import type { BenchOptions } from './options.js';
 import { formatRatio, markdownTable } from './report.js';
 
@@ -27,20 +28,23 @@ function figures(args: string[]): Promise<Figure[]> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
- * `--events`: what the change events cost and how fast they travel. POST /mentor-statuses of this
- * build and of the same build without the outbox (app-without-outbox.ts), in `--runs` interleaved
- * runs of `--duration` seconds each (medians): at a steady 200 writes/s and at saturation (10
+ * `--events`: what the change events cost and how fast they travel, on the main run's dataset
+ * (`--mentors`, `--chapters`, `--records`; `dataset`, loaded by the caller), copied for every run, so that each
+ * app starts on the same database with its statistics. POST /mentor-statuses of this build and
+ * of the same build without the outbox (app-without-outbox.ts), in `--runs` interleaved runs of
+ * `--duration` seconds each (medians): at a steady 200 writes/s and at saturation (10
  * connections). Then, once, the webhook delivery rate and commit-to-receipt at 200 writes/s.
  */
-export async function eventsRun(options: BenchOptions, log: (line: string) => void) {
+export async function eventsRun(bench: BenchServer, dataset: { url: string; summary: object }, options: BenchOptions, log: (line: string) => void) {
   const seconds = String(options.duration);
+  const onCopy = async (args: string[]) => figures([...args, '--database', await bench.cloneDatabase(dataset.url)]);
   const runs: Record<'with' | 'without', Figure[][]> = { with: [], without: [] };
   for (let run = 1; run <= options.runs; run++) {
     for (const [build, app] of [
       ['without', WITHOUT_OUTBOX],
       ['with', WITH_OUTBOX],
     ] as const) {
-      const measured = await figures(['--only', 'post', '--seconds', seconds, '--app', app]);
+      const measured = await onCopy(['--only', 'post', '--seconds', seconds, '--app', app]);
       log(`run ${run}, ${build} the outbox: ${measured.map((figure) => `${figure.figure}: p50 ${figure.p50_ms} ms`).join('; ')}`);
       runs[build].push(measured);
     }
@@ -57,6 +61,7 @@ export async function eventsRun(options: BenchOptions, log: (line: string) => vo
     return { without, with: withOutbox };
   };
   const results = {
+    dataset: dataset.summary,
     steady: {
       p50_ms: row(`${steady.with[0].figure}: p50 ms`, steady, 'p50_ms'),
       p99_ms: row('… p99 ms', steady, 'p99_ms'),
@@ -70,7 +75,7 @@ export async function eventsRun(options: BenchOptions, log: (line: string) => vo
       app_cpu_us_per_request: row('… app CPU µs / request', saturated, 'app_cpu_us_per_request'),
       db_cpu_us_per_request: row('… database CPU µs / request', saturated, 'db_cpu_us_per_request'),
     },
-    delivery: await figures(['--only', 'delivery,latency', '--seconds', seconds]),
+    delivery: await onCopy(['--only', 'delivery,latency', '--seconds', seconds]),
     runs,
   };
   const deliveryRows = results.delivery.map((figure) => [

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { bulk } from './bulk-figures.js';
-import { describePostgres, startBenchServer, type BenchServer } from './database.js';
+import { startBenchServer, type BenchServer } from './database.js';
 import { DatasetShape, feedEvents, loadDataset, suppressedMentorIndexes } from './dataset.js';
 import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
 import { eventsRun } from './events.js';
@@ -504,13 +504,19 @@ async function triggers(bench: BenchServer, options: BenchOptions) {
 
 const exportsRun = (bench: BenchServer, options: BenchOptions) => exportFigures(bench, options, (spec, url) => startServer(spec, url, options));
 
+async function eventsOf(bench: BenchServer, options: BenchOptions) {
+  const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records: options.records };
+  const { url, loadSeconds } = await freshDataset(bench, shape);
+  return eventsRun(bench, { url, summary: datasetSummary(shape, loadSeconds) }, options, log);
+}
+
 const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 async function report(options: BenchOptions, machine: Machine, started: number, { tables, results }: { tables: string[]; results: object }) {
   const seconds = Math.round((Date.now() - started) / 1000);
   const settings =
     options.mode === 'events'
-      ? `${options.runs} interleaved runs of ${options.duration} s per build (medians), after 3 s of warm-up`
+      ? `${options.mentors.toLocaleString('en')} mentors, ${options.records.toLocaleString('en')} status records; ${options.runs} interleaved runs of ${options.duration} s per build (medians), after 3 s of warm-up`
       : `${options.generators.join(' and ')}, ${options.connections} connections, ${options.runs} × ${options.duration} s per endpoint and server after ${options.warmup} s of warm-up (medians)`;
   console.log(`\n${machineLine(machine)}\n${settings}; ${seconds} s in all\n`);
   for (const table of tables) console.log(`${table}\n`);
@@ -526,15 +532,6 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), benchDir);
   if (options.generators.includes('wrk')) ensureWrk();
   const started = Date.now();
-  if (options.mode === 'events') {
-    // Its runs start their own apps on databases of their own: no shared dataset.
-    const url = process.env.DATABASE_URL;
-    if (!url) throw new Error('--events needs DATABASE_URL (an admin connection: each run creates and drops a database of its own)');
-    const machine = describeMachine(await describePostgres(url, 'at DATABASE_URL'));
-    log(`events run on ${machineLine(machine)}`);
-    await report(options, machine, started, await eventsRun(options, log));
-    return;
-  }
   const bench = await startBenchServer(process.env.DATABASE_URL);
   const stopEverything = async () => {
     for (const server of running) await stopServer(server);
@@ -544,7 +541,7 @@ async function main(): Promise<void> {
   try {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
-    const run = { compare, scale, adapters, limits, instances, triggers, bulk, exports: exportsRun }[options.mode];
+    const run = { compare, scale, adapters, limits, instances, triggers, bulk, exports: exportsRun, events: eventsOf }[options.mode];
     await report(options, machine, started, await run(bench, options));
   } finally {
     await stopEverything();
