@@ -155,28 +155,32 @@ describe('managing webhook subscriptions', () => {
   });
 });
 
-describe('webhook delivery', () => {
-  let t: TestApp;
-  let receiver: WebhookReceiver;
-  let base: string;
+/** A loopback receiver and an app with these settings, started before the suite's tests and stopped after them. */
+function appWithReceiver(env: Record<string, string>): { t: TestApp; receiver: WebhookReceiver; base: string } {
+  const suite = {} as { t: TestApp; receiver: WebhookReceiver; base: string };
   before(async () => {
-    receiver = new WebhookReceiver();
-    base = await receiver.start();
-    t = await startTestApp({ ...LOOPBACK, WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_MS: '200' });
+    suite.receiver = new WebhookReceiver();
+    suite.base = await suite.receiver.start();
+    suite.t = await startTestApp(env);
   });
   after(async () => {
-    await t.close();
-    await receiver.stop();
+    await suite.t.close();
+    await suite.receiver.stop();
   });
+  return suite;
+}
+
+describe('webhook delivery', () => {
+  const suite = appWithReceiver({ ...LOOPBACK, WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_RETRY_MAX_MS: '200' });
 
   it('POSTs every event, in feed order, signed: the receiver verifies each with the secret, and webhook-id is the event id', async () => {
-    const { secret } = await subscribe(t.http, `${base}/signed`);
-    const follower = new FeedFollower(t.http, auth);
+    const { secret } = await subscribe(suite.t.http, `${suite.base}/signed`);
+    const follower = new FeedFollower(suite.t.http, auth);
     await follower.skipToEnd();
-    await writeStatuses(t.http, 'mntr_hook_signed', 6);
+    await writeStatuses(suite.t.http, 'mntr_hook_signed', 6);
     const feed = (await follower.next()).filter((event) => event.subject === 'mntr_hook_signed');
-    await waitUntil(() => receiver.accepted('/signed').length >= feed.length + 1, 'every event delivered');
-    const delivered = receiver.accepted('/signed').map((delivery) => {
+    await waitUntil(() => suite.receiver.accepted('/signed').length >= feed.length + 1, 'every event delivered');
+    const delivered = suite.receiver.accepted('/signed').map((delivery) => {
       assert.equal(delivery.headers['content-type'], 'application/cloudevents+json; charset=utf-8');
       const event = verifyDelivery(delivery, secret);
       assert.equal(delivery.headers['webhook-id'], event.id);
@@ -186,48 +190,48 @@ describe('webhook delivery', () => {
       delivered.filter((event) => event.subject === 'mntr_hook_signed'),
       feed,
     );
-    assert.throws(() => verifyDelivery(receiver.accepted('/signed')[0], `whsec_${randomBytes(32).toString('base64')}`), /signature/i);
+    assert.throws(() => verifyDelivery(suite.receiver.accepted('/signed')[0], `whsec_${randomBytes(32).toString('base64')}`), /signature/i);
   });
 
   it('retries a receiver that fails (503, 500, 429 with Retry-After, 502, 408) and then recovers: it gets everything, in order', async () => {
     const failures = [503, 500, 429, 502, 408];
-    receiver.behaviour = (path, count) =>
+    suite.receiver.behaviour = (path, count) =>
       path === '/flaky' && count < failures.length
         ? { status: failures[count], headers: failures[count] === 429 ? { 'retry-after': '0' } : undefined }
         : { status: 200, body: 'ok' };
-    const { subscription_id: id } = await subscribe(t.http, `${base}/flaky`, { event_types: ['mentor.status.changed'] });
-    const follower = new FeedFollower(t.http, auth);
+    const { subscription_id: id } = await subscribe(suite.t.http, `${suite.base}/flaky`, { event_types: ['mentor.status.changed'] });
+    const follower = new FeedFollower(suite.t.http, auth);
     await follower.skipToEnd();
-    await writeStatuses(t.http, 'mntr_hook_flaky', 8);
+    await writeStatuses(suite.t.http, 'mntr_hook_flaky', 8);
     const feed = (await follower.next()).filter((event) => event.type === 'mentor.status.changed');
     assert.equal(feed.length, 8);
-    await waitUntil(() => receiver.accepted('/flaky').length >= 8, 'all eight delivered');
+    await waitUntil(() => suite.receiver.accepted('/flaky').length >= 8, 'all eight delivered');
     assert.deepEqual(
-      receiver.accepted('/flaky').map((delivery) => (JSON.parse(delivery.body) as FeedEvent).id),
+      suite.receiver.accepted('/flaky').map((delivery) => (JSON.parse(delivery.body) as FeedEvent).id),
       feed.map((event) => event.id),
     );
-    assert.equal(receiver.received.filter((delivery) => delivery.path === '/flaky').length, 8 + failures.length);
+    assert.equal(suite.receiver.received.filter((delivery) => delivery.path === '/flaky').length, 8 + failures.length);
     // The receiver has them; the worker books the outcome of its round just after.
     let deliveries: { data: { event_id: string; status: string; attempts: number; response_status: number; response_body: string }[] } = { data: [] };
     await waitUntil(async () => {
-      deliveries = (await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth).query({ limit: 100 })).body;
+      deliveries = (await request(suite.t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth).query({ limit: 100 })).body;
       return deliveries.data.length === 8 && deliveries.data.every((delivery) => delivery.status === 'succeeded');
     }, 'every delivery booked as succeeded');
     const first = deliveries.data[deliveries.data.length - 1];
     assert.deepEqual([first.event_id, first.status, first.attempts, first.response_status], [feed[0].id, 'succeeded', failures.length + 1, 200]);
     assert.equal(first.response_body, 'ok');
-    receiver.behaviour = () => ({ status: 204 });
+    suite.receiver.behaviour = () => ({ status: 204 });
   });
 
   it('gives up at once on a 4xx other than 408 and 429, keeps at most 1 KB of the answer, and moves on to the next event', async () => {
-    receiver.behaviour = (path, count) => (path === '/gone' && count === 0 ? { status: 410, body: 'x'.repeat(5000) } : { status: 204 });
-    const { subscription_id: id } = await subscribe(t.http, `${base}/gone`, { event_types: ['mentor.status.changed'] });
-    await writeStatuses(t.http, 'mntr_hook_gone', 2);
-    await waitUntil(() => receiver.accepted('/gone').length >= 1, 'the second event delivered');
+    suite.receiver.behaviour = (path, count) => (path === '/gone' && count === 0 ? { status: 410, body: 'x'.repeat(5000) } : { status: 204 });
+    const { subscription_id: id } = await subscribe(suite.t.http, `${suite.base}/gone`, { event_types: ['mentor.status.changed'] });
+    await writeStatuses(suite.t.http, 'mntr_hook_gone', 2);
+    await waitUntil(() => suite.receiver.accepted('/gone').length >= 1, 'the second event delivered');
     // The receiver has the event before the worker books the round.
     let deliveries: { delivery_id: string; status: string; attempts: number; response_status: number; error: string; response_body: string }[] = [];
     await waitUntil(async () => {
-      deliveries = (await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth)).body.data;
+      deliveries = (await request(suite.t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth)).body.data;
       return deliveries.length === 2;
     }, 'both attempts booked');
     const [second, first] = deliveries;
@@ -235,66 +239,55 @@ describe('webhook delivery', () => {
     assert.equal(first.response_body.length, 1024);
     assert.equal(second.status, 'succeeded');
 
-    const retried = await request(t.http).post(`/api/v1/webhook-subscriptions/${id}/deliveries/${first.delivery_id}/retry`).set(auth);
+    const retried = await request(suite.t.http).post(`/api/v1/webhook-subscriptions/${id}/deliveries/${first.delivery_id}/retry`).set(auth);
     assert.equal(retried.status, 202);
     assert.equal(retried.body.status, 'pending');
     await waitUntil(async () => {
-      const { body } = await request(t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth);
+      const { body } = await request(suite.t.http).get(`/api/v1/webhook-subscriptions/${id}/deliveries`).set(auth);
       return body.data.every((delivery: { status: string }) => delivery.status === 'succeeded');
     }, 'the retried delivery succeeds');
-    assert.equal(receiver.accepted('/gone').length, 2);
-    assertProblem(await request(t.http).post(`/api/v1/webhook-subscriptions/${id}/deliveries/${crypto.randomUUID()}/retry`).set(auth), 404);
+    assert.equal(suite.receiver.accepted('/gone').length, 2);
+    assertProblem(await request(suite.t.http).post(`/api/v1/webhook-subscriptions/${id}/deliveries/${crypto.randomUUID()}/retry`).set(auth), 404);
   });
 });
 
 describe('webhook delivery without an enabled subscription', () => {
-  let t: TestApp;
-  let receiver: WebhookReceiver;
-  let base: string;
-  before(async () => {
-    receiver = new WebhookReceiver();
-    base = await receiver.start();
-    t = await startTestApp(LOOPBACK);
-  });
-  after(async () => {
-    await t.close();
-    await receiver.stop();
-  });
+  const suite = appWithReceiver(LOOPBACK);
 
   it('answers the wake of every commit with one look for a subscription, and claims nothing until one is enabled', async () => {
-    const repository = t.app.get(WebhooksRepository);
-    const worker = t.app.get(WebhookDeliveryWorker);
+    const repository = suite.t.app.get(WebhooksRepository);
+    const worker = suite.t.app.get(WebhookDeliveryWorker);
     const calls = { looks: 0, claims: 0 };
     const anyEnabled = repository.anyEnabled.bind(repository);
     const claim = repository.claim.bind(repository);
     repository.anyEnabled = () => (calls.looks++, anyEnabled());
     repository.claim = (...args) => (calls.claims++, claim(...args));
 
-    await writeStatuses(t.http, 'mntr_hook_quiet', 3);
+    await writeStatuses(suite.t.http, 'mntr_hook_quiet', 3);
     await waitUntil(() => calls.looks > 0, 'the commits woke the worker');
     await worker.whenIdle();
     assert.equal(calls.claims, 0, 'no claim without a subscription');
 
-    const { subscription_id } = await subscribe(t.http, `${base}/quiet`);
-    await request(t.http)
+    const { subscription_id } = await subscribe(suite.t.http, `${suite.base}/quiet`);
+    await request(suite.t.http)
       .put(`/api/v1/webhook-subscriptions/${subscription_id}`)
       .set(auth)
-      .send({ url: `${base}/quiet`, enabled: false })
+      .send({ url: `${suite.base}/quiet`, enabled: false })
       .expect(200);
     const looked = calls.looks;
-    await writeStatuses(t.http, 'mntr_hook_quiet_disabled', 2);
+    await writeStatuses(suite.t.http, 'mntr_hook_quiet_disabled', 2);
     await waitUntil(() => calls.looks > looked, 'the commits woke the worker again');
     await worker.whenIdle();
     assert.equal(calls.claims, 0, 'no claim with only a disabled subscription');
 
-    await request(t.http)
+    await request(suite.t.http)
       .put(`/api/v1/webhook-subscriptions/${subscription_id}`)
       .set(auth)
-      .send({ url: `${base}/quiet`, enabled: true })
+      .send({ url: `${suite.base}/quiet`, enabled: true })
       .expect(200);
-    await writeStatuses(t.http, 'mntr_hook_heard', 1);
+    await writeStatuses(suite.t.http, 'mntr_hook_heard', 1);
     await waitUntil(
-      () => receiver.accepted('/quiet').some((delivery) => String(delivery.body).includes('mntr_hook_heard')),
+      () => suite.receiver.accepted('/quiet').some((delivery) => String(delivery.body).includes('mntr_hook_heard')),
       'the enabled subscription gets the event',
     );
     assert.ok(calls.claims > 0);
