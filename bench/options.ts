@@ -42,7 +42,8 @@ const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N
   --bulk      the two bulk routes with 500 items a request (plain, atomic, dry run), next to 500 single POSTs
   --exports   GET /api/v1/exports/mentor-statuses of all --records records as CSV and NDJSON: rows/s and the server's RSS rise
   --events    POST /mentor-statuses with the outbox and without it (bench/app-without-outbox.ts), at a steady 200/s and
-              at saturation, --runs interleaved runs of --duration s; then webhook delivery rate and commit-to-receipt
+              at saturation, --runs interleaved runs of --duration s, each on a copy of the dataset (--mentors,
+              --records); then webhook delivery rate and commit-to-receipt
 
   --generator  autocannon (default, in this process) or wrk (Debian's, installed with apt-get when missing, a
               child process); both run one thread, and the report gives their CPU share of one core beside every
