@@ -2,6 +2,7 @@ import { Injectable, NotFoundException } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { monotonicFactory } from 'ulid';
 import { Clock } from '../common/clock/clock.js';
+import { pooledRandom } from '../common/ids/pooled-random.js';
 import { FieldError, ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
@@ -30,7 +31,7 @@ import { CurrentStatusRow, EndingPauseRow, NewStatusRecord, StatusRecordDetailRo
 
 export type { EndingPauseRow };
 
-const nextUlid = monotonicFactory();
+const nextUlid = monotonicFactory(pooledRandom());
 const newRecordId = () => `msr_${nextUlid()}`;
 
 /** The audit log's order: newest first, by `changed_at`, then id. */
