@@ -178,8 +178,13 @@ describe('tracing (OpenTelemetry SDK started before the app loads)', () => {
 
     // A retry asked for through the API wakes the worker from inside that request: the redelivery's rounds stay out of
     // its trace too, and the worker's claims are never traced at all.
-    const listed = await fetch(`${base}/api/v1/webhook-subscriptions/${subscriptionId}/deliveries`, { headers: auth });
-    const { data: deliveries } = (await listed.json()) as { data: { delivery_id: string }[] };
+    let deliveries: { delivery_id: string }[] = [];
+    // The receiver has the event before the worker books the round.
+    await waitUntil(async () => {
+      const listed = await fetch(`${base}/api/v1/webhook-subscriptions/${subscriptionId}/deliveries`, { headers: auth });
+      deliveries = ((await listed.json()) as { data: { delivery_id: string }[] }).data;
+      return deliveries.length > 0;
+    }, 'the delivery is booked');
     const retryTrace = hex(16);
     const retried = await fetch(`${base}/api/v1/webhook-subscriptions/${subscriptionId}/deliveries/${deliveries[0].delivery_id}/retry`, {
       method: 'POST',
