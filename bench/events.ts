@@ -29,11 +29,12 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /**
  * `--events`: what the change events cost and how fast they travel, on the main run's dataset
- * (`--mentors`, `--chapters`, `--records`; `dataset`, loaded by the caller), copied for every run, so that each
- * app starts on the same database with its statistics. POST /mentor-statuses of this build and
- * of the same build without the outbox (app-without-outbox.ts), in `--runs` interleaved runs of
- * `--duration` seconds each (medians): at a steady 200 writes/s and at saturation (10
- * connections). Then, once, the webhook delivery rate and commit-to-receipt at 200 writes/s.
+ * (`--mentors`, `--chapters`, `--records`), which the caller loads into `dataset`; each run gets
+ * a copy of it, so that every app starts on the same database with its statistics. POST
+ * /mentor-statuses of this build and of the same build without the outbox
+ * (app-without-outbox.ts), in `--runs` interleaved runs of `--duration` seconds each (medians):
+ * at a steady 200 writes/s and at saturation (10 connections). Then, once, the webhook delivery
+ * rate and commit-to-receipt at 200 writes/s.
  */
 export async function eventsRun(bench: BenchServer, dataset: { url: string; summary: object }, options: BenchOptions, log: (line: string) => void) {
   const seconds = String(options.duration);
