@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
-import { lockMentorHistories } from '../database/database-lock.js';
+import { type LockedMentor, lockMentorHistories } from '../database/database-lock.js';
 import { SqlRepository } from '../database/sql-repository.js';
 import type { MentorStatus } from './mentor-status.js';
 
@@ -31,11 +31,8 @@ export interface ChapterSummaryRow {
   expiring: number;
 }
 
-/** Whether a mentor is eligible for assignment, and in which chapter. */
-export interface Eligibility {
-  chapter_id: string;
-  is_eligible_for_assignment: boolean;
-}
+/** Whether a mentor is eligible for assignment, and in which chapter: what the history lock reads, keyed by mentor. */
+export type Eligibility = Omit<LockedMentor, 'mentor_id'>;
 
 /** Which of a chapter's mentors a listing holds. */
 export type ChapterSelection = 'active' | 'active-and-eligible' | 'paused';
