@@ -3,12 +3,11 @@ import { EventsModule } from '../events/events.module.js';
 import { StatusModule } from '../status/status.module.js';
 import { SuppressionModule } from '../suppression/suppression.module.js';
 import { StatusBulkController, SuppressionBulkController } from './bulk.controller.js';
-import { BulkRepository } from './bulk.repository.js';
 import { BulkService } from './bulk.service.js';
 
 @Module({
   imports: [StatusModule, SuppressionModule, EventsModule],
   controllers: [StatusBulkController, SuppressionBulkController],
-  providers: [BulkRepository, BulkService],
+  providers: [BulkService],
 })
 export class BulkModule {}

@@ -4,7 +4,7 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { inBatches } from '../common/scheduling/batches.js';
 import { ExclusiveJob } from '../common/scheduling/exclusive-job.js';
 import { DatabaseLock } from '../database/database-lock.js';
-import { DirectDatabase } from '../database/direct-database.js';
+import { Sql } from '../database/sql.js';
 import { ExpiryPosition, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
 import { CERTIFICATION_EXPIRED_REASON_CODE } from '../reason-codes/reserved-reason-codes.js';
 import { StatusService } from '../status/status.service.js';
@@ -49,7 +49,7 @@ export class CertificationSweepService {
   private readonly job: ExclusiveJob<Action>;
 
   constructor(
-    direct: DirectDatabase,
+    sql: Sql,
     private readonly clock: Clock,
     private readonly statuses: StatusService,
     private readonly suppressions: SuppressionService,
@@ -61,7 +61,7 @@ export class CertificationSweepService {
       runsAre: 'Certification sweeps',
       intervalVariable: 'CERT_SWEEP_INTERVAL_SECONDS',
       actions: ACTIONS,
-      exclusively: (work) => direct.withSessionLockIfFree(DatabaseLock.CertificationSweep, work),
+      exclusively: (work) => sql.withSessionLockIfFree(DatabaseLock.CertificationSweep, work),
     });
   }
 

@@ -1,41 +1,15 @@
 import type pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
-import { AfterCommitCallbacks } from './after-commit.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
 import { migrations } from './migrations/index.js';
-import { localStatementTimeout } from './pooled-sessions.js';
 
 export const APPLICATION_NAME = 'mentor-status-service';
+/** Where TypeORM records the migrations it has applied. */
+export const MIGRATIONS_TABLE = 'typeorm_migrations';
 
 type Options = Extract<DataSourceOptions, { type: 'postgres' }>;
-
-/** What every connection of the service to PostgreSQL shares, wherever it leads. */
-function connectionOptions(config: AppConfig, url: string, { pooled }: { pooled: boolean }): Options {
-  return {
-    type: 'postgres',
-    url,
-    migrations,
-    migrationsTableName: 'typeorm_migrations',
-    migrationsRun: false,
-    synchronize: false,
-    poolSize: config.dbPoolSize,
-    // A request waits this long for a pool connection (a free one, or a new one whose server may accept but never answer), then fails with 503 instead of hanging.
-    connectTimeoutMS: config.dbConnectTimeoutMs,
-    // pg-pool builds its connections with `Client` from these options: each query is bounded on our side too.
-    extra: {
-      Client: BoundedClient,
-      queryTimeoutMillis: config.dbQueryTimeoutMs,
-      // A transaction pooler refuses any startup parameter it does not know (PgBouncer: 08P01), and would not keep it for the session anyway.
-      ...(pooled ? {} : { statement_timeout: config.dbStatementTimeoutMs }),
-      ...KEEPALIVE,
-    } satisfies BoundedClientConfig & { Client: typeof BoundedClient },
-    // Behind a transaction pooler each transaction sets the timeout for itself, as it may run on any server session.
-    subscribers: [AfterCommitCallbacks, ...(pooled && config.dbStatementTimeoutMs > 0 ? [localStatementTimeout(config.dbStatementTimeoutMs)] : [])],
-    applicationName: APPLICATION_NAME,
-    logging: false,
-  };
-}
+type PoolConfig = pg.PoolConfig & BoundedClientConfig & { Client: typeof BoundedClient };
 
 function required(url: string | undefined): string {
   if (!url) throw new Error('the data source needs a database URL: start the embedded server first or set DATABASE_URL');
@@ -43,25 +17,68 @@ function required(url: string | undefined): string {
 }
 
 /**
- * The app's data source, over DATABASE_URL (through the pooler, if there is one). Entities are not
- * listed here: each feature module registers its own (TypeOrmModule.forFeature), and the TypeORM
- * CLI's data source (ormconfig.ts) names them all.
+ * What every pooled connection of the service to PostgreSQL shares, wherever it leads: each query
+ * bounded on our side (BoundedClient), TCP keep-alive, a bounded wait to connect, and the
+ * statement timeout as a startup parameter unless a transaction pooler stands in between (it
+ * refuses parameters it does not know, PgBouncer with 08P01, and would not keep them for the
+ * session anyway; each transaction then sets its own, see Sql).
  */
-export function dataSourceOptions(config: AppConfig): Options {
-  return connectionOptions(config, required(config.databaseUrl), { pooled: config.databasePooler !== 'none' });
+function connectionSettings(config: AppConfig, { pooled }: { pooled: boolean }): Omit<PoolConfig, 'connectionString'> {
+  return {
+    Client: BoundedClient,
+    queryTimeoutMillis: config.dbQueryTimeoutMs,
+    ...(pooled ? {} : { statement_timeout: config.dbStatementTimeoutMs }),
+    ...KEEPALIVE,
+  };
 }
 
 /**
- * A small data source over DATABASE_DIRECT_URL, for sessions that must stay one server session
- * from start to end: the migrations under their advisory lock, the certification sweep's lock.
+ * The app's data source, over DATABASE_URL (through the pooler, if there is one): its pool is the
+ * primary's pool of the data seam (Sql), and it runs the migrations. Entities are not loaded: the
+ * SQL is the repositories' own; the TypeORM CLI (ormconfig.ts) and the drift test load them all.
  */
-export function directDataSourceOptions(config: AppConfig): Options {
-  return { ...connectionOptions(config, required(config.databaseDirectUrl), { pooled: false }), poolSize: 2 };
+export function dataSourceOptions(config: AppConfig): Options {
+  return {
+    type: 'postgres',
+    url: required(config.databaseUrl),
+    migrations,
+    migrationsTableName: MIGRATIONS_TABLE,
+    migrationsRun: false,
+    synchronize: false,
+    poolSize: config.dbPoolSize,
+    // A request waits this long for a pool connection (a free one, or a new one whose server may accept but never answer), then fails with 503 instead of hanging.
+    connectTimeoutMS: config.dbConnectTimeoutMs,
+    extra: connectionSettings(config, { pooled: config.databasePooler !== 'none' }),
+    applicationName: APPLICATION_NAME,
+    logging: false,
+  };
 }
 
-/** A replica's data source: reached like the primary (through the same kind of pooler, if any), read only. */
-export function replicaDataSourceOptions(config: AppConfig, url: string): Options {
-  return { ...connectionOptions(config, url, { pooled: config.databasePooler !== 'none' }), migrations: [] };
+/** The same data source over DATABASE_DIRECT_URL, for the migrations and the TypeORM CLI: they need one server session throughout. */
+export function directDataSourceOptions(config: AppConfig): Options {
+  return { ...dataSourceOptions(config), url: required(config.databaseDirectUrl), poolSize: 2, extra: connectionSettings(config, { pooled: false }) };
+}
+
+/** The pool of sessions on the direct connection (session locks), when it is not the app's own. */
+export function directPoolConfig(config: AppConfig): PoolConfig {
+  return {
+    connectionString: required(config.databaseDirectUrl),
+    application_name: APPLICATION_NAME,
+    max: 2,
+    connectionTimeoutMillis: config.dbConnectTimeoutMs,
+    ...connectionSettings(config, { pooled: false }),
+  };
+}
+
+/** A replica's pool: reached like the primary (through the same kind of pooler, if any). */
+export function replicaPoolConfig(config: AppConfig, url: string): PoolConfig {
+  return {
+    connectionString: url,
+    application_name: APPLICATION_NAME,
+    max: config.dbPoolSize,
+    connectionTimeoutMillis: config.dbConnectTimeoutMs,
+    ...connectionSettings(config, { pooled: config.databasePooler !== 'none' }),
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Tx } from './sql.js';
 
 /**
  * Every PostgreSQL advisory lock the service takes, in one place: the session-wide ones by number,
@@ -35,9 +35,8 @@ export interface LockedMentor {
  * locks are held, the mentors' eligibility from `mentor_directory`: its rows are returned, one per
  * mentor with a profile. One round trip, and a plan the database connection keeps.
  */
-export async function lockMentorHistories(manager: EntityManager, mentorIds: readonly string[]): Promise<LockedMentor[]> {
+export async function lockMentorHistories(tx: Tx, mentorIds: readonly string[]): Promise<LockedMentor[]> {
   const sorted = [...new Set(mentorIds)].sort();
   if (sorted.length === 0) return [];
-  if (!manager.queryRunner?.isTransactionActive) throw new Error('lockMentorHistories: the locks belong inside a transaction');
-  return manager.query('SELECT mentor_id, chapter_id, is_eligible_for_assignment FROM lock_mentor_histories($1::varchar[])', [sorted]);
+  return tx.query('SELECT mentor_id, chapter_id, is_eligible_for_assignment FROM lock_mentor_histories($1::varchar[])', [sorted]);
 }

@@ -1,20 +1,17 @@
 import { Global, Injectable, Logger, Module, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
-import type { BoundedClientConfig } from './bounded-client.js';
 import { DatabaseMetrics, DatabaseMetricsModule } from './database.metrics.js';
-import { dataSourceOptions } from './data-source-options.js';
-import { DirectDatabase } from './direct-database.js';
+import { dataSourceOptions, directDataSourceOptions } from './data-source-options.js';
 import { ExportCursors } from './export-cursor.js';
 import { runMigrations } from './migrate.js';
 import { assertPooledStatementTimeout, explainPoolerRefusal, PoolerRefusedSessionSettings } from './pooled-sessions.js';
 import { ReplicaRouter } from './replica-router.js';
 import { hasAnyMentor, seedDemoData } from './seed/demo-data.js';
+import { Sql } from './sql.js';
 
-/** The app's TypeORM pool, as the metrics name it. */
+/** The app's pool, as the metrics name it. */
 const PRIMARY_POOL = 'primary';
 
 @Injectable()
@@ -23,27 +20,42 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly direct: DirectDatabase,
+    private readonly sql: Sql,
     private readonly config: AppConfig,
     private readonly metrics: DatabaseMetrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.metrics.watchPool(PRIMARY_POOL, (this.dataSource.driver as PostgresDriver).master as pg.Pool);
-    if (this.config.databasePooler !== 'none') await assertPooledStatementTimeout(this.dataSource, this.config.dbStatementTimeoutMs);
-    const applied = await runMigrations(await this.direct.dataSource());
-    if (applied.length > 0) this.logger.log(`applied migrations: ${applied.map((migration) => migration.name).join(', ')}`);
+    this.metrics.watchPool(PRIMARY_POOL, this.sql.pool);
+    if (this.config.databasePooler !== 'none') await assertPooledStatementTimeout(this.sql, this.config.dbStatementTimeoutMs);
+    const applied = await this.migrate();
+    if (applied.length > 0) this.logger.log(`applied migrations: ${applied.join(', ')}`);
   }
 
   /** Demo data goes into an empty database only: a first run, never over someone's data. */
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.config.demoData || (await hasAnyMentor(this.dataSource))) return;
-    await seedDemoData(this.dataSource);
+    if (!this.config.demoData || (await hasAnyMentor(this.sql))) return;
+    await seedDemoData(this.sql);
     this.logger.log('loaded the demo data into the empty database');
+  }
+
+  /** Migrations need one server session throughout: behind a pooler, a data source of their own on the direct connection, for as long as they run. */
+  private async migrate(): Promise<string[]> {
+    if (this.config.databaseDirectUrl === this.config.databaseUrl) return names(await runMigrations(this.dataSource));
+    const direct = await new DataSource(directDataSourceOptions(this.config)).initialize();
+    try {
+      return names(await runMigrations(direct));
+    } finally {
+      await direct.destroy();
+    }
   }
 }
 
-/** The data source, the direct connection beside it, the read replicas and export cursors; global, so that every repository can reach them. */
+function names(migrations: { name: string }[]): string[] {
+  return migrations.map((migration) => migration.name);
+}
+
+/** The data source (its pool, the migrations), the data seam over it, the read replicas and export cursors; global, so that every repository can reach them. */
 @Global()
 @Module({
   imports: [
@@ -54,8 +66,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
         const options = dataSourceOptions(config);
         return {
           ...options,
-          extra: { ...options.extra, observeQuery: metrics.queryObserver(PRIMARY_POOL) } satisfies BoundedClientConfig,
-          autoLoadEntities: true,
+          extra: { ...options.extra, observeQuery: metrics.queryObserver(PRIMARY_POOL) },
           toRetry: (error: unknown) => !(error instanceof PoolerRefusedSessionSettings),
         };
       },
@@ -69,7 +80,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
     }),
     DatabaseMetricsModule,
   ],
-  providers: [DatabaseLifecycle, DirectDatabase, ReplicaRouter, ExportCursors],
-  exports: [DirectDatabase, ReplicaRouter, ExportCursors],
+  providers: [DatabaseLifecycle, Sql, ReplicaRouter, ExportCursors],
+  exports: [Sql, ReplicaRouter, ExportCursors],
 })
 export class DatabaseModule {}

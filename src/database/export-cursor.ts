@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, QueryRunner } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
+import { type OpenTransaction, Sql } from './sql.js';
 
 /** Rows per FETCH: few enough to keep memory flat, enough that the round trips cost little (see `npm run bench -- --exports`). */
 export const EXPORT_BATCH_ROWS = 1000;
@@ -25,7 +25,7 @@ export class ExportCursor<Row> {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly runner: QueryRunner,
+    private readonly transaction: OpenTransaction,
     private prefetched: Row[] | undefined,
   ) {}
 
@@ -35,7 +35,7 @@ export class ExportCursor<Row> {
     let rows = this.prefetched;
     this.prefetched = undefined;
     if (!rows) {
-      this.fetching = this.runner.manager.query<Row[]>(FETCH);
+      this.fetching = this.transaction.query<Row>(FETCH);
       rows = await this.fetching.catch(async (error: unknown) => {
         await this.close();
         throw error;
@@ -52,8 +52,7 @@ export class ExportCursor<Row> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.fetching?.catch(() => undefined);
-      await this.runner.rollbackTransaction().catch(() => undefined);
-      await this.runner.release();
+      await this.transaction.rollback();
     })();
     return this.closing;
   }
@@ -86,7 +85,7 @@ const IDLE_MARGIN_SECONDS = 5;
 @Injectable()
 export class ExportCursors {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly sql: Sql,
     private readonly config: AppConfig,
   ) {}
 
@@ -95,19 +94,17 @@ export class ExportCursors {
    * connection, a database that is down, a statement that fails) comes before anything is sent
    * and becomes an ordinary problem answer.
    */
-  async open<Row>(sql: string, parameters: unknown[]): Promise<ExportCursor<Row>> {
-    const runner = this.dataSource.createQueryRunner('master');
+  async open<Row>(sql: string, parameters: readonly unknown[]): Promise<ExportCursor<Row>> {
+    const transaction = await this.sql.begin({
+      readOnly: true,
+      settings: { idle_in_transaction_session_timeout: (this.config.exportTimeoutSeconds + IDLE_MARGIN_SECONDS) * 1000 },
+    });
     try {
-      await runner.startTransaction();
-      const { manager } = runner;
-      await manager.query('SET TRANSACTION READ ONLY');
-      await manager.query(`SET LOCAL idle_in_transaction_session_timeout = ${(this.config.exportTimeoutSeconds + IDLE_MARGIN_SECONDS) * 1000}`);
-      await manager.query(`DECLARE ${EXPORT_CURSOR_NAME} NO SCROLL CURSOR FOR ${sql}`, parameters);
-      const first = await manager.query<Row[]>(FETCH);
-      return new ExportCursor(runner, first);
+      await transaction.query(`DECLARE ${EXPORT_CURSOR_NAME} NO SCROLL CURSOR FOR ${sql}`, parameters);
+      const first = await transaction.query<Row>(FETCH);
+      return new ExportCursor(transaction, first);
     } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      await runner.release();
+      await transaction.rollback();
       throw error;
     }
   }

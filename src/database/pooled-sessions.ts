@@ -1,46 +1,24 @@
-import { type DataSource, type EntitySubscriberInterface, EventSubscriber, type TransactionStartEvent } from 'typeorm';
+import type { Queryable } from './sql.js';
 
 /**
  * What a transaction pooler such as PgBouncer (pool_mode = transaction) changes: each transaction,
  * and each statement outside one, may run on a different server session, handed to other clients in
  * between. So no setting may be made for the session: neither at connect (PgBouncer refuses startup
  * parameters it does not know) nor with a plain SET, which would stay behind for the next client.
- */
-
-/** One class per timeout: each decorated class stays registered with TypeORM for the life of the process. */
-const subscribers = new Map<number, new () => EntitySubscriberInterface>();
-
-/**
- * A TypeORM subscriber that bounds every transaction with `SET LOCAL statement_timeout`, which
- * ends with the transaction. One more round trip per transaction; single statements outside a
- * transaction are bounded by the role's or database's own setting instead (see
+ * Each transaction sets `statement_timeout` for itself with `SET LOCAL` instead (Sql.tx); single
+ * statements outside a transaction are bounded by the role's or database's own setting (see
  * {@link assertPooledStatementTimeout}), because running each of them in a transaction of its own
- * took about 30 % of the database's read throughput through PgBouncer.
+ * would cost a round trip per read.
  */
-export function localStatementTimeout(timeoutMs: number): new () => EntitySubscriberInterface {
-  let subscriber = subscribers.get(timeoutMs);
-  if (!subscriber) {
-    const statement = `SET LOCAL statement_timeout = ${Math.trunc(timeoutMs)}`;
-    // TypeORM instantiates only the subscriber classes its decorator registered, once per data source.
-    @EventSubscriber()
-    class LocalStatementTimeout implements EntitySubscriberInterface {
-      async afterTransactionStart(event: TransactionStartEvent): Promise<void> {
-        await event.queryRunner.query(statement);
-      }
-    }
-    subscribers.set(timeoutMs, (subscriber = LocalStatementTimeout));
-  }
-  return subscriber;
-}
 
 /**
  * Behind the pooler, a statement outside a transaction runs with the `statement_timeout` that the
  * server gives every session of the role in the database (`ALTER ROLE … SET`, `ALTER DATABASE …
  * SET`). Refuses to start when that is not DB_STATEMENT_TIMEOUT_MS, rather than run unbounded.
  */
-export async function assertPooledStatementTimeout(dataSource: DataSource, timeoutMs: number): Promise<void> {
+export async function assertPooledStatementTimeout(sql: Queryable, timeoutMs: number): Promise<void> {
   if (timeoutMs === 0) return;
-  const [found]: { ms: number; role: string; database: string }[] = await dataSource.query(
+  const [found] = await sql.query<{ ms: number; role: string; database: string }>(
     `SELECT setting::int AS ms, current_user AS role, current_database() AS database FROM pg_settings WHERE name = 'statement_timeout'`,
   );
   if (found.ms === timeoutMs) return;

@@ -1,11 +1,11 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { isDatabaseUnavailable, postgresError } from '../common/errors/postgres-error.js';
-import { PoolReadManager, poolQuery } from './pool-query.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
-import { APPLICATION_NAME, replicaDataSourceOptions } from './data-source-options.js';
+import { APPLICATION_NAME, replicaPoolConfig } from './data-source-options.js';
+import { queryOnce } from './lease.js';
+import type { Queryable } from './sql.js';
 
 /** How often the replicas' lag is measured. */
 export const REPLICA_CHECK_INTERVAL_MS = 500;
@@ -99,8 +99,8 @@ class Replica {
   checkedAt: Date | null = null;
   error: string | null = null;
   reads = 0;
-  /** The data source that serves reads, opened once the replica first answers a check. */
-  dataSource: DataSource | undefined;
+  /** The pool that serves reads, opened once the replica first answers a check. */
+  pool: pg.Pool | undefined;
   readonly label: string;
   private readonly probe: pg.Pool;
 
@@ -122,9 +122,11 @@ class Replica {
     return parseLsn(replayed);
   }
 
-  async open(): Promise<void> {
-    if (this.dataSource) return;
-    this.dataSource = await new DataSource(replicaDataSourceOptions(this.config, this.url)).initialize();
+  open(): void {
+    if (this.pool) return;
+    this.pool = new pg.Pool(replicaPoolConfig(this.config, this.url));
+    // A connection that breaks while idle is dropped by the pool; reads and checks say what they find.
+    this.pool.on('error', () => undefined);
   }
 
   state(): ReplicaState {
@@ -140,7 +142,7 @@ class Replica {
 
   async close(): Promise<void> {
     await this.probe.end();
-    await this.dataSource?.destroy();
+    await this.pool?.end();
   }
 }
 
@@ -154,12 +156,6 @@ class Replica {
  */
 @Injectable()
 export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutdown {
-  /**
-   * For the reads that may be served by a replica (GETs of single resources, lists, chapter
-   * views): its `query()` goes to a replica in turn, or the primary. Never for a write, a read
-   * that a write depends on, or anything inside a transaction. Without replicas, the primary's pool (see poolQuery).
-   */
-  readonly manager: EntityManager;
   private readonly logger = new Logger('Replicas');
   private readonly replicas: Replica[];
   private readonly primaryProbe: pg.Pool | undefined;
@@ -169,13 +165,18 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
 
-  constructor(
-    private readonly primary: DataSource,
-    private readonly config: AppConfig,
-  ) {
+  constructor(private readonly config: AppConfig) {
     this.replicas = config.databaseReplicaUrls.map((url) => new Replica(url, config));
     this.primaryProbe = this.replicas.length > 0 && config.databaseUrl ? probePool(config.databaseUrl, `${APPLICATION_NAME} replica check`) : undefined;
-    this.manager = this.replicas.length > 0 ? new ReplicaReadManager(primary, this) : new PoolReadManager(primary);
+  }
+
+  /**
+   * For the reads that may be served by a replica (GETs of single resources, lists, chapter
+   * views): each statement goes to a replica in turn, or to `primary`. Without replicas, `primary` itself.
+   */
+  reads(primary: Queryable): Queryable {
+    if (this.replicas.length === 0) return primary;
+    return { query: (text, values) => this.read(primary, text, values) };
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -199,18 +200,18 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   /** Runs a read on the next usable replica, or on the primary when there is none or the replica fails it. */
-  async read<T>(query: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  private async read<Row>(primary: Queryable, text: string, values: readonly unknown[] | undefined): Promise<Row[]> {
     const replica = this.nextUsable();
-    if (!replica?.dataSource) return query(this.primary);
+    if (!replica?.pool) return primary.query<Row>(text, values);
     try {
-      const result = await query(replica.dataSource);
+      const rows = await queryOnce<Row>(replica.pool, text, values);
       replica.reads += 1;
-      return result;
+      return rows;
     } catch (error) {
       if (!isReplicaFault(error)) throw error;
       this.mark(replica, 'down', null, error);
       this.fallbacks += 1;
-      return query(this.primary);
+      return primary.query<Row>(text, values);
     }
   }
 
@@ -246,7 +247,7 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   private async checkReplica(replica: Replica): Promise<void> {
     try {
       const replayed = await replica.replayed();
-      await replica.open();
+      replica.open();
       const lag = replayLag(this.samples, replayed, performance.now());
       this.mark(replica, lag > this.config.replicaMaxLagMs ? 'lagging' : 'up', lag);
     } catch (error) {
@@ -266,19 +267,5 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
     else if (condition === 'lagging')
       this.logger.warn(`replica ${replica.label} lags ${lagMs} ms (REPLICA_MAX_LAG_MS ${this.config.replicaMaxLagMs}): skipped`);
     else this.logger.warn(`replica ${replica.label} is down: skipped (${replica.error})`);
-  }
-}
-
-/** An EntityManager whose queries the router places; everything else it has is the primary's. */
-class ReplicaReadManager extends EntityManager {
-  constructor(
-    primary: DataSource,
-    private readonly router: ReplicaRouter,
-  ) {
-    super(primary);
-  }
-
-  override query<T = unknown>(sql: string, parameters?: unknown[]): Promise<T> {
-    return this.router.read((dataSource) => poolQuery<T>(dataSource, sql, parameters));
   }
 }

@@ -1,8 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { AppConfig } from '../common/config/app-config.js';
-import { directConnectionConfig } from '../database/data-source-options.js';
+import { Sql } from '../database/sql.js';
 
 /** The channel that says "events have committed"; the app notifies it after each commit that wrote events. */
 export const EVENTS_CHANNEL = 'mentor_events';
@@ -55,7 +54,7 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
    */
   private readonly outsideCallers = AsyncLocalStorage.snapshot();
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly sql: Sql) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.connect();
@@ -173,7 +172,7 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
 
   private async connect(): Promise<void> {
     // LISTEN needs a session of its own that no transaction pooler hands to another client.
-    const client = new pg.Client(directConnectionConfig(this.config, 'mentor-status-service-listener'));
+    const client = this.sql.dedicatedClient('mentor-status-service-listener');
     // This instance's own NOTIFYs come back too; its readers were woken when it sent them.
     client.on('notification', (message) => {
       if (message.processId !== (client as pg.Client & { processID?: number }).processID) this.notify();

@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { AppConfig } from '../common/config/app-config.js';
 import { IntervalSchedule } from '../common/scheduling/interval-schedule.js';
 import { DatabaseLock } from '../database/database-lock.js';
-import { DirectDatabase } from '../database/direct-database.js';
+import { Sql } from '../database/sql.js';
 import { EventsService } from './events.service.js';
 
 /**
@@ -15,9 +15,9 @@ export class EventsRetentionScheduler implements OnApplicationBootstrap, BeforeA
   private readonly logger = new Logger('EventsRetention');
   private readonly schedule: IntervalSchedule;
 
-  constructor(config: AppConfig, events: EventsService, direct: DirectDatabase) {
+  constructor(config: AppConfig, events: EventsService, sql: Sql) {
     this.schedule = new IntervalSchedule('EventsRetention', config.eventsPruneIntervalSeconds, async (signal) => {
-      const pruned = await direct.withSessionLockIfFree(DatabaseLock.EventsRetention, () => events.prune(signal));
+      const pruned = await sql.withSessionLockIfFree(DatabaseLock.EventsRetention, () => events.prune(signal));
       if (!pruned) return 'skipped';
       if (pruned.result > 0) this.logger.log(`deleted ${pruned.result} events older than ${config.eventsRetentionDays} days`);
       return 'completed';

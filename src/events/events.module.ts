@@ -1,9 +1,6 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { MentorDirectoryModule } from '../mentor-directory/mentor-directory.module.js';
 import { EventNotifications } from './event-notifications.js';
-import { EventOutboxEntry } from './event-outbox.entity.js';
-import { EventPosition } from './event-position.entity.js';
 import { EventsRetentionScheduler } from './events-retention.scheduler.js';
 import { EventsRepository } from './events.repository.js';
 import { EventsService } from './events.service.js';
@@ -13,7 +10,7 @@ import { EventsService } from './events.service.js';
  * retention, and the notifications that wake readers on every instance.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([EventOutboxEntry, EventPosition]), MentorDirectoryModule],
+  imports: [MentorDirectoryModule],
   providers: [EventsRepository, EventsService, EventNotifications, EventsRetentionScheduler],
   exports: [EventsService, EventNotifications],
 })

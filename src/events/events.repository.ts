@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import type { EventFilters, EventRow, EventsAfter, NewOutboxRow, OutboxPosition } from './event-types.js';
-import { SqlRepository } from '../database/sql-repository.js';
+import { Sql, type Tx } from '../database/sql.js';
 import type { Eligibility } from '../mentor-directory/mentor-directory.service.js';
 
 export interface PruneResult {
@@ -31,11 +30,13 @@ function position(text: string | null): OutboxPosition | undefined {
 
 /** The SQL of the event outbox. */
 @Injectable()
-export class EventsRepository extends SqlRepository {
+export class EventsRepository {
+  constructor(private readonly sql: Sql) {}
+
   /** Inserts the events in the given order, with the writer's traceparent, in the caller's transaction. */
-  async insert(manager: EntityManager, events: readonly NewOutboxRow[], traceparent: string | null): Promise<void> {
+  async insert(tx: Tx, events: readonly NewOutboxRow[], traceparent: string | null): Promise<void> {
     if (events.length === 0) return;
-    await manager.query(
+    await tx.query(
       `INSERT INTO event_outbox (id, type, subject, time, data, traceparent)
        SELECT given.id, given.type, given.subject, date_trunc('milliseconds', clock_timestamp()), given.data, $5
        FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::json[]) WITH ORDINALITY AS given(id, type, subject, data, n)
@@ -53,17 +54,12 @@ export class EventsRepository extends SqlRepository {
   /**
    * Inserts a change's events to mentors in the given order, then their `mentor.eligibility.changed`
    * events against the eligibility `before` the change, with the database function
-   * `record_mentor_events` (migration MentorChangeFunctions): one round trip, and plans the
+   * `record_mentor_events`: one round trip, and plans the
    * database connection keeps.
    */
-  async insertMentorEvents(
-    manager: EntityManager,
-    events: readonly NewOutboxRow[],
-    before: ReadonlyMap<string, Eligibility>,
-    traceparent: string | null,
-  ): Promise<void> {
+  async insertMentorEvents(tx: Tx, events: readonly NewOutboxRow[], before: ReadonlyMap<string, Eligibility>, traceparent: string | null): Promise<void> {
     const was = [...before];
-    await manager.query('SELECT record_mentor_events($1::uuid[], $2::varchar[], $3::varchar[], $4::json[], $5, $6::varchar[], $7::varchar[], $8::boolean[])', [
+    await tx.query('SELECT record_mentor_events($1::uuid[], $2::varchar[], $3::varchar[], $4::json[], $5, $6::varchar[], $7::varchar[], $8::boolean[])', [
       events.map((event) => event.id),
       events.map((event) => event.type),
       events.map((event) => event.subject),
@@ -81,7 +77,7 @@ export class EventsRepository extends SqlRepository {
     const conditions = ['(e.xid, e.seq) > ($1::bigint, $2::bigint)', 'e.xid < h.horizon'];
     if (filters.types !== undefined) conditions.push(`e.type = ANY($${values.push(filters.types)}::varchar[])`);
     if (filters.mentorId !== undefined) conditions.push(`e.subject = $${values.push(filters.mentorId)} AND e.type LIKE 'mentor.%'`);
-    const rows: (EventRow & { tail: string | null; withheld: boolean; pruned: string | null })[] = await this.dataSource.query(
+    const rows: (EventRow & { tail: string | null; withheld: boolean; pruned: string | null })[] = await this.sql.query(
       // MATERIALIZED: inlined, the summary's subqueries would run again for every row of the page.
       `WITH h AS (SELECT ${HORIZON} AS horizon),
        summary AS MATERIALIZED (
@@ -112,7 +108,7 @@ export class EventsRepository extends SqlRepository {
 
   /** The last event below the horizon, and whether committed events wait above it. */
   async tail(): Promise<{ tail: OutboxPosition | undefined; withheld: boolean }> {
-    const [row]: { tail: string | null; withheld: boolean }[] = await this.dataSource.query(
+    const [row]: { tail: string | null; withheld: boolean }[] = await this.sql.query(
       `WITH h AS (SELECT ${HORIZON} AS horizon)
        SELECT (SELECT e.xid || ':' || e.seq FROM event_outbox e WHERE e.xid < h.horizon ORDER BY e.xid DESC, e.seq DESC LIMIT 1) AS tail,
               ${WITHHELD} AS withheld
@@ -124,7 +120,7 @@ export class EventsRepository extends SqlRepository {
   /** The events at these positions that are still retained. */
   async eventsAt(positions: readonly OutboxPosition[]): Promise<EventRow[]> {
     if (positions.length === 0) return [];
-    return this.dataSource.query(
+    return this.sql.query(
       `SELECT ${EVENT_COLUMNS} FROM event_outbox e JOIN unnest($1::bigint[], $2::bigint[]) AS given(xid, seq) ON (e.xid, e.seq) = (given.xid, given.seq)
        ORDER BY e.xid, e.seq`,
       [positions.map((at) => at.xid), positions.map((at) => at.seq)],
@@ -136,8 +132,8 @@ export class EventsRepository extends SqlRepository {
    * order (it stops at the first younger event), and records how far pruning has reached.
    */
   async prune(cutoff: Date, limit: number): Promise<PruneResult> {
-    return this.dataSource.transaction(async (manager) => {
-      const [row]: { deleted: number; through: string | null }[] = await manager.query(
+    return this.sql.tx(async (tx) => {
+      const [row] = await tx.query<{ deleted: number; through: string | null }>(
         `WITH oldest AS (
            SELECT e.xid, e.seq, bool_or(e.time >= $1) OVER (ORDER BY e.xid, e.seq ROWS UNBOUNDED PRECEDING) AS blocked
            FROM (SELECT xid, seq, time FROM event_outbox WHERE xid < ${HORIZON} ORDER BY xid, seq LIMIT $2) e
@@ -163,7 +159,7 @@ export class EventsRepository extends SqlRepository {
    * than the next `scanLimit`, and the age of the oldest of them (0 when there is none).
    */
   async backlog(name: string, scanLimit: number): Promise<{ events: number; ageSeconds: number }> {
-    const [row]: { events: number; age_seconds: number }[] = await this.dataSource.query(
+    const [row]: { events: number; age_seconds: number }[] = await this.sql.query(
       `SELECT count(*)::int AS events, coalesce(extract(epoch FROM clock_timestamp() - min(e.time)), 0)::float8 AS age_seconds
        FROM (SELECT coalesce(max(p.xid), 0) AS xid, coalesce(max(p.seq), 0) AS seq FROM event_positions p WHERE p.name = $1) p
        CROSS JOIN LATERAL (SELECT e.time FROM event_outbox e WHERE (e.xid, e.seq) > (p.xid, p.seq) ORDER BY e.xid, e.seq LIMIT $2) e`,
@@ -174,12 +170,12 @@ export class EventsRepository extends SqlRepository {
 
   /** A named position, such as a publisher's. */
   async position(name: string): Promise<OutboxPosition | undefined> {
-    const [row]: OutboxPosition[] = await this.dataSource.query('SELECT xid, seq FROM event_positions WHERE name = $1', [name]);
+    const [row]: OutboxPosition[] = await this.sql.query('SELECT xid, seq FROM event_positions WHERE name = $1', [name]);
     return row;
   }
 
   async setPosition(name: string, at: OutboxPosition): Promise<void> {
-    await this.dataSource.query(
+    await this.sql.query(
       `INSERT INTO event_positions (name, xid, seq) VALUES ($1, $2, $3)
        ON CONFLICT (name) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq, updated_at = now()`,
       [name, at.xid, at.seq],

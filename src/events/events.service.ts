@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { currentTraceparent } from '../common/telemetry/trace-context.js';
-import { afterCommit } from '../database/after-commit.js';
-import { MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
+import type { Tx } from '../database/sql.js';
+import { type Eligibility, MentorDirectoryService } from '../mentor-directory/mentor-directory.service.js';
 import { EventNotifications } from './event-notifications.js';
 import { CloudEventEnvelope, EVENT_SOURCE, EventFilters, EventRow, EventsAfter, EventType, NewEvent, NewOutboxRow, OutboxPosition } from './event-types.js';
 import { EventsRepository } from './events.repository.js';
@@ -33,10 +32,19 @@ function outboxRows(events: readonly NewEvent[]): NewOutboxRow[] {
   return events.map((event) => ({ id: randomUUID(), type: event.type, subject: event.subject, data: JSON.stringify(event.data) }));
 }
 
-/** What the writes of a change to mentors give {@link EventsService.recordMentorChanges}: their result, and the events they record. */
+/** What a write to mentors gives its caller: its result, and the events it has for {@link EventsService.recordMentorChanges}. */
 export interface MentorChange<T> {
   result: T;
   events: NewEvent[];
+}
+
+/**
+ * What {@link EventsService.lockMentors} hands back: the transaction now holds these mentors'
+ * history locks, and this is their eligibility as it stood when the locks were taken.
+ */
+export class LockedMentors {
+  /** @internal only EventsService takes locks. */
+  constructor(readonly before: ReadonlyMap<string, Eligibility>) {}
 }
 
 /** Deletes, in batches, what another module keeps about events older than `cutoff`; returns how many rows went. */
@@ -64,30 +72,33 @@ export class EventsService {
    * Adds the events to the caller's transaction, in order, with the writer's traceparent (while
    * tracing is on); they exist exactly when it commits, and every instance is told then.
    */
-  async record(manager: EntityManager, events: readonly NewEvent[]): Promise<string[]> {
+  async record(tx: Tx, events: readonly NewEvent[]): Promise<string[]> {
     const rows = outboxRows(events);
-    await this.events.insert(manager, rows, currentTraceparent() ?? null);
-    afterCommit(manager, this.announce);
+    await this.events.insert(tx, rows, currentTraceparent() ?? null);
+    tx.afterCommit(this.announce);
     return rows.map((row) => row.id);
   }
 
   /**
-   * Runs the writes of a change to these mentors inside the caller's transaction, and records their
-   * events. The mentors' history locks are taken first, before any write, so the transactions of
-   * one mentor get their ids, and so their place in the outbox, in the order they change the mentor.
-   * Eligibility is read before (in the round trip that takes the locks) and, by the database
-   * function that inserts the events, after: every flip is recorded there as
-   * `mentor.eligibility.changed` after the event that caused it, the mentor's last event of the
-   * change (a batch may hold several), which left the mentor as they are. A change with no events
-   * records nothing.
+   * The first step of every write to mentors: takes their history locks for the rest of the
+   * transaction, before any write, so that the transactions of one mentor get their ids, and so
+   * their place in the outbox, in the order they change the mentor; and reads their eligibility as
+   * of then, in the same round trip, for {@link recordMentorChanges}.
    */
-  async recordMentorChanges<T>(manager: EntityManager, mentorIds: readonly string[], work: () => Promise<MentorChange<T>>): Promise<T> {
-    const before = await this.directory.lockAndReadEligibility(manager, mentorIds);
-    const { result, events } = await work();
-    if (events.length === 0) return result;
-    await this.events.insertMentorEvents(manager, outboxRows(events), before, currentTraceparent() ?? null);
-    afterCommit(manager, this.announce);
-    return result;
+  async lockMentors(tx: Tx, mentorIds: readonly string[]): Promise<LockedMentors> {
+    return new LockedMentors(await this.directory.lockAndReadEligibility(tx, mentorIds));
+  }
+
+  /**
+   * The last step of a write to mentors locked by {@link lockMentors}: records its events in the
+   * order given, then, by the database function that inserts them, every flip of eligibility
+   * against the eligibility before, as `mentor.eligibility.changed` after the mentor's last event of
+   * the change (a batch may hold several), which left the mentor as they are. No events, nothing recorded.
+   */
+  async recordMentorChanges(tx: Tx, locked: LockedMentors, events: readonly NewEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.events.insertMentorEvents(tx, outboxRows(events), locked.before, currentTraceparent() ?? null);
+    tx.afterCommit(this.announce);
   }
 
   /** For the readers of other modules (webhook delivery, JetStream): a page after `after` in commit order. */

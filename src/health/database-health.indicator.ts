@@ -1,9 +1,10 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from '../database/bounded-client.js';
+import { MIGRATIONS_TABLE } from '../database/data-source-options.js';
+import { migrations } from '../database/migrations/index.js';
 
 class PendingMigrationsError extends Error {
   constructor(pending: string[]) {
@@ -29,7 +30,6 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
   constructor(
     config: AppConfig,
     private readonly health: HealthIndicatorService,
-    private readonly dataSource: DataSource,
   ) {
     const options: pg.PoolConfig & BoundedClientConfig = {
       connectionString: config.databaseUrl,
@@ -57,17 +57,16 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
   }
 
   /**
-   * Whether every migration this build knows (TypeORM's own list, so names match its table) is
-   * applied. Migrations the database has and this build does not (a newer version rolled out next
+   * Whether every migration this build knows (the migrations' class names, as TypeORM records them)
+   * is applied. Migrations the database has and this build does not (a newer version rolled out next
    * to it) are no reason to refuse traffic: the schema only moves forward compatibly.
    */
   migrations<const Key extends string>(key: Key) {
-    const table = this.dataSource.options.migrationsTableName ?? 'migrations';
-    const known = this.dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name);
+    const known = migrations.map((migration) => migration.name);
     return this.health
       .check(key)
       .attempt(async () => {
-        const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM "${table}"`);
+        const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`);
         const applied = new Set(rows.map((row) => row.name));
         const pending = known.filter((name) => !applied.has(name));
         if (pending.length > 0) throw new PendingMigrationsError(pending);

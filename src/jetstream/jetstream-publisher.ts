@@ -6,7 +6,7 @@ import type { Counter } from 'prom-client';
 import { AppConfig } from '../common/config/app-config.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { DatabaseLock } from '../database/database-lock.js';
-import { DirectDatabase } from '../database/direct-database.js';
+import { Sql } from '../database/sql.js';
 import { EventNotifications } from '../events/event-notifications.js';
 import { BACKLOG_SCAN_LIMIT, BEGINNING } from '../events/event-types.js';
 import { EventsService, positionOf, toCloudEvent } from '../events/events.service.js';
@@ -85,7 +85,7 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
 
   constructor(
     private readonly config: AppConfig,
-    private readonly direct: DirectDatabase,
+    private readonly sql: Sql,
     private readonly events: EventsService,
     private readonly notifications: EventNotifications,
     metrics: MetricsService,
@@ -112,7 +112,7 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
   private async run(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       try {
-        const led = await this.direct.withSessionLockIfFree(DatabaseLock.EventPublisher, () => this.lead());
+        const led = await this.sql.withSessionLockIfFree(DatabaseLock.EventPublisher, () => this.lead());
         if (!led) await this.pause(FOLLOWER_RETRY_MS);
       } catch (error) {
         if (this.stopping.signal.aborted) return;

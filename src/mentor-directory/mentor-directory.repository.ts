@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { type LockedMentor, lockMentorHistories } from '../database/database-lock.js';
-import { SqlRepository } from '../database/sql-repository.js';
+import { type Queryable, Sql, type Tx } from '../database/sql.js';
 import type { MentorStatus } from './mentor-status.js';
 
 /** A mentor as the directory sees it: profile, current status and eligibility. */
@@ -55,20 +54,22 @@ export interface ExpiryPosition {
 
 /** The SQL of the mentor_directory view (migration CreateMentorDirectory), the read model over profiles, statuses and suppressions. */
 @Injectable()
-export class MentorDirectoryRepository extends SqlRepository {
+export class MentorDirectoryRepository {
+  constructor(private readonly sql: Sql) {}
+
   /**
    * One page of a chapter's mentors in name order (then id) and their exact number, from one
    * snapshot. The chapter's rows are looked up once (the CTE), then counted and paged: the cost
    * follows the chapter's size, the same for every page.
    */
-  chapterPage(manager: EntityManager, chapterId: string, selection: ChapterSelection, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
-    return this.page(manager, chapterId, SELECTIONS[selection], page, ['full_name', 'mentor_id'], []);
+  chapterPage(db: Queryable, chapterId: string, selection: ChapterSelection, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
+    return this.page(db, chapterId, SELECTIONS[selection], page, ['full_name', 'mentor_id'], []);
   }
 
   /** A chapter's mentors, whatever their status, whose certification lapses in (from, until], soonest first. */
-  expiringPage(manager: EntityManager, chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
+  expiringPage(db: Queryable, chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
     return this.page(
-      manager,
+      db,
       chapterId,
       'd.certification_expires_at > $2 AND d.certification_expires_at <= $3',
       page,
@@ -78,7 +79,7 @@ export class MentorDirectoryRepository extends SqlRepository {
   }
 
   private async page(
-    manager: EntityManager,
+    db: Queryable,
     chapterId: string,
     where: string,
     page: PageRequest,
@@ -92,7 +93,7 @@ export class MentorDirectoryRepository extends SqlRepository {
       const position = orderBy.map((column, index) => `$${values.push(page.after?.[index])}::${column.endsWith('_at') ? 'timestamptz' : 'varchar'}`);
       after = `WHERE (${keys}) > (${position.join(', ')})`;
     }
-    const found: (DirectoryRow & { total: number })[] = await manager.query(
+    const found: (DirectoryRow & { total: number })[] = await db.query(
       `WITH listing AS (SELECT ${COLUMNS} FROM mentor_directory d WHERE d.chapter_id = $1 AND ${where})
        SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM listing) counted
@@ -109,8 +110,8 @@ export class MentorDirectoryRepository extends SqlRepository {
    * A chapter's counts in one pass over its directory rows (the chapter views' own lookup): overall,
    * and the pauses per reason code. Pauses resume by `resumingBy`; certifications lapse in (now, expiringBy].
    */
-  chapterSummary(manager: EntityManager, chapterId: string, now: Date, resumingBy: Date, expiringBy: Date): Promise<ChapterSummaryRow[]> {
-    return manager.query(
+  chapterSummary(db: Queryable, chapterId: string, now: Date, resumingBy: Date, expiringBy: Date): Promise<ChapterSummaryRow[]> {
+    return db.query(
       `SELECT grouping(d.status_reason_code) = 1 AS overall, d.status_reason_code AS reason_code,
               count(*)::int AS mentors,
               count(*) FILTER (WHERE d.status = 'active' AND d.is_eligible_for_assignment)::int AS active_eligible,
@@ -131,8 +132,8 @@ export class MentorDirectoryRepository extends SqlRepository {
    * eligible for assignment, and their chapter, with a snapshot taken once the locks are held: one
    * round trip. Mentors without a profile are not in the map.
    */
-  async lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
-    const rows = await lockMentorHistories(manager, mentorIds);
+  async lockAndReadEligibility(tx: Tx, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    const rows = await lockMentorHistories(tx, mentorIds);
     return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
   }
 
@@ -141,7 +142,7 @@ export class MentorDirectoryRepository extends SqlRepository {
    * not suppressed, after `position` in (expiry, mentor) order.
    */
   expiredNeedingChange(now: Date, position: ExpiryPosition, limit: number): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {
-    return this.dataSource.query(
+    return this.sql.query(
       `SELECT d.mentor_id, d.certification_expires_at FROM mentor_directory d
        WHERE d.certification_expires_at <= $1 AND (d.certification_expires_at, d.mentor_id) > ($2::timestamptz, $3::varchar)
          AND (d.status = 'active' OR d.active_suppression_id IS NULL)
@@ -161,7 +162,7 @@ export class MentorDirectoryRepository extends SqlRepository {
     limit: number,
     marks: { pausedBy: string; suppressedBy: string; reason: string },
   ): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {
-    return this.dataSource.query(
+    return this.sql.query(
       `SELECT d.mentor_id, d.certification_expires_at FROM mentor_directory d
        WHERE d.certification_expires_at > $1 AND (d.certification_expires_at, d.mentor_id) > ($2::timestamptz, $3::varchar)
          AND ((d.status = 'paused' AND d.status_changed_by = $5) OR (d.active_suppression_coordinator_id = $6 AND d.active_suppression_reason = $7))

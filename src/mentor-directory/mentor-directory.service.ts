@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
+import { Sql, type Tx } from '../database/sql.js';
 import { ChapterSelection, ChapterSummaryRow, DirectoryRow, Eligibility, ExpiryPosition, MentorDirectoryRepository } from './mentor-directory.repository.js';
 
 export type { ChapterSelection, ChapterSummaryRow, DirectoryRow, Eligibility, ExpiryPosition };
@@ -11,26 +11,29 @@ export type { ChapterSelection, ChapterSummaryRow, DirectoryRow, Eligibility, Ex
  */
 @Injectable()
 export class MentorDirectoryService {
-  constructor(private readonly directory: MentorDirectoryRepository) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly directory: MentorDirectoryRepository,
+  ) {}
 
   /** A chapter's mentors in name order (then id), `selection` of them; may be read from a replica. */
   chapterMentors(chapterId: string, selection: ChapterSelection, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
-    return this.directory.chapterPage(this.directory.readManager, chapterId, selection, page);
+    return this.directory.chapterPage(this.sql.replica, chapterId, selection, page);
   }
 
   /** A chapter's mentors, whatever their status, whose certification lapses in (from, until], soonest first; may be read from a replica. */
   expiringInChapter(chapterId: string, from: Date, until: Date, page: PageRequest): Promise<{ rows: DirectoryRow[]; total: number }> {
-    return this.directory.expiringPage(this.directory.readManager, chapterId, from, until, page);
+    return this.directory.expiringPage(this.sql.replica, chapterId, from, until, page);
   }
 
   /** A chapter's counts, overall and per pause reason code, as of `now`; may be read from a replica. */
   chapterSummary(chapterId: string, now: Date, resumingBy: Date, expiringBy: Date): Promise<ChapterSummaryRow[]> {
-    return this.directory.chapterSummary(this.directory.readManager, chapterId, now, resumingBy, expiringBy);
+    return this.directory.chapterSummary(this.sql.replica, chapterId, now, resumingBy, expiringBy);
   }
 
   /** Takes the mentors' history locks, then reads their eligibility as of then, in one round trip; for the start of a write. */
-  lockAndReadEligibility(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
-    return this.directory.lockAndReadEligibility(manager, mentorIds);
+  lockAndReadEligibility(tx: Tx, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
+    return this.directory.lockAndReadEligibility(tx, mentorIds);
   }
 
   expiredNeedingChange(now: Date, position: ExpiryPosition, limit: number): Promise<{ mentor_id: string; certification_expires_at: Date }[]> {

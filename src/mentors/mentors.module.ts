@@ -1,13 +1,11 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module.js';
-import { MentorProfile } from './mentor-profile.entity.js';
 import { MentorsController } from './mentors.controller.js';
 import { MentorsRepository } from './mentors.repository.js';
 import { MentorsService } from './mentors.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MentorProfile]), EventsModule],
+  imports: [EventsModule],
   controllers: [MentorsController],
   providers: [MentorsRepository, MentorsService],
   exports: [MentorsService],

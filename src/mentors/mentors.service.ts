@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { assertIfMatch } from '../common/http/etag.js';
+import { type Queryable, Sql } from '../database/sql.js';
 import { EventsService } from '../events/events.service.js';
 import { ListOrder, pageOf, pageRequest, patternKey, textKey } from '../common/pagination/page.js';
 import { OPAQUE_ID_PATTERN } from '../common/validation/property.decorators.js';
@@ -27,6 +27,7 @@ function toDto(row: MentorProfileRow): MentorProfileDto {
 @Injectable()
 export class MentorsService {
   constructor(
+    private readonly sql: Sql,
     private readonly profiles: MentorsRepository,
     private readonly events: EventsService,
   ) {}
@@ -38,25 +39,25 @@ export class MentorsService {
    * `mentor.eligibility.changed` when an eligible mentor moves chapter.
    */
   async upsert(mentorId: string, body: UpsertMentorProfileDto, ifMatch?: string): Promise<{ profile: MentorProfileDto; created: boolean }> {
-    return this.profiles.transaction((manager) =>
-      this.events.recordMentorChanges(manager, [mentorId], async () => {
-        if (ifMatch !== undefined) {
-          const current = await this.profiles.find(manager, mentorId, { lock: true });
-          assertIfMatch(ifMatch, current ? toDto(current) : undefined);
-        }
-        const row = await this.profiles.upsert(manager, mentorId, {
-          fullName: body.full_name,
-          chapterId: body.chapter_id,
-          certificationExpiresAt: body.certification_expires_at,
-        });
-        const profile = toDto(row);
-        return { result: { profile, created: row.created }, events: [{ type: 'mentor.profile.upserted' as const, subject: mentorId, data: profile }] };
-      }),
-    );
+    return this.sql.tx(async (tx) => {
+      const locked = await this.events.lockMentors(tx, [mentorId]);
+      if (ifMatch !== undefined) {
+        const current = await this.profiles.find(tx, mentorId, { lock: true });
+        assertIfMatch(ifMatch, current ? toDto(current) : undefined);
+      }
+      const row = await this.profiles.upsert(tx, mentorId, {
+        fullName: body.full_name,
+        chapterId: body.chapter_id,
+        certificationExpiresAt: body.certification_expires_at,
+      });
+      const profile = toDto(row);
+      await this.events.recordMentorChanges(tx, locked, [{ type: 'mentor.profile.upserted', subject: mentorId, data: profile }]);
+      return { profile, created: row.created };
+    });
   }
 
   async get(mentorId: string): Promise<MentorProfileDto> {
-    const profile = await this.profiles.find(this.profiles.readManager, mentorId);
+    const profile = await this.profiles.find(this.sql.replica, mentorId);
     if (!profile) throw new NotFoundException(`No mentor profile with mentor_id '${mentorId}'.`);
     return toDto(profile);
   }
@@ -66,13 +67,13 @@ export class MentorsService {
    * that have no profile, read in the writer's transaction. Profiles are never deleted, so a mentor
    * found here still has one when the write commits.
    */
-  withoutProfile(manager: EntityManager, mentorIds: readonly string[]): Promise<Set<string>> {
-    return this.profiles.withoutProfile(manager, mentorIds);
+  withoutProfile(tx: Queryable, mentorIds: readonly string[]): Promise<Set<string>> {
+    return this.profiles.withoutProfile(tx, mentorIds);
   }
 
   async list(query: ListMentorsQueryDto): Promise<MentorProfileListDto> {
     const request = pageRequest(query, LIST_ORDER, { chapter_id: query.chapter_id });
-    const { rows, counted } = await this.profiles.list(this.profiles.readManager, query.chapter_id, request);
+    const { rows, counted } = await this.profiles.list(this.sql.replica, query.chapter_id, request);
     const page = pageOf(request, rows, counted, (row) => [row.full_name, row.mentor_id]);
     return { data: page.rows.map(toDto), pagination: page.pagination };
   }

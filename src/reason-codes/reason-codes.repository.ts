@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
-import { SqlRepository } from '../database/sql-repository.js';
+import type { Queryable } from '../database/sql.js';
 
 export interface ReasonCodeRow {
   code: string;
@@ -25,10 +24,10 @@ const COLUMNS = 'c.code, c.applies_to_pauses, c.applies_to_suppressions, c.label
 
 /** The SQL of the reason-code registry. */
 @Injectable()
-export class ReasonCodesRepository extends SqlRepository {
+export class ReasonCodesRepository {
   /** `lock` holds the code's row until the transaction ends. */
-  async find(manager: EntityManager, code: string, { lock = false } = {}): Promise<ReasonCodeRow | undefined> {
-    const [row]: ReasonCodeRow[] = await manager.query(`SELECT ${COLUMNS} FROM reason_codes c WHERE c.code = $1 ${lock ? 'FOR UPDATE' : ''}`, [code]);
+  async find(db: Queryable, code: string, { lock = false } = {}): Promise<ReasonCodeRow | undefined> {
+    const [row]: ReasonCodeRow[] = await db.query(`SELECT ${COLUMNS} FROM reason_codes c WHERE c.code = $1 ${lock ? 'FOR UPDATE' : ''}`, [code]);
     return row;
   }
 
@@ -37,17 +36,17 @@ export class ReasonCodesRepository extends SqlRepository {
    * Which of these codes the registry holds for pauses, each kept so (FOR KEY SHARE) until the
    * transaction ends: a PUT that would take a code away from pauses waits for the records naming it.
    */
-  async pauseCodesAmong(manager: EntityManager, codes: readonly string[]): Promise<string[]> {
+  async pauseCodesAmong(db: Queryable, codes: readonly string[]): Promise<string[]> {
     if (codes.length === 0) return [];
-    const rows: { code: string }[] = await manager.query(
+    const rows: { code: string }[] = await db.query(
       'SELECT code FROM reason_codes WHERE code = ANY($1::varchar[]) AND applies_to_pauses ORDER BY code FOR KEY SHARE',
       [[...new Set(codes)]],
     );
     return rows.map((row) => row.code);
   }
 
-  async upsert(manager: EntityManager, code: string, write: ReasonCodeWrite): Promise<ReasonCodeRow & { created: boolean }> {
-    const [row]: (ReasonCodeRow & { created: boolean })[] = await manager.query(
+  async upsert(db: Queryable, code: string, write: ReasonCodeWrite): Promise<ReasonCodeRow & { created: boolean }> {
+    const [row]: (ReasonCodeRow & { created: boolean })[] = await db.query(
       `INSERT INTO reason_codes AS c (code, applies_to_pauses, applies_to_suppressions, label, description) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (code) DO UPDATE SET applies_to_pauses = EXCLUDED.applies_to_pauses, applies_to_suppressions = EXCLUDED.applies_to_suppressions,
          label = EXCLUDED.label, description = EXCLUDED.description, updated_at = now()
@@ -58,11 +57,11 @@ export class ReasonCodesRepository extends SqlRepository {
   }
 
   /** One page of codes in code order and the number matching (up to COUNT_LIMIT + 1), from one snapshot. */
-  async list(manager: EntityManager, appliesTo: 'pause' | 'suppression' | undefined, page: PageRequest): Promise<{ rows: ReasonCodeRow[]; counted: number }> {
+  async list(db: Queryable, appliesTo: 'pause' | 'suppression' | undefined, page: PageRequest): Promise<{ rows: ReasonCodeRow[]; counted: number }> {
     const values: unknown[] = [];
     const where = appliesTo === undefined ? 'true' : appliesTo === 'pause' ? 'c.applies_to_pauses' : 'c.applies_to_suppressions';
     const after = page.after ? `AND c.code > $${values.push(page.after[0])}::varchar` : '';
-    const found: (ReasonCodeRow & { total: number })[] = await manager.query(
+    const found: (ReasonCodeRow & { total: number })[] = await db.query(
       `SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM reason_codes c WHERE ${where} LIMIT ${COUNT_LIMIT + 1}) matching) counted
        LEFT JOIN LATERAL (

@@ -1,8 +1,8 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { ProblemException } from '../common/errors/problem.exception.js';
 import { FOREIGN_KEY_VIOLATION, postgresError } from '../common/errors/postgres-error.js';
 import { assertIfMatch } from '../common/http/etag.js';
+import { type Queryable, Sql } from '../database/sql.js';
 import { ListOrder, pageOf, pageRequest, patternKey } from '../common/pagination/page.js';
 import { REASON_CODE_PATTERN } from '../common/validation/property.decorators.js';
 import { ListReasonCodesQueryDto } from './dto/list-reason-codes.query.js';
@@ -40,22 +40,25 @@ function inUse(code: string, because: string): ProblemException {
 /** The registry of pause and suppression reason codes. */
 @Injectable()
 export class ReasonCodesService {
-  constructor(private readonly codes: ReasonCodesRepository) {}
+  constructor(
+    private readonly sql: Sql,
+    private readonly codes: ReasonCodesRepository,
+  ) {}
 
   /** The codes among these that pause records may carry, held so until the caller's transaction ends. */
-  async registeredPauseCodes(manager: EntityManager, codes: readonly string[]): Promise<Set<string>> {
-    return new Set(await this.codes.pauseCodesAmong(manager, codes));
+  async registeredPauseCodes(tx: Queryable, codes: readonly string[]): Promise<Set<string>> {
+    return new Set(await this.codes.pauseCodesAmong(tx, codes));
   }
 
   async get(code: string): Promise<ReasonCodeDto> {
-    const row = await this.codes.find(this.codes.readManager, code);
+    const row = await this.codes.find(this.sql.replica, code);
     if (!row) throw new NotFoundException(`No reason code '${code}'.`);
     return toDto(row);
   }
 
   async list(query: ListReasonCodesQueryDto): Promise<ReasonCodeListDto> {
     const request = pageRequest(query, LIST_ORDER, { applies_to: query.applies_to });
-    const { rows, counted } = await this.codes.list(this.codes.readManager, query.applies_to, request);
+    const { rows, counted } = await this.codes.list(this.sql.replica, query.applies_to, request);
     const page = pageOf(request, rows, counted, (row) => [row.code]);
     return { data: page.rows.map(toDto), pagination: page.pagination };
   }
@@ -68,12 +71,12 @@ export class ReasonCodesService {
   async put(code: string, body: PutReasonCodeDto, ifMatch?: string): Promise<{ reasonCode: ReasonCodeDto; created: boolean }> {
     if (code === CERTIFICATION_EXPIRED_REASON_CODE && !body.applies_to.includes('pause')) throw inUse(code, 'the certification sweep pauses with it');
     try {
-      return await this.codes.transaction(async (manager) => {
+      return await this.sql.tx(async (tx) => {
         if (ifMatch !== undefined) {
-          const current = await this.codes.find(manager, code, { lock: true });
+          const current = await this.codes.find(tx, code, { lock: true });
           assertIfMatch(ifMatch, current ? toDto(current) : undefined);
         }
-        const row = await this.codes.upsert(manager, code, {
+        const row = await this.codes.upsert(tx, code, {
           appliesToPauses: body.applies_to.includes('pause'),
           appliesToSuppressions: body.applies_to.includes('suppression'),
           label: body.label,

@@ -4,7 +4,7 @@ import { MetricsService } from '../common/metrics/metrics.service.js';
 import { inBatches } from '../common/scheduling/batches.js';
 import { ExclusiveJob } from '../common/scheduling/exclusive-job.js';
 import { DatabaseLock } from '../database/database-lock.js';
-import { DirectDatabase } from '../database/direct-database.js';
+import { Sql } from '../database/sql.js';
 import { EndingPauseRow, StatusService } from '../status/status.service.js';
 
 /** The resume sweep's actor and reason. */
@@ -33,7 +33,7 @@ export class ResumeSweepService {
   private readonly job: ExclusiveJob<'resumed'>;
 
   constructor(
-    direct: DirectDatabase,
+    sql: Sql,
     private readonly clock: Clock,
     private readonly statuses: StatusService,
     metrics: MetricsService,
@@ -43,7 +43,7 @@ export class ResumeSweepService {
       runsAre: 'Resume sweeps',
       intervalVariable: 'RESUME_SWEEP_INTERVAL_SECONDS',
       actions: ['resumed'],
-      exclusively: (work) => direct.withSessionLockIfFree(DatabaseLock.ResumeSweep, work),
+      exclusively: (work) => sql.withSessionLockIfFree(DatabaseLock.ResumeSweep, work),
     });
   }
 

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
 import { ExportCursor, ExportCursors } from '../database/export-cursor.js';
-import { ReplicaRouter } from '../database/replica-router.js';
-import { SqlRepository } from '../database/sql-repository.js';
+import type { Queryable } from '../database/sql.js';
 import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 export interface StatusRecordRow {
@@ -104,18 +102,12 @@ function filterCondition(filters: StatusRecordFilters, values: unknown[]): strin
 
 /** The SQL of the status audit log and of each mentor's current status. */
 @Injectable()
-export class StatusRepository extends SqlRepository {
-  constructor(
-    dataSource: DataSource,
-    replicas: ReplicaRouter,
-    private readonly exports: ExportCursors,
-  ) {
-    super(dataSource, replicas);
-  }
+export class StatusRepository {
+  constructor(private readonly exports: ExportCursors) {}
 
   /** The current status of each given mentor that has one: the one place that reads it. */
-  async currentStatuses(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, CurrentStatusRow>> {
-    const rows: CurrentStatusRow[] = await manager.query(
+  async currentStatuses(db: Queryable, mentorIds: readonly string[]): Promise<Map<string, CurrentStatusRow>> {
+    const rows: CurrentStatusRow[] = await db.query(
       'SELECT mentor_id, record_id, status, reason, reason_code, resume_at, changed_at, changed_by FROM mentor_current_statuses WHERE mentor_id = ANY($1::varchar[])',
       [mentorIds],
     );
@@ -126,8 +118,8 @@ export class StatusRepository extends SqlRepository {
    * Up to `limit` mentors whose current status is a pause with `resume_at` at or before `now`,
    * after `after` in (resume_at, mentor_id) order. The index holds current pauses with an end only.
    */
-  pausesEndingBy(manager: EntityManager, now: Date, after: EndingPauseRow | undefined, limit: number): Promise<EndingPauseRow[]> {
-    return manager.query(
+  pausesEndingBy(db: Queryable, now: Date, after: EndingPauseRow | undefined, limit: number): Promise<EndingPauseRow[]> {
+    return db.query(
       `SELECT mentor_id, resume_at FROM mentor_current_statuses
        WHERE resume_at <= $1 AND (resume_at, mentor_id) > ($2::timestamptz, $3::varchar) AND status = 'paused'
        ORDER BY resume_at, mentor_id
@@ -137,9 +129,9 @@ export class StatusRepository extends SqlRepository {
   }
 
   /** Inserts the records in one statement; each `changed_at` is now, or just after the record it follows. */
-  async insert(manager: EntityManager, records: readonly NewStatusRecord[]): Promise<StatusRecordRow[]> {
+  async insert(db: Queryable, records: readonly NewStatusRecord[]): Promise<StatusRecordRow[]> {
     if (records.length === 0) return [];
-    return manager.query(
+    return db.query(
       `WITH instant AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now),
        given AS (
          SELECT g.*, row_number() OVER (PARTITION BY g.mentor_id ORDER BY g.n) - 1 AS later
@@ -164,8 +156,8 @@ export class StatusRepository extends SqlRepository {
   }
 
   /** A live record with the status of the record before it; `lock` holds its row until the transaction ends. */
-  async findDetail(manager: EntityManager, id: string, { lock = false } = {}): Promise<StatusRecordDetailRow | undefined> {
-    const [row]: StatusRecordDetailRow[] = await manager.query(
+  async findDetail(db: Queryable, id: string, { lock = false } = {}): Promise<StatusRecordDetailRow | undefined> {
+    const [row]: StatusRecordDetailRow[] = await db.query(
       `SELECT ${RECORD_COLUMNS}, previous.status AS previous_status
        FROM mentor_status_records r
        LEFT JOIN LATERAL (
@@ -182,14 +174,14 @@ export class StatusRepository extends SqlRepository {
   }
 
   /** The mentor of a live record, or undefined. */
-  async mentorOf(manager: EntityManager, id: string): Promise<string | undefined> {
-    const [row]: { mentor_id: string }[] = await manager.query('SELECT mentor_id FROM mentor_status_records WHERE id = $1 AND deleted_at IS NULL', [id]);
+  async mentorOf(db: Queryable, id: string): Promise<string | undefined> {
+    const [row]: { mentor_id: string }[] = await db.query('SELECT mentor_id FROM mentor_status_records WHERE id = $1 AND deleted_at IS NULL', [id]);
     return row?.mentor_id;
   }
 
   /** Sets the correctable fields of a live record. */
-  async correct(manager: EntityManager, id: string, correction: StatusCorrection): Promise<(StatusCorrectionRow & { updated_at: Date }) | undefined> {
-    const [[row]]: [(StatusCorrectionRow & { updated_at: Date })[], number] = await manager.query(
+  async correct(db: Queryable, id: string, correction: StatusCorrection): Promise<(StatusCorrectionRow & { updated_at: Date }) | undefined> {
+    const [row] = await db.query<StatusCorrectionRow & { updated_at: Date }>(
       `UPDATE mentor_status_records SET reason = $2, reason_code = $3, resume_at = $4, updated_at = now()
        WHERE id = $1 AND deleted_at IS NULL RETURNING reason, reason_code, resume_at, updated_at`,
       [id, correction.reason, correction.reasonCode, correction.resumeAt],
@@ -197,8 +189,8 @@ export class StatusRepository extends SqlRepository {
     return row;
   }
 
-  async softDelete(manager: EntityManager, id: string): Promise<Date | undefined> {
-    const [[row]]: [{ deleted_at: Date }[], number] = await manager.query(
+  async softDelete(db: Queryable, id: string): Promise<Date | undefined> {
+    const [row] = await db.query<{ deleted_at: Date }>(
       `UPDATE mentor_status_records SET deleted_at = now(), updated_at = now() WHERE id = $1 AND deleted_at IS NULL RETURNING deleted_at`,
       [id],
     );
@@ -212,7 +204,7 @@ export class StatusRepository extends SqlRepository {
    * COUNT_LIMIT + 1. A page after an offset finds its ids in the index alone, then reads only its
    * own rows: the deepest offset page (10,000 in) costs about as much again as the count.
    */
-  async list(manager: EntityManager, filters: StatusRecordFilters, page: PageRequest): Promise<{ rows: StatusRecordRow[]; counted: number; exact: boolean }> {
+  async list(db: Queryable, filters: StatusRecordFilters, page: PageRequest): Promise<{ rows: StatusRecordRow[]; counted: number; exact: boolean }> {
     const values: unknown[] = [];
     const where = filterCondition(filters, values);
     const exact = [filters.mentor_id, filters.reason_code, filters.changed_by, filters.changed_from, filters.changed_to].every((value) => value === undefined);
@@ -227,7 +219,7 @@ export class StatusRepository extends SqlRepository {
         : `SELECT ${RECORD_COLUMNS} FROM (SELECT r.id FROM mentor_status_records r WHERE ${where} ${ORDER} ${window}) ids
            JOIN mentor_status_records r USING (id) ${ORDER}`;
     // The count row is always there, so a page past the end still tells the total.
-    const found: (StatusRecordRow & { total: number })[] = await manager.query(
+    const found: (StatusRecordRow & { total: number })[] = await db.query(
       `SELECT page.*, counted.total FROM (${counted}) counted LEFT JOIN LATERAL (${rows}) page ON true
        ORDER BY page.changed_at DESC, page.id DESC`,
       values,

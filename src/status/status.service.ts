@@ -1,5 +1,4 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { monotonicFactory } from 'ulid';
 import { Clock } from '../common/clock/clock.js';
 import { pooledRandom } from '../common/ids/pooled-random.js';
@@ -11,6 +10,7 @@ import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
 import { ReasonCodesService } from '../reason-codes/reason-codes.service.js';
 import { UnknownReasonCodeProblem } from '../reason-codes/unknown-reason-code.problem.js';
+import { Sql, type Tx } from '../database/sql.js';
 import { EventsService, MentorChange } from '../events/events.service.js';
 import type { NewEvent } from '../events/event-types.js';
 import { MentorStatusDeletedDataDto } from './dto/mentor-status-deleted-data.dto.js';
@@ -135,6 +135,7 @@ interface PauseFields {
 @Injectable()
 export class StatusService {
   constructor(
+    private readonly sql: Sql,
     private readonly records: StatusRepository,
     private readonly mentors: MentorsService,
     private readonly events: EventsService,
@@ -167,30 +168,30 @@ export class StatusService {
 
   /** Serialised per mentor, so that each POST decides against the record written or deleted just before it. */
   async create(body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
-    return this.records.transaction((manager) =>
-      this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
-        const [outcome] = await this.writeInOrder(manager, [body]);
-        if (outcome instanceof ProblemException) throw outcome;
-        return outcome;
-      }),
-    );
+    return this.sql.tx(async (tx) => {
+      const locked = await this.events.lockMentors(tx, [body.mentor_id]);
+      const [outcome] = await this.writeInOrder(tx, [body]);
+      if (outcome instanceof ProblemException) throw outcome;
+      await this.events.recordMentorChanges(tx, locked, outcome.events);
+      return outcome.result;
+    });
   }
 
   /**
-   * The writes of POSTs, in the caller's transaction, which holds the mentors' history locks (inside
-   * {@link EventsService.recordMentorChanges}): the single POST's one, and a bulk POST's items. Each
-   * is decided in the order given, against the mentor's record just before it (an earlier one of
-   * these included), and gets its change or the refusal the single POST answers with; the changes
-   * are inserted together.
+   * The writes of POSTs, in the caller's transaction, which holds the mentors' history locks
+   * ({@link EventsService.lockMentors}): the single POST's one, and a bulk POST's items. Each is
+   * decided in the order given, against the mentor's record just before it (an earlier one of these
+   * included), and gets its change, with the events the caller records, or the refusal the single
+   * POST answers with; the changes are inserted together.
    */
-  async writeInOrder(manager: EntityManager, bodies: readonly CreateMentorStatusDto[]): Promise<(MentorChange<CreatedMentorStatusDto> | ProblemException)[]> {
+  async writeInOrder(tx: Tx, bodies: readonly CreateMentorStatusDto[]): Promise<(MentorChange<CreatedMentorStatusDto> | ProblemException)[]> {
     const mentorIds = bodies.map((body) => body.mentor_id);
-    const unknown = await this.mentors.withoutProfile(manager, mentorIds);
+    const unknown = await this.mentors.withoutProfile(tx, mentorIds);
     const registered = await this.reasonCodes.registeredPauseCodes(
-      manager,
+      tx,
       bodies.flatMap((body) => (body.reason_code ? [body.reason_code] : [])),
     );
-    const stored = await this.records.currentStatuses(manager, mentorIds);
+    const stored = await this.records.currentStatuses(tx, mentorIds);
     const latest = new Map<string, { status: MentorStatus; record_id: string }>(stored);
     const decided = bodies.map((body): PlannedRecord | ProblemException => {
       const invalid = this.pauseFieldErrors(body);
@@ -220,7 +221,7 @@ export class StatusService {
     });
     const planned = decided.filter((decision): decision is PlannedRecord => !(decision instanceof ProblemException));
     const rows = await this.records.insert(
-      manager,
+      tx,
       planned.map((plan) => plan.record),
     );
     const written = new Map(rows.map((row) => [row.id, row]));
@@ -239,35 +240,39 @@ export class StatusService {
    */
   async changeWhereCurrent(mentorIds: string[], from: ExpectedCurrentStatus, change: StatusChange): Promise<string[]> {
     if (mentorIds.length === 0) return [];
-    return this.records.transaction((manager) =>
-      this.events.recordMentorChanges(manager, mentorIds, async () => {
-        const current = await this.records.currentStatuses(manager, mentorIds);
-        const changing = [...current.values()].filter((row) => matches(row, from));
-        const written = await this.records.insert(
-          manager,
-          changing.map((row) => ({
-            id: newRecordId(),
-            mentorId: row.mentor_id,
-            status: change.status,
-            reason: change.reason,
-            reasonCode: change.reasonCode ?? null,
-            resumeAt: null,
-            changedBy: change.changedBy,
-            follows: row.changed_at,
-          })),
-        );
-        return { result: written.map((row) => row.mentor_id), events: written.map((row) => changedEvent(row, from.status)) };
-      }),
-    );
+    return this.sql.tx(async (tx) => {
+      const locked = await this.events.lockMentors(tx, mentorIds);
+      const current = await this.records.currentStatuses(tx, mentorIds);
+      const changing = [...current.values()].filter((row) => matches(row, from));
+      const written = await this.records.insert(
+        tx,
+        changing.map((row) => ({
+          id: newRecordId(),
+          mentorId: row.mentor_id,
+          status: change.status,
+          reason: change.reason,
+          reasonCode: change.reasonCode ?? null,
+          resumeAt: null,
+          changedBy: change.changedBy,
+          follows: row.changed_at,
+        })),
+      );
+      await this.events.recordMentorChanges(
+        tx,
+        locked,
+        written.map((row) => changedEvent(row, from.status)),
+      );
+      return written.map((row) => row.mentor_id);
+    });
   }
 
   /** Up to `limit` mentors whose current pause ends at or before `now`, after `after` in (resume_at, mentor_id) order; from the primary. */
   pausesEndingBy(now: Date, after: EndingPauseRow | undefined, limit: number): Promise<EndingPauseRow[]> {
-    return this.records.pausesEndingBy(this.records.manager, now, after, limit);
+    return this.records.pausesEndingBy(this.sql, now, after, limit);
   }
 
   async get(id: string): Promise<MentorStatusDetailDto> {
-    const row = await this.records.findDetail(this.records.readManager, id);
+    const row = await this.records.findDetail(this.sql.replica, id);
     if (!row) throw notFound(id);
     return toDetailDto(row);
   }
@@ -275,7 +280,7 @@ export class StatusService {
   async list(query: ListMentorStatusesQueryDto): Promise<MentorStatusListDto> {
     const filters = recordFilters(query);
     const request = pageRequest(query, LIST_ORDER, filters);
-    const { rows, counted, exact } = await this.records.list(this.records.readManager, filters, request);
+    const { rows, counted, exact } = await this.records.list(this.sql.replica, filters, request);
     const page = pageOf(request, rows, counted, (row) => [row.changed_at.toISOString(), row.id], { exact });
     return { data: page.rows.map(toRecordDto), pagination: page.pagination };
   }
@@ -301,63 +306,60 @@ export class StatusService {
     if (body.reason === undefined && body.reason_code === undefined && body.resume_at === undefined) {
       throw new ValidationProblem([{ field: 'body', message: 'the body must set at least one of reason, reason_code, resume_at' }]);
     }
-    return this.records.transaction(async (manager) => {
-      const mentorId = await this.records.mentorOf(manager, id);
+    return this.sql.tx(async (tx) => {
+      const mentorId = await this.records.mentorOf(tx, id);
       if (!mentorId) throw notFound(id);
-      return this.events.recordMentorChanges(manager, [mentorId], async () => {
-        const record = await this.records.findDetail(manager, id, { lock: true });
-        if (!record) throw notFound(id);
-        assertIfMatch(ifMatch, toDetailDto(record));
-        if (body.reason === null && record.status === 'paused') {
-          throw new ValidationProblem([{ field: 'reason', message: 'reason cannot be null on a paused record: a pause always has a reason' }]);
-        }
-        const invalid = this.pauseFieldErrors({ status: record.status, reason_code: body.reason_code, resume_at: body.resume_at });
-        if (invalid.length > 0) throw new ValidationProblem(invalid);
-        if (body.reason_code && !(await this.reasonCodes.registeredPauseCodes(manager, [body.reason_code])).has(body.reason_code)) {
-          throw new UnknownReasonCodeProblem(body.reason_code);
-        }
-        const updated = await this.records.correct(manager, id, {
-          reason: body.reason === undefined ? record.reason : body.reason,
-          reasonCode: body.reason_code === undefined ? record.reason_code : body.reason_code,
-          resumeAt: body.resume_at === undefined ? record.resume_at : body.resume_at === null ? null : new Date(body.resume_at),
-        });
-        if (!updated) throw notFound(id);
-        const result: UpdatedMentorStatusDto = {
-          mentor_status_id: id,
-          reason: updated.reason,
-          reason_code: updated.reason_code,
-          resume_at: updated.resume_at?.toISOString() ?? null,
-          updated_at: updated.updated_at.toISOString(),
-        };
-        const unchanged =
-          updated.reason === record.reason && updated.reason_code === record.reason_code && updated.resume_at?.getTime() === record.resume_at?.getTime();
-        if (unchanged) return { result, events: [] };
-        const corrected = toDetailDto({ ...record, reason: updated.reason, reason_code: updated.reason_code, resume_at: updated.resume_at });
-        return { result, events: [{ type: 'mentor.status.corrected', subject: mentorId, data: corrected }] };
+      const locked = await this.events.lockMentors(tx, [mentorId]);
+      const record = await this.records.findDetail(tx, id, { lock: true });
+      if (!record) throw notFound(id);
+      assertIfMatch(ifMatch, toDetailDto(record));
+      if (body.reason === null && record.status === 'paused') {
+        throw new ValidationProblem([{ field: 'reason', message: 'reason cannot be null on a paused record: a pause always has a reason' }]);
+      }
+      const invalid = this.pauseFieldErrors({ status: record.status, reason_code: body.reason_code, resume_at: body.resume_at });
+      if (invalid.length > 0) throw new ValidationProblem(invalid);
+      if (body.reason_code && !(await this.reasonCodes.registeredPauseCodes(tx, [body.reason_code])).has(body.reason_code)) {
+        throw new UnknownReasonCodeProblem(body.reason_code);
+      }
+      const updated = await this.records.correct(tx, id, {
+        reason: body.reason === undefined ? record.reason : body.reason,
+        reasonCode: body.reason_code === undefined ? record.reason_code : body.reason_code,
+        resumeAt: body.resume_at === undefined ? record.resume_at : body.resume_at === null ? null : new Date(body.resume_at),
       });
+      if (!updated) throw notFound(id);
+      const unchanged =
+        updated.reason === record.reason && updated.reason_code === record.reason_code && updated.resume_at?.getTime() === record.resume_at?.getTime();
+      if (!unchanged) {
+        const corrected = toDetailDto({ ...record, reason: updated.reason, reason_code: updated.reason_code, resume_at: updated.resume_at });
+        await this.events.recordMentorChanges(tx, locked, [{ type: 'mentor.status.corrected', subject: mentorId, data: corrected }]);
+      }
+      return {
+        mentor_status_id: id,
+        reason: updated.reason,
+        reason_code: updated.reason_code,
+        resume_at: updated.resume_at?.toISOString() ?? null,
+        updated_at: updated.updated_at.toISOString(),
+      } satisfies UpdatedMentorStatusDto;
     });
   }
 
   /** Under the mentor's history lock, like a POST: the current status falls back in step with the writes around it. */
   async softDelete(id: string): Promise<DeletedMentorStatusDto> {
-    return this.records.transaction(async (manager) => {
-      const mentorId = await this.records.mentorOf(manager, id);
+    return this.sql.tx(async (tx) => {
+      const mentorId = await this.records.mentorOf(tx, id);
       if (!mentorId) throw notFound(id);
-      return this.events.recordMentorChanges(manager, [mentorId], async () => {
-        const deletedAt = await this.records.softDelete(manager, id);
-        if (!deletedAt) throw notFound(id);
-        const current = (await this.records.currentStatuses(manager, [mentorId])).get(mentorId);
-        const data: MentorStatusDeletedDataDto = {
-          mentor_status_id: id,
-          mentor_id: mentorId,
-          deleted_at: deletedAt.toISOString(),
-          current_status: current?.status ?? null,
-        };
-        return {
-          result: { mentor_status_id: id, deleted: true as const, deleted_at: deletedAt.toISOString() },
-          events: [{ type: 'mentor.status.deleted' as const, subject: mentorId, data }],
-        };
-      });
+      const locked = await this.events.lockMentors(tx, [mentorId]);
+      const deletedAt = await this.records.softDelete(tx, id);
+      if (!deletedAt) throw notFound(id);
+      const current = (await this.records.currentStatuses(tx, [mentorId])).get(mentorId);
+      const data: MentorStatusDeletedDataDto = {
+        mentor_status_id: id,
+        mentor_id: mentorId,
+        deleted_at: deletedAt.toISOString(),
+        current_status: current?.status ?? null,
+      };
+      await this.events.recordMentorChanges(tx, locked, [{ type: 'mentor.status.deleted', subject: mentorId, data }]);
+      return { mentor_status_id: id, deleted: true as const, deleted_at: deletedAt.toISOString() };
     });
   }
 }

@@ -1,14 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module.js';
 import { MentorsModule } from '../mentors/mentors.module.js';
-import { MentorSuppression } from './mentor-suppression.entity.js';
 import { SuppressionController } from './suppression.controller.js';
 import { SuppressionRepository } from './suppression.repository.js';
 import { SuppressionService } from './suppression.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MentorSuppression]), MentorsModule, EventsModule],
+  imports: [MentorsModule, EventsModule],
   controllers: [SuppressionController],
   providers: [SuppressionRepository, SuppressionService],
   exports: [SuppressionService],

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { ExportCursor, ExportCursors } from '../database/export-cursor.js';
-import { ReplicaRouter } from '../database/replica-router.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
-import { SqlRepository } from '../database/sql-repository.js';
+import type { Queryable } from '../database/sql.js';
 
 export interface SuppressionRow {
   id: string;
@@ -55,19 +53,13 @@ function filterCondition(filters: SuppressionFilters, values: unknown[]): string
 
 /** The SQL of visibility suppressions. */
 @Injectable()
-export class SuppressionRepository extends SqlRepository {
-  constructor(
-    dataSource: DataSource,
-    replicas: ReplicaRouter,
-    private readonly exports: ExportCursors,
-  ) {
-    super(dataSource, replicas);
-  }
+export class SuppressionRepository {
+  constructor(private readonly exports: ExportCursors) {}
 
   /** Inserts active suppressions with the ids given, in one statement; the one-active index refuses a second one for a mentor. */
-  async insert(manager: EntityManager, suppressions: readonly NewSuppression[]): Promise<SuppressionRow[]> {
+  async insert(db: Queryable, suppressions: readonly NewSuppression[]): Promise<SuppressionRow[]> {
     if (suppressions.length === 0) return [];
-    return manager.query(
+    return db.query(
       `INSERT INTO mentor_suppressions AS s (id, mentor_id, coordinator_id, reason, suppressed_at)
        SELECT given.id, given.mentor_id, given.coordinator_id, given.reason, ${NOW_TO_THE_MILLISECOND}
        FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[]) AS given(id, mentor_id, coordinator_id, reason)
@@ -82,12 +74,8 @@ export class SuppressionRepository extends SqlRepository {
   }
 
   /** Suppresses each given mentor that has no active suppression, in one statement; returns the suppressions made. */
-  async insertWhereNoneActive(
-    manager: EntityManager,
-    mentorIds: readonly string[],
-    suppression: { coordinatorId: string; reason: string },
-  ): Promise<SuppressionRow[]> {
-    return manager.query(
+  async insertWhereNoneActive(db: Queryable, mentorIds: readonly string[], suppression: { coordinatorId: string; reason: string }): Promise<SuppressionRow[]> {
+    return db.query(
       `INSERT INTO mentor_suppressions AS s (mentor_id, coordinator_id, reason, suppressed_at)
        SELECT given.mentor_id, $2, $3, ${NOW_TO_THE_MILLISECOND} FROM unnest($1::varchar[]) AS given(mentor_id)
        ON CONFLICT (mentor_id) WHERE is_active DO NOTHING
@@ -99,12 +87,12 @@ export class SuppressionRepository extends SqlRepository {
 
   /** Restores the given mentors' active suppressions made by `coordinatorId` for `reason`, and no others; returns them as restored. */
   async restoreActiveMadeBy(
-    manager: EntityManager,
+    db: Queryable,
     mentorIds: readonly string[],
     made: { coordinatorId: string; reason: string },
     restoreReason: string,
   ): Promise<SuppressionRow[]> {
-    const [rows]: [SuppressionRow[], number] = await manager.query(
+    const rows: SuppressionRow[] = await db.query(
       `UPDATE mentor_suppressions AS s
        SET is_active = false, restored_at = greatest(${NOW_TO_THE_MILLISECOND}, suppressed_at), restore_reason = $4, updated_at = now()
        WHERE s.mentor_id = ANY($1::varchar[]) AND s.is_active AND s.coordinator_id = $2 AND s.reason = $3
@@ -115,8 +103,8 @@ export class SuppressionRepository extends SqlRepository {
   }
 
   /** The id of each given mentor's active suppression, for those that have one. */
-  async activeOf(manager: EntityManager, mentorIds: readonly string[]): Promise<Map<string, string>> {
-    const rows: { mentor_id: string; id: string }[] = await manager.query(
+  async activeOf(db: Queryable, mentorIds: readonly string[]): Promise<Map<string, string>> {
+    const rows: { mentor_id: string; id: string }[] = await db.query(
       'SELECT s.mentor_id, s.id FROM mentor_suppressions s WHERE s.mentor_id = ANY($1::varchar[]) AND s.is_active',
       [mentorIds],
     );
@@ -124,19 +112,19 @@ export class SuppressionRepository extends SqlRepository {
   }
 
   /** The mentor's current suppression; `lock` holds its row until the transaction ends. */
-  async findCurrent(manager: EntityManager, mentorId: string, { lock = false } = {}): Promise<SuppressionRow | undefined> {
-    const [row]: SuppressionRow[] = await manager.query(`${CURRENT} ${lock ? 'FOR UPDATE' : ''}`, [mentorId]);
+  async findCurrent(db: Queryable, mentorId: string, { lock = false } = {}): Promise<SuppressionRow | undefined> {
+    const [row]: SuppressionRow[] = await db.query(`${CURRENT} ${lock ? 'FOR UPDATE' : ''}`, [mentorId]);
     return row;
   }
 
   /** The current time as suppressions store it. */
-  async now(manager: EntityManager): Promise<Date> {
-    const [{ now }]: { now: Date }[] = await manager.query(`SELECT ${NOW_TO_THE_MILLISECOND} AS now`);
+  async now(db: Queryable): Promise<Date> {
+    const [{ now }]: { now: Date }[] = await db.query(`SELECT ${NOW_TO_THE_MILLISECOND} AS now`);
     return now;
   }
 
-  async update(manager: EntityManager, suppression: SuppressionRow): Promise<SuppressionRow> {
-    const [[row]]: [SuppressionRow[], number] = await manager.query(
+  async update(db: Queryable, suppression: SuppressionRow): Promise<SuppressionRow> {
+    const [row] = await db.query<SuppressionRow>(
       `UPDATE mentor_suppressions AS s
        SET coordinator_id = $2, reason = $3, restore_reason = $4, restored_at = $5, is_active = $6, updated_at = now()
        WHERE s.id = $1
@@ -147,13 +135,13 @@ export class SuppressionRepository extends SqlRepository {
   }
 
   /** Deletes every suppression of the mentor; returns their ids. */
-  async deleteAll(manager: EntityManager, mentorId: string): Promise<string[]> {
-    const [rows]: [{ id: string }[], number] = await manager.query('DELETE FROM mentor_suppressions WHERE mentor_id = $1 RETURNING id', [mentorId]);
+  async deleteAll(db: Queryable, mentorId: string): Promise<string[]> {
+    const rows: { id: string }[] = await db.query('DELETE FROM mentor_suppressions WHERE mentor_id = $1 RETURNING id', [mentorId]);
     return rows.map((row) => row.id);
   }
 
   /** One page of suppressions, newest first, and the number matching (up to COUNT_LIMIT + 1), from one snapshot; offsets as the status log's. */
-  async list(manager: EntityManager, filters: SuppressionFilters, page: PageRequest): Promise<{ rows: SuppressionRow[]; counted: number }> {
+  async list(db: Queryable, filters: SuppressionFilters, page: PageRequest): Promise<{ rows: SuppressionRow[]; counted: number }> {
     const values: unknown[] = [];
     const where = filterCondition(filters, values);
     const after = page.after ? `AND (s.suppressed_at, s.id) < ($${values.push(page.after[0])}::timestamptz, $${values.push(page.after[1])}::uuid)` : '';
@@ -162,7 +150,7 @@ export class SuppressionRepository extends SqlRepository {
       page.offset === 0
         ? `SELECT ${COLUMNS} FROM mentor_suppressions s WHERE ${where} ${after} ${ORDER} ${window}`
         : `SELECT ${COLUMNS} FROM (SELECT s.id FROM mentor_suppressions s WHERE ${where} ${ORDER} ${window}) ids JOIN mentor_suppressions s USING (id) ${ORDER}`;
-    const found: (SuppressionRow & { total: number })[] = await manager.query(
+    const found: (SuppressionRow & { total: number })[] = await db.query(
       `SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_suppressions s WHERE ${where} ${ORDER} LIMIT ${COUNT_LIMIT + 1}) matching) counted
        LEFT JOIN LATERAL (${rows}) page ON true

@@ -1,12 +1,12 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
 import type { PageQueryDto } from '../common/pagination/pagination.dto.js';
 import { MentorSuppressionsDeletedDataDto } from './dto/mentor-suppressions-deleted-data.dto.js';
 import type { NewEvent } from '../events/event-types.js';
+import { Sql, type Tx } from '../database/sql.js';
 import { EventsService, MentorChange } from '../events/events.service.js';
 import { MentorsService } from '../mentors/mentors.service.js';
 import { UnknownMentorProblem } from '../mentors/unknown-mentor.problem.js';
@@ -106,37 +106,36 @@ function applyChanges(suppression: SuppressionRow, body: UpdateMentorSuppression
 @Injectable()
 export class SuppressionService {
   constructor(
+    private readonly sql: Sql,
     private readonly suppressions: SuppressionRepository,
     private readonly mentors: MentorsService,
     private readonly events: EventsService,
   ) {}
 
   async create(body: CreateMentorSuppressionDto): Promise<MentorSuppressionDto> {
-    return this.suppressions.transaction((manager) =>
-      this.events.recordMentorChanges(manager, [body.mentor_id], async () => {
-        const [outcome] = await this.writeInOrder(manager, [body]);
-        if (outcome instanceof ProblemException) throw outcome;
-        return outcome;
-      }),
-    );
+    return this.sql.tx(async (tx) => {
+      const locked = await this.events.lockMentors(tx, [body.mentor_id]);
+      const [outcome] = await this.writeInOrder(tx, [body]);
+      if (outcome instanceof ProblemException) throw outcome;
+      await this.events.recordMentorChanges(tx, locked, outcome.events);
+      return outcome.result;
+    });
   }
 
   /**
-   * The writes of POSTs, in the caller's transaction, which holds the mentors' history locks (inside
-   * {@link EventsService.recordMentorChanges}): the single POST's one, and a bulk POST's items. Each
-   * is decided in the order given, against the mentor's active suppression (one made by an earlier
-   * one of these included), and gets its suppression or the refusal the single POST answers with;
+   * The writes of POSTs, in the caller's transaction, which holds the mentors' history locks
+   * ({@link EventsService.lockMentors}): the single POST's one, and a bulk POST's items. Each is
+   * decided in the order given, against the mentor's active suppression (one made by an earlier one
+   * of these included), and gets its suppression, with the events the caller records, or the
+   * refusal the single POST answers with;
    * the suppressions are inserted together. Every writer of suppressions holds the mentor's lock,
    * so the active one read here is still the one when this commits; the partial unique index holds
    * the rule against any writer that would not.
    */
-  async writeInOrder(
-    manager: EntityManager,
-    bodies: readonly CreateMentorSuppressionDto[],
-  ): Promise<(MentorChange<MentorSuppressionDto> | ProblemException)[]> {
+  async writeInOrder(tx: Tx, bodies: readonly CreateMentorSuppressionDto[]): Promise<(MentorChange<MentorSuppressionDto> | ProblemException)[]> {
     const mentorIds = bodies.map((body) => body.mentor_id);
-    const unknown = await this.mentors.withoutProfile(manager, mentorIds);
-    const active = await this.suppressions.activeOf(manager, mentorIds);
+    const unknown = await this.mentors.withoutProfile(tx, mentorIds);
+    const active = await this.suppressions.activeOf(tx, mentorIds);
     const decided = bodies.map((body): NewSuppression | ProblemException => {
       if (unknown.has(body.mentor_id)) return new UnknownMentorProblem(body.mentor_id);
       const existing = active.get(body.mentor_id);
@@ -155,7 +154,7 @@ export class SuppressionService {
       return suppression;
     });
     const planned = decided.filter((decision): decision is NewSuppression => !(decision instanceof ProblemException));
-    const made = new Map((await this.suppressions.insert(manager, planned)).map((row) => [row.id, toDto(row)]));
+    const made = new Map((await this.suppressions.insert(tx, planned)).map((row) => [row.id, toDto(row)]));
     return decided.map((decision) => {
       if (decision instanceof ProblemException) return decision;
       const suppression = made.get(decision.id)!;
@@ -170,12 +169,16 @@ export class SuppressionService {
    */
   async suppressWhereNoneActive(mentorIds: string[], suppression: { coordinatorId: string; reason: string }): Promise<string[]> {
     if (mentorIds.length === 0) return [];
-    return this.suppressions.transaction((manager) =>
-      this.events.recordMentorChanges(manager, mentorIds, async () => {
-        const made = (await this.suppressions.insertWhereNoneActive(manager, mentorIds, suppression)).map(toDto);
-        return { result: made.map((row) => row.mentor_id), events: made.map((row) => suppressionEvent('mentor.suppression.created', row)) };
-      }),
-    );
+    return this.sql.tx(async (tx) => {
+      const locked = await this.events.lockMentors(tx, mentorIds);
+      const made = (await this.suppressions.insertWhereNoneActive(tx, mentorIds, suppression)).map(toDto);
+      await this.events.recordMentorChanges(
+        tx,
+        locked,
+        made.map((row) => suppressionEvent('mentor.suppression.created', row)),
+      );
+      return made.map((row) => row.mentor_id);
+    });
   }
 
   /**
@@ -184,16 +187,20 @@ export class SuppressionService {
    */
   async restoreActiveMadeBy(mentorIds: string[], made: { coordinatorId: string; reason: string }, restoreReason: string): Promise<string[]> {
     if (mentorIds.length === 0) return [];
-    return this.suppressions.transaction((manager) =>
-      this.events.recordMentorChanges(manager, mentorIds, async () => {
-        const restored = (await this.suppressions.restoreActiveMadeBy(manager, mentorIds, made, restoreReason)).map(toDto);
-        return { result: restored.map((row) => row.mentor_id), events: restored.map((row) => suppressionEvent('mentor.suppression.restored', row)) };
-      }),
-    );
+    return this.sql.tx(async (tx) => {
+      const locked = await this.events.lockMentors(tx, mentorIds);
+      const restored = (await this.suppressions.restoreActiveMadeBy(tx, mentorIds, made, restoreReason)).map(toDto);
+      await this.events.recordMentorChanges(
+        tx,
+        locked,
+        restored.map((row) => suppressionEvent('mentor.suppression.restored', row)),
+      );
+      return restored.map((row) => row.mentor_id);
+    });
   }
 
   async getCurrent(mentorId: string): Promise<MentorSuppressionDto> {
-    const current = await this.suppressions.findCurrent(this.suppressions.readManager, mentorId);
+    const current = await this.suppressions.findCurrent(this.sql.replica, mentorId);
     if (!current) throw neverSuppressed(mentorId);
     return toDto(current);
   }
@@ -205,36 +212,37 @@ export class SuppressionService {
    */
   async update(mentorId: string, body: UpdateMentorSuppressionDto, ifMatch?: string): Promise<MentorSuppressionDto> {
     assertChangesSomething(body);
-    return this.suppressions.transaction((manager) =>
-      this.events.recordMentorChanges(manager, [mentorId], async () => {
-        const current = await this.suppressions.findCurrent(manager, mentorId, { lock: true });
-        if (!current) throw neverSuppressed(mentorId);
-        const before = toDto(current);
-        assertIfMatch(ifMatch, before);
-        applyChanges(current, body, await this.suppressions.now(manager));
-        const after = toDto(await this.suppressions.update(manager, current));
-        if (JSON.stringify(after) === JSON.stringify(before)) return { result: after, events: [] };
+    return this.sql.tx(async (tx) => {
+      const locked = await this.events.lockMentors(tx, [mentorId]);
+      const current = await this.suppressions.findCurrent(tx, mentorId, { lock: true });
+      if (!current) throw neverSuppressed(mentorId);
+      const before = toDto(current);
+      assertIfMatch(ifMatch, before);
+      applyChanges(current, body, await this.suppressions.now(tx));
+      const after = toDto(await this.suppressions.update(tx, current));
+      if (JSON.stringify(after) !== JSON.stringify(before)) {
         const type = before.is_active && !after.is_active ? 'mentor.suppression.restored' : 'mentor.suppression.updated';
-        return { result: after, events: [suppressionEvent(type, after)] };
-      }),
-    );
+        await this.events.recordMentorChanges(tx, locked, [suppressionEvent(type, after)]);
+      }
+      return after;
+    });
   }
 
   async remove(mentorId: string): Promise<MentorSuppressionDeletedDto> {
-    return this.suppressions.transaction((manager) =>
-      this.events.recordMentorChanges(manager, [mentorId], async () => {
-        const deleted = await this.suppressions.deleteAll(manager, mentorId);
-        if (deleted.length === 0) throw neverSuppressed(mentorId);
-        const data: MentorSuppressionsDeletedDataDto = { mentor_id: mentorId, suppression_ids: deleted };
-        return { result: { deleted: true as const, mentor_id: mentorId }, events: [{ type: 'mentor.suppression.deleted' as const, subject: mentorId, data }] };
-      }),
-    );
+    return this.sql.tx(async (tx) => {
+      const locked = await this.events.lockMentors(tx, [mentorId]);
+      const deleted = await this.suppressions.deleteAll(tx, mentorId);
+      if (deleted.length === 0) throw neverSuppressed(mentorId);
+      const data: MentorSuppressionsDeletedDataDto = { mentor_id: mentorId, suppression_ids: deleted };
+      await this.events.recordMentorChanges(tx, locked, [{ type: 'mentor.suppression.deleted', subject: mentorId, data }]);
+      return { deleted: true as const, mentor_id: mentorId };
+    });
   }
 
   async list(query: ListMentorSuppressionsQueryDto): Promise<MentorSuppressionListDto> {
     const filters = suppressionFilters(query);
     const request = pageRequest(query, LIST_ORDER, filters);
-    const { rows, counted } = await this.suppressions.list(this.suppressions.readManager, filters, request);
+    const { rows, counted } = await this.suppressions.list(this.sql.replica, filters, request);
     const page = pageOf(request, rows, counted, (row) => [row.suppressed_at.toISOString(), row.id]);
     return { data: page.rows.map(toDto), pagination: page.pagination };
   }

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../common/clock/clock.js';
 import { AppConfig } from '../common/config/app-config.js';
+import { Sql } from '../database/sql.js';
 import { WebhookSubscriptionDisabledDataDto } from './dto/webhook-subscription-disabled-data.dto.js';
 import { EventNotifications } from '../events/event-notifications.js';
 import { BEGINNING, comparePositions, type EventRow, OutboxPosition } from '../events/event-types.js';
@@ -60,6 +61,7 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly sql: Sql,
     private readonly repository: WebhooksRepository,
     private readonly events: EventsService,
     private readonly notifications: EventNotifications,
@@ -208,15 +210,15 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
     const progress = this.progress(subscription, moved, settled, blocked);
     const goOn = !blocked && full && !this.stopping.signal.aborted && progress.disabledAt === null;
     progress.leaseUntil = goOn ? this.leaseFrom(this.clock.now()) : null;
-    const booked = await this.repository.transaction(async (manager) => {
+    const booked = await this.sql.tx(async (tx) => {
       const held = await this.repository.book(
-        manager,
+        tx,
         subscription.id,
         this.owner,
         settled.map((entry) => entry.write),
         progress,
       );
-      if (held && progress.disabledAt !== null) await this.events.record(manager, [this.disabledEvent(subscription, progress, settled)]);
+      if (held && progress.disabledAt !== null) await this.events.record(tx, [this.disabledEvent(subscription, progress, settled)]);
       return held;
     });
     if (!booked) {

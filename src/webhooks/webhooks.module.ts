@@ -1,19 +1,16 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events/events.module.js';
 import { WebhookAddressPolicy } from './webhook-address-policy.js';
 import { WebhookDeliveryWorker } from './webhook-delivery.worker.js';
-import { WebhookDelivery } from './webhook-delivery.entity.js';
 import { WebhookMetrics } from './webhook-metrics.js';
 import { WebhookSender } from './webhook-sender.js';
-import { WebhookSubscription } from './webhook-subscription.entity.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 import { WebhooksService } from './webhooks.service.js';
 
 /** Webhook subscriptions to the change events, and the workers that deliver them. */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookSubscription, WebhookDelivery]), EventsModule],
+  imports: [EventsModule],
   controllers: [WebhooksController],
   providers: [WebhooksRepository, WebhooksService, WebhookAddressPolicy, WebhookSender, WebhookDeliveryWorker, WebhookMetrics],
 })

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
 import type { OutboxPosition } from '../events/event-types.js';
 import type { DeliveryStatus } from './webhook-delivery.entity.js';
-import { SqlRepository } from '../database/sql-repository.js';
+import { type Queryable, Sql, type Tx } from '../database/sql.js';
 
 export interface SubscriptionRow {
   id: string;
@@ -88,9 +87,11 @@ const CLAIMABLE = `s.enabled AND (s.lease_until IS NULL OR s.lease_until <= $1) 
 
 /** The SQL of webhook subscriptions and deliveries. */
 @Injectable()
-export class WebhooksRepository extends SqlRepository {
-  async insert(manager: EntityManager, subscription: SubscriptionWrite & { secret: string; position: OutboxPosition }): Promise<SubscriptionRow> {
-    const [row]: SubscriptionRow[] = await manager.query(
+export class WebhooksRepository {
+  constructor(private readonly sql: Sql) {}
+
+  async insert(db: Queryable, subscription: SubscriptionWrite & { secret: string; position: OutboxPosition }): Promise<SubscriptionRow> {
+    const [row]: SubscriptionRow[] = await db.query(
       `INSERT INTO webhook_subscriptions AS s (url, event_types, description, secret, position_xid, position_seq) VALUES ($1, $2, $3, $4, $5, $6)
        RETURNING ${SUBSCRIPTION_COLUMNS}`,
       [subscription.url, subscription.eventTypes, subscription.description, subscription.secret, subscription.position.xid, subscription.position.seq],
@@ -98,8 +99,8 @@ export class WebhooksRepository extends SqlRepository {
     return row;
   }
 
-  async find(manager: EntityManager, id: string, { lock = false } = {}): Promise<SubscriptionRow | undefined> {
-    const [row]: SubscriptionRow[] = await manager.query(
+  async find(db: Queryable, id: string, { lock = false } = {}): Promise<SubscriptionRow | undefined> {
+    const [row]: SubscriptionRow[] = await db.query(
       `SELECT ${SUBSCRIPTION_COLUMNS} FROM webhook_subscriptions s WHERE s.id = $1 ${lock ? 'FOR NO KEY UPDATE' : ''}`,
       [id],
     );
@@ -107,8 +108,8 @@ export class WebhooksRepository extends SqlRepository {
   }
 
   /** Replaces what a PUT sets; enabling a disabled subscription starts its failure clock again. */
-  async update(manager: EntityManager, id: string, subscription: SubscriptionWrite & { enabled: boolean }): Promise<SubscriptionRow> {
-    const [[row]]: [SubscriptionRow[], number] = await manager.query(
+  async update(db: Queryable, id: string, subscription: SubscriptionWrite & { enabled: boolean }): Promise<SubscriptionRow> {
+    const [row] = await db.query<SubscriptionRow>(
       `UPDATE webhook_subscriptions AS s SET url = $2, event_types = $3, description = $4,
          failing_since = CASE WHEN $5 AND NOT s.enabled THEN NULL ELSE s.failing_since END,
          disabled_at = CASE WHEN $5 THEN NULL ELSE coalesce(s.disabled_at, now()) END,
@@ -121,24 +122,24 @@ export class WebhooksRepository extends SqlRepository {
     return row;
   }
 
-  async setSecret(manager: EntityManager, id: string, secret: string): Promise<SubscriptionRow | undefined> {
-    const [[row]]: [SubscriptionRow[], number] = await manager.query(
+  async setSecret(db: Queryable, id: string, secret: string): Promise<SubscriptionRow | undefined> {
+    const [row] = await db.query<SubscriptionRow>(
       `UPDATE webhook_subscriptions AS s SET secret = $2, updated_at = now() WHERE s.id = $1 RETURNING ${SUBSCRIPTION_COLUMNS}`,
       [id, secret],
     );
     return row;
   }
 
-  async delete(manager: EntityManager, id: string): Promise<boolean> {
-    const [, deleted]: [unknown, number] = await manager.query('DELETE FROM webhook_subscriptions WHERE id = $1', [id]);
-    return deleted > 0;
+  async delete(db: Queryable, id: string): Promise<boolean> {
+    const deleted = await db.query('DELETE FROM webhook_subscriptions WHERE id = $1 RETURNING id', [id]);
+    return deleted.length > 0;
   }
 
   /** One page of subscriptions, newest first, and the number there are (up to COUNT_LIMIT + 1). */
   async list(page: PageRequest): Promise<{ rows: SubscriptionRow[]; counted: number }> {
     const values: unknown[] = [];
     const after = page.after ? `WHERE (s.created_at, s.id) < ($${values.push(page.after[0])}::timestamptz, $${values.push(page.after[1])}::uuid)` : '';
-    const found: (SubscriptionRow & { total: number })[] = await this.dataSource.query(
+    const found: (SubscriptionRow & { total: number })[] = await this.sql.query(
       `SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM webhook_subscriptions LIMIT ${COUNT_LIMIT + 1}) matching) counted
        LEFT JOIN LATERAL (
@@ -158,25 +159,23 @@ export class WebhooksRepository extends SqlRepository {
    * side; the lease keeps any other worker off a subscription until it is released or runs out.
    */
   claim(owner: string, now: Date, leaseUntil: Date, tail: OutboxPosition, limit: number): Promise<SubscriptionRow[]> {
-    return this.dataSource
-      .query(
-        `UPDATE webhook_subscriptions AS s SET lease_owner = $4, lease_until = $5
-         WHERE s.id IN (SELECT s.id FROM webhook_subscriptions s WHERE ${CLAIMABLE} ORDER BY s.next_attempt_at NULLS FIRST, s.id LIMIT $6 FOR UPDATE SKIP LOCKED)
-         RETURNING ${SUBSCRIPTION_COLUMNS}`,
-        [now, tail.xid, tail.seq, owner, leaseUntil, limit],
-      )
-      .then(([rows]: [SubscriptionRow[], number]) => rows);
+    return this.sql.query(
+      `UPDATE webhook_subscriptions AS s SET lease_owner = $4, lease_until = $5
+       WHERE s.id IN (SELECT s.id FROM webhook_subscriptions s WHERE ${CLAIMABLE} ORDER BY s.next_attempt_at NULLS FIRST, s.id LIMIT $6 FOR UPDATE SKIP LOCKED)
+       RETURNING ${SUBSCRIPTION_COLUMNS}`,
+      [now, tail.xid, tail.seq, owner, leaseUntil, limit],
+    );
   }
 
   /** Whether any subscription is enabled: without one, a worker has nothing to claim, retry or wait for. */
   async anyEnabled(): Promise<boolean> {
-    const [row]: { any: boolean }[] = await this.dataSource.query('SELECT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.enabled) AS any');
+    const [row]: { any: boolean }[] = await this.sql.query('SELECT EXISTS (SELECT 1 FROM webhook_subscriptions s WHERE s.enabled) AS any');
     return row.any;
   }
 
   /** When a worker should look next: the earliest retry or lease end among subscriptions with work, or null when there is none. */
   async nextDue(tail: OutboxPosition): Promise<Date | null> {
-    const [row]: { due: Date | number | null }[] = await this.dataSource.query(
+    const [row]: { due: Date | number | null }[] = await this.sql.query(
       `SELECT min(greatest(coalesce(s.next_attempt_at, '-infinity'), coalesce(s.lease_until, '-infinity'),
                   CASE WHEN (s.position_xid, s.position_seq) < ($1::bigint, $2::bigint) THEN '-infinity'
                        ELSE (SELECT min(d.next_attempt_at) FROM webhook_deliveries d WHERE d.subscription_id = s.id AND d.status = 'pending') END)) AS due
@@ -192,7 +191,7 @@ export class WebhooksRepository extends SqlRepository {
 
   /** Redeliveries asked for (events the subscription has passed) that are due, oldest event first. */
   dueRedeliveries(subscriptionId: string, position: OutboxPosition, now: Date, limit: number): Promise<DeliveryRow[]> {
-    return this.dataSource.query(
+    return this.sql.query(
       `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d
        WHERE d.subscription_id = $1 AND d.status = 'pending' AND d.next_attempt_at <= $4 AND (d.event_xid, d.event_seq) <= ($2::bigint, $3::bigint)
        ORDER BY d.event_xid, d.event_seq LIMIT $5`,
@@ -201,7 +200,7 @@ export class WebhooksRepository extends SqlRepository {
   }
 
   async deliveryOf(subscriptionId: string, event: OutboxPosition): Promise<DeliveryRow | undefined> {
-    const [row]: DeliveryRow[] = await this.dataSource.query(
+    const [row]: DeliveryRow[] = await this.sql.query(
       `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d WHERE d.subscription_id = $1 AND d.event_xid = $2 AND d.event_seq = $3`,
       [subscriptionId, event.xid, event.seq],
     );
@@ -213,14 +212,8 @@ export class WebhooksRepository extends SqlRepository {
    * retry time, failure clock and lease, only while this owner still holds the lease (false when not:
    * another worker took over, and nothing is written).
    */
-  async book(
-    manager: EntityManager,
-    subscriptionId: string,
-    owner: string,
-    attempts: readonly AttemptWrite[],
-    progress: SubscriptionProgress,
-  ): Promise<boolean> {
-    const [held]: [{ id: string }[], number] = await manager.query(
+  async book(tx: Tx, subscriptionId: string, owner: string, attempts: readonly AttemptWrite[], progress: SubscriptionProgress): Promise<boolean> {
+    const held = await tx.query(
       `UPDATE webhook_subscriptions SET position_xid = $3, position_seq = $4, next_attempt_at = $5, failing_since = $6, last_success_at = $7,
          lease_owner = CASE WHEN $8::timestamptz IS NULL THEN NULL ELSE lease_owner END, lease_until = $8,
          enabled = enabled AND $9::timestamptz IS NULL, disabled_at = coalesce($9, disabled_at), updated_at = now()
@@ -240,7 +233,7 @@ export class WebhooksRepository extends SqlRepository {
     );
     if (held.length === 0) return false;
     if (attempts.length === 0) return true;
-    await manager.query(
+    await tx.query(
       `INSERT INTO webhook_deliveries (subscription_id, event_xid, event_seq, event_id, event_type, status, attempts, first_attempt_at, last_attempt_at,
          next_attempt_at, response_status, duration_ms, error, response_body)
        SELECT $1, a.xid, a.seq, a.id, a.type, a.status, 1, a.attempted_at, a.attempted_at, a.next_attempt_at, a.response_status, a.duration_ms, a.error, a.response_body
@@ -273,7 +266,7 @@ export class WebhooksRepository extends SqlRepository {
   async listDeliveries(subscriptionId: string, page: PageRequest): Promise<{ rows: DeliveryRow[]; counted: number }> {
     const values: unknown[] = [subscriptionId];
     const after = page.after ? `AND (d.event_xid, d.event_seq) < ($${values.push(page.after[0])}::bigint, $${values.push(page.after[1])}::bigint)` : '';
-    const found: (DeliveryRow & { total: number })[] = await this.dataSource.query(
+    const found: (DeliveryRow & { total: number })[] = await this.sql.query(
       `SELECT page.*, counted.total
        FROM (SELECT count(*)::int AS total FROM (SELECT 1 FROM webhook_deliveries WHERE subscription_id = $1 LIMIT ${COUNT_LIMIT + 1}) matching) counted
        LEFT JOIN LATERAL (
@@ -288,14 +281,14 @@ export class WebhooksRepository extends SqlRepository {
   }
 
   /** Asks for another attempt now, with a fresh retry window; the subscription's own wait for a retry is lifted too. */
-  async retryDelivery(manager: EntityManager, subscriptionId: string, deliveryId: string, now: Date): Promise<DeliveryRow | undefined> {
-    const [[row]]: [DeliveryRow[], number] = await manager.query(
+  async retryDelivery(db: Queryable, subscriptionId: string, deliveryId: string, now: Date): Promise<DeliveryRow | undefined> {
+    const [row] = await db.query<DeliveryRow>(
       `UPDATE webhook_deliveries AS d SET status = 'pending', next_attempt_at = $3, first_attempt_at = NULL, updated_at = now()
        WHERE d.subscription_id = $1 AND d.id = $2
        RETURNING ${DELIVERY_COLUMNS}`,
       [subscriptionId, deliveryId, now],
     );
-    if (row) await manager.query('UPDATE webhook_subscriptions SET next_attempt_at = NULL WHERE id = $1', [subscriptionId]);
+    if (row) await db.query('UPDATE webhook_subscriptions SET next_attempt_at = NULL WHERE id = $1', [subscriptionId]);
     return row;
   }
 
@@ -307,7 +300,7 @@ export class WebhooksRepository extends SqlRepository {
    * key once, so the cost follows the backlog, up to the limit.
    */
   async backlog(scanLimit: number): Promise<WebhookBacklog> {
-    const [row]: { events: number; age_seconds: number; healthy: number; failing: number; disabled: number }[] = await this.dataSource.query(
+    const [row]: { events: number; age_seconds: number; healthy: number; failing: number; disabled: number }[] = await this.sql.query(
       `WITH enabled AS (SELECT s.id, s.event_types, s.position_xid, s.position_seq FROM webhook_subscriptions s WHERE s.enabled),
        ahead AS (
          SELECT count(*) AS events, min(e.time) AS oldest
@@ -343,8 +336,11 @@ export class WebhooksRepository extends SqlRepository {
 
   /** Deletes up to `limit` finished deliveries recorded before `cutoff`; returns how many. */
   async pruneDeliveries(cutoff: Date, limit: number): Promise<number> {
-    const [, deleted]: [unknown, number] = await this.dataSource.query(
-      `DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status <> 'pending' LIMIT $2)`,
+    const [{ deleted }] = await this.sql.query<{ deleted: number }>(
+      `WITH gone AS (
+         DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE created_at < $1 AND status <> 'pending' LIMIT $2) RETURNING 1
+       )
+       SELECT count(*)::int AS deleted FROM gone`,
       [cutoff, limit],
     );
     return deleted;

@@ -5,6 +5,7 @@ import { ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
 import { PageQueryDto } from '../common/pagination/pagination.dto.js';
+import { Sql } from '../database/sql.js';
 import { BEGINNING, type EventType } from '../events/event-types.js';
 import { EventsService } from '../events/events.service.js';
 import { WebhookDeliveryDto, WebhookDeliveryListDto } from './dto/webhook-delivery.dto.js';
@@ -74,6 +75,7 @@ function notFound(id: string): NotFoundException {
 @Injectable()
 export class WebhooksService implements OnModuleInit {
   constructor(
+    private readonly sql: Sql,
     private readonly subscriptions: WebhooksRepository,
     private readonly policy: WebhookAddressPolicy,
     private readonly events: EventsService,
@@ -97,7 +99,7 @@ export class WebhooksService implements OnModuleInit {
     await this.assertAllowed(body.url);
     const { tail } = await this.events.tail();
     const secret = newSecret();
-    const row = await this.subscriptions.insert(this.subscriptions.manager, {
+    const row = await this.subscriptions.insert(this.sql, {
       url: body.url,
       eventTypes: body.event_types ?? null,
       description: body.description ?? null,
@@ -108,7 +110,7 @@ export class WebhooksService implements OnModuleInit {
   }
 
   async get(id: string): Promise<WebhookSubscriptionDto> {
-    const row = await this.subscriptions.find(this.subscriptions.manager, id);
+    const row = await this.subscriptions.find(this.sql, id);
     if (!row) throw notFound(id);
     return toDto(row);
   }
@@ -123,11 +125,11 @@ export class WebhooksService implements OnModuleInit {
   /** Replaces url, event types, description and enabled; with If-Match, only the version the caller saw. */
   async update(id: string, body: UpdateWebhookSubscriptionDto, ifMatch?: string): Promise<WebhookSubscriptionDto> {
     await this.assertAllowed(body.url);
-    const updated = await this.subscriptions.transaction(async (manager) => {
-      const current = await this.subscriptions.find(manager, id, { lock: true });
+    const updated = await this.sql.tx(async (tx) => {
+      const current = await this.subscriptions.find(tx, id, { lock: true });
       if (!current) throw notFound(id);
       assertIfMatch(ifMatch, toDto(current));
-      return this.subscriptions.update(manager, id, {
+      return this.subscriptions.update(tx, id, {
         url: body.url,
         eventTypes: body.event_types ?? null,
         description: body.description ?? null,
@@ -139,14 +141,14 @@ export class WebhooksService implements OnModuleInit {
   }
 
   async remove(id: string): Promise<DeletedWebhookSubscriptionDto> {
-    if (!(await this.subscriptions.delete(this.subscriptions.manager, id))) throw notFound(id);
+    if (!(await this.subscriptions.delete(this.sql, id))) throw notFound(id);
     return { subscription_id: id, deleted: true };
   }
 
   /** A new secret signs every delivery from now on; the old one stops at once. */
   async rotateSecret(id: string): Promise<WebhookSecretDto> {
     const secret = newSecret();
-    const row = await this.subscriptions.setSecret(this.subscriptions.manager, id, secret);
+    const row = await this.subscriptions.setSecret(this.sql, id, secret);
     if (!row) throw notFound(id);
     return { subscription_id: id, secret };
   }
@@ -161,7 +163,7 @@ export class WebhooksService implements OnModuleInit {
 
   /** Another attempt now, with a fresh retry window: of a failed delivery, a pending one (sooner than its backoff), or a succeeded one (to send it again). */
   async retry(id: string, deliveryId: string): Promise<WebhookDeliveryDto> {
-    const row = await this.subscriptions.transaction((manager) => this.subscriptions.retryDelivery(manager, id, deliveryId, this.clock.now()));
+    const row = await this.sql.tx((tx) => this.subscriptions.retryDelivery(tx, id, deliveryId, this.clock.now()));
     if (!row) throw new NotFoundException(`Webhook subscription '${id}' has no delivery '${deliveryId}'.`);
     this.worker.wake();
     return toDeliveryDto(row);

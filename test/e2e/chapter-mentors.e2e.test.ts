@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../src/database/sql.js';
 import { seedDemoData } from '../../src/database/seed/demo-data.js';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
@@ -249,8 +249,8 @@ describe('chapter mentors /api/v1/chapters/:chapter_id/mentors', () => {
 
   describe('demo data', () => {
     before(async () => {
-      await seedDemoData(t.app.get(DataSource));
-      await seedDemoData(t.app.get(DataSource));
+      await seedDemoData(t.app.get(Sql));
+      await seedDemoData(t.app.get(Sql));
     });
 
     it('shows Sarah and Amara active and James paused and suppressed in chpt_03AZ', async () => {

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
 import { DEMO_MENTORS, seedDemoData } from '../../src/database/seed/demo-data.js';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../src/database/sql.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
 
 async function count(url: string, table: string): Promise<number> {
@@ -30,8 +30,8 @@ describe('demo data', () => {
     try {
       assert.equal(await count(database.url, 'mentors'), DEMO_MENTORS.length);
       const before = await count(database.url, 'mentors');
-      await seedDemoData(app.get(DataSource));
-      await seedDemoData(app.get(DataSource));
+      await seedDemoData(app.get(Sql));
+      await seedDemoData(app.get(Sql));
       assert.equal(await count(database.url, 'mentors'), before);
     } finally {
       await app.close();

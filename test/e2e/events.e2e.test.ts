@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { CloudEvent } from 'cloudevents';
 import request from 'supertest';
 import pg from 'pg';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../src/database/sql.js';
 import { EventsService } from '../../src/events/events.service.js';
 import { FeedEvent, FeedFollower, readFeed } from '../support/event-feed.js';
 import { assertProblem } from '../support/problem.js';
@@ -284,11 +284,17 @@ describe('the change feed', () => {
     const from = follower.position;
 
     // The earlier transaction: it has its id and its event, and has not committed.
-    const runner = t.app.get(DataSource).createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
+    let commit!: () => void;
+    const committing = new Promise<void>((resolve) => (commit = resolve));
+    let recorded!: () => void;
+    const hasRecorded = new Promise<void>((resolve) => (recorded = resolve));
+    const earlier = t.app.get(Sql).tx(async (tx) => {
+      await t.app.get(EventsService).record(tx, [{ type: 'mentor.profile.upserted', subject: 'mntr_ooo_early', data: { first: true } }]);
+      recorded();
+      await committing;
+    });
     try {
-      await t.app.get(EventsService).record(runner.manager, [{ type: 'mentor.profile.upserted', subject: 'mntr_ooo_early', data: { first: true } }]);
+      await hasRecorded;
       // The later transaction commits through the API.
       const later = await request(t.http)
         .post('/api/v1/mentor-statuses')
@@ -300,7 +306,8 @@ describe('the change feed', () => {
       const whileOpen = await readFeed(t.http, { after: from, wait: 1 });
       assert.deepEqual(whileOpen, { data: [], next_cursor: from }, 'the later commit is held back while the earlier transaction is open');
       const waiting = readFeed(t.http, { after: from, wait: 30 });
-      await runner.commitTransaction();
+      commit();
+      await earlier;
       const woken = await waiting;
       assert.ok(woken.data.length >= 1);
       const rest = await readFeed(t.http, { after: woken.next_cursor, limit: 500 });
@@ -311,8 +318,8 @@ describe('the change feed', () => {
       );
       assert.deepEqual(both[0].data, { first: true });
     } finally {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      await runner.release();
+      commit();
+      await earlier;
     }
   });
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Request } from 'playwright-core';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../src/database/sql.js';
 import { DEMO_CHAPTER_ID, DEMO_MENTORS, seedDemoData } from '../../src/database/seed/demo-data.js';
 import { type Chromium, launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import { npmIn, packClient } from '../support/client-package.js';
@@ -81,7 +81,7 @@ describe('a React app on the packed client, built with Vite, in a real browser',
     const served = await serveApp(outDir, () => ({ apiBaseUrl, apiKey, chapterId: DEMO_CHAPTER_ID }));
     app = served.server;
     t = await startTestApp({ CORS_ORIGINS: served.origin, API_KEYS: `browser-app:${apiKey}` });
-    await seedDemoData(t.app.get(DataSource));
+    await seedDemoData(t.app.get(Sql));
     await t.app.listen(0, '127.0.0.1');
     apiBaseUrl = `http://127.0.0.1:${(t.http.address() as AddressInfo).port}`;
     chromium = await launchChromium();

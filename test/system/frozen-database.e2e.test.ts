@@ -4,14 +4,12 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type pg from 'pg';
-import { DataSource, QueryFailedError } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { createApp } from '../../src/app.factory.js';
 import { AppConfig, loadConfig } from '../../src/common/config/app-config.js';
 import { isDatabaseUnavailable, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
 import { BoundedClient } from '../../src/database/bounded-client.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import type pg from 'pg';
+import { Sql } from '../../src/database/sql.js';
 import { PgCluster, startPrivateCluster } from '../../tools/pg-cluster.js';
 
 /** Small timeouts, so that a frozen database shows quickly; the statement timeout is below the query timeout, as the config requires. */
@@ -98,9 +96,9 @@ describe('when the database freezes (stops answering without refusing connection
   });
 
   it("gives up on a query after DB_QUERY_TIMEOUT_MS and discards its connection; connecting and a transaction's ROLLBACK are bounded too", async () => {
-    const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
-    const pool = (dataSource.driver as PostgresDriver).master as pg.Pool;
-    const backend = async () => (await dataSource.query<{ pid: number }[]>('SELECT pg_backend_pid() AS pid'))[0].pid;
+    const { sql, close } = await Sql.open(config);
+    const pool = sql.pool;
+    const backend = async () => (await sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0].pid;
     const failureOf = async (work: () => Promise<unknown>) => {
       const startedAt = performance.now();
       const error = await work().then(
@@ -113,32 +111,32 @@ describe('when the database freezes (stops answering without refusing connection
       const before = await backend();
       await cluster.freeze();
       // The pool's open connection: the query goes out, nothing comes back.
-      const query = await failureOf(() => dataSource.query('SELECT 1'));
-      assert.ok(query.error instanceof QueryFailedError && query.error.driverError instanceof QueryTimeoutError, String(query.error));
+      const query = await failureOf(() => sql.query('SELECT 1'));
+      assert.ok(query.error instanceof QueryTimeoutError, String(query.error));
       assert.ok(isDatabaseUnavailable(query.error));
       assert.ok(query.took >= QUERY_TIMEOUT_MS - 20 && query.took < QUERY_TIMEOUT_MS + MARGIN_MS, `the query failed after ${ms(query.took)} ms`);
       assert.equal(pool.totalCount, 0, 'the connection that timed out left the pool');
       // A new connection: the kernel accepts it, the startup is never answered.
-      const connect = await failureOf(() => dataSource.query('SELECT 1'));
+      const connect = await failureOf(() => sql.query('SELECT 1'));
       assert.ok(isDatabaseUnavailable(connect.error), String(connect.error));
       assert.ok(connect.took < CONNECT_TIMEOUT_MS + MARGIN_MS, `connecting failed after ${ms(connect.took)} ms`);
       cluster.thaw();
 
       // Frozen inside a transaction: the statement times out and the ROLLBACK on the dead connection fails at once.
       const transaction = await failureOf(() =>
-        dataSource.transaction(async (manager) => {
-          await manager.query('SELECT 1');
+        sql.tx(async (tx) => {
+          await tx.query('SELECT 1');
           await cluster.freeze();
-          await manager.query('SELECT 2');
+          await tx.query('SELECT 2');
         }),
       );
-      assert.ok(transaction.error instanceof QueryFailedError && transaction.error.driverError instanceof QueryTimeoutError, String(transaction.error));
+      assert.ok(transaction.error instanceof QueryTimeoutError, String(transaction.error));
       assert.ok(transaction.took < QUERY_TIMEOUT_MS + MARGIN_MS, `the transaction failed after ${ms(transaction.took)} ms`);
       cluster.thaw();
       assert.notEqual(await backend(), before, 'a new connection serves once the database answers');
     } finally {
       cluster.thaw();
-      await dataSource.destroy();
+      await close();
     }
   });
 

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { PoolerRefusedSessionSettings } from '../../src/database/pooled-sessions.js';
+import { Sql } from '../../src/database/sql.js';
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { PgBouncer, startPgBouncer } from '../../tools/pgbouncer.js';
 import { waitUntil } from '../support/poll.js';
@@ -55,15 +54,15 @@ describe('PgBouncer in transaction pooling mode', () => {
 
   it('every transaction sets its own statement_timeout, which ends with it and never reaches the next client of the session', async () => {
     const config = loadConfig({ DATABASE_URL: bouncer.url, DATABASE_DIRECT_URL: database.url, DATABASE_POOLER: 'pgbouncer', DB_STATEMENT_TIMEOUT_MS: '1500' });
-    const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
+    const { sql, close } = await Sql.open(config);
     try {
-      const inside = await dataSource.transaction((manager) => manager.query<{ timeout: string }[]>(`SELECT current_setting('statement_timeout') AS timeout`));
+      const inside = await sql.tx((tx) => tx.query<{ timeout: string }>(`SELECT current_setting('statement_timeout') AS timeout`));
       assert.deepEqual(inside, [{ timeout: '1500ms' }]);
       // PgBouncer has one server session here: this statement runs on the one the transaction used.
-      const outside = await dataSource.query<{ timeout: string }[]>(`SELECT current_setting('statement_timeout') AS timeout`);
+      const outside = await sql.query<{ timeout: string }>(`SELECT current_setting('statement_timeout') AS timeout`);
       assert.deepEqual(outside, [{ timeout: '0' }]);
     } finally {
-      await dataSource.destroy();
+      await close();
     }
   });
 });

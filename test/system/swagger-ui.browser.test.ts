@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
-import { DataSource } from 'typeorm';
+import { Sql } from '../../src/database/sql.js';
 import { DEMO_CHAPTER_ID, DEMO_MENTORS, seedDemoData } from '../../src/database/seed/demo-data.js';
 import { type Chromium, launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
@@ -38,7 +38,7 @@ describe('Swagger UI in a real browser', { skip: skipWithoutChromium }, () => {
 
   before(async () => {
     t = await startTestApp({ API_KEYS: `swagger-explorer:${apiKey}` });
-    await seedDemoData(t.app.get(DataSource));
+    await seedDemoData(t.app.get(Sql));
     await t.app.listen(0, '127.0.0.1');
     const address = t.http.address();
     assert.ok(typeof address === 'object' && address !== null);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { QueryFailedError } from 'typeorm';
+import pg from 'pg';
 import { isDatabaseUnavailable, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
-const failedQuery = (driverError: Error) => new QueryFailedError('SELECT 1', [], driverError);
+/** What the server refuses a statement with, as pg raises it. */
+const refused = (message: string, code: string) => Object.assign(new pg.DatabaseError(message, 0, 'error'), { code });
 
 describe('isDatabaseUnavailable', () => {
   it('is true for what a missing, stopping, overloaded or slow database gives', () => {
@@ -12,16 +13,14 @@ describe('isDatabaseUnavailable', () => {
       withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'),
       new Error('timeout exceeded when trying to connect'),
       new Error('Connection terminated unexpectedly'),
-      failedQuery(withCode('canceling statement due to statement timeout', '57014')),
-      failedQuery(withCode('terminating connection due to administrator command', '57P01')),
-      failedQuery(withCode('the database system is starting up', '57P03')),
-      failedQuery(withCode('sorry, too many clients already', '53300')),
-      failedQuery(withCode('connection failure', '08006')),
-      failedQuery(new Error('Connection terminated unexpectedly')),
+      refused('canceling statement due to statement timeout', '57014'),
+      refused('terminating connection due to administrator command', '57P01'),
+      refused('the database system is starting up', '57P03'),
+      refused('sorry, too many clients already', '53300'),
+      refused('connection failure', '08006'),
       new Error('Connection terminated due to connection timeout'),
       new QueryTimeoutError(1500),
-      failedQuery(new QueryTimeoutError(1500)),
-      failedQuery(new Error('Client was closed and is not queryable')),
+      new Error('Client was closed and is not queryable'),
     ]) {
       assert.equal(isDatabaseUnavailable(error), true, error.message);
     }
@@ -29,8 +28,8 @@ describe('isDatabaseUnavailable', () => {
 
   it('is false for errors of the request or the code', () => {
     for (const error of [
-      failedQuery(withCode('duplicate key value violates unique constraint', '23505')),
-      failedQuery(withCode('syntax error at or near "x"', '42601')),
+      refused('duplicate key value violates unique constraint', '23505'),
+      refused('syntax error at or near "x"', '42601'),
       new TypeError('cannot read properties of undefined'),
       'a string',
       undefined,

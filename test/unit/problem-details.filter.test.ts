@@ -1,7 +1,6 @@
 import { ArgumentsHost, ConflictException } from '@nestjs/common';
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { QueryFailedError } from 'typeorm';
 import { QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
 import { ProblemDetailsFilter } from '../../src/common/errors/problem-details.filter.js';
 import { ProblemException, ValidationProblem } from '../../src/common/errors/problem.exception.js';
@@ -72,7 +71,7 @@ describe('ProblemDetailsFilter', () => {
     t.mock.method(process.stderr, 'write', () => true);
     t.mock.method(process.stdout, 'write', () => true);
     for (const error of [
-      new QueryFailedError('SELECT secret FROM t', [], new QueryTimeoutError(1500)),
+      new QueryTimeoutError(1500),
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
       new Error('timeout exceeded when trying to connect'),
     ]) {

@@ -1,11 +1,11 @@
-import { QueryFailedError } from 'typeorm';
+import pg from 'pg';
 
 export const UNIQUE_VIOLATION = '23505';
 export const FOREIGN_KEY_VIOLATION = '23503';
 
 /** The SQLSTATE and constraint of a failed statement, when the error came from PostgreSQL. */
 export function postgresError(error: unknown): { code?: string; constraint?: string } | undefined {
-  return error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
+  return error instanceof pg.DatabaseError ? error : undefined;
 }
 
 /**
@@ -34,12 +34,9 @@ export const DATABASE_RETRY_AFTER_SECONDS = 1;
 
 /** True when the database, not the request, is at fault: the answer is 503 and a retry may succeed. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const causes = [error, error instanceof QueryFailedError ? error.driverError : undefined];
-  return causes.some((cause) => {
-    if (cause instanceof QueryTimeoutError) return true;
-    if (!(cause instanceof Error)) return false;
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_FAILURES.has(code))) return true;
-    return CONNECTION_LOST.test(cause.message);
-  });
+  if (error instanceof QueryTimeoutError) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_FAILURES.has(code))) return true;
+  return CONNECTION_LOST.test(error.message);
 }

@@ -1,10 +1,8 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
-import { Repository } from 'typeorm';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { IdempotencyKey } from './idempotency-key.entity.js';
+import { Sql } from '../../database/sql.js';
 
 /** How long a completed answer is kept and replayed. */
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -48,7 +46,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private readonly outcomes: Counter<'outcome'>;
 
   constructor(
-    @InjectRepository(IdempotencyKey) private readonly keys: Repository<IdempotencyKey>,
+    private readonly sql: Sql,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter({
@@ -82,7 +80,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     // A row can vanish between the two statements (its request failed, or it expired): look again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const reservationId = randomUUID();
-      const taken: unknown[] = await this.keys.query(
+      const taken = await this.sql.query(
         `INSERT INTO idempotency_keys AS k (scope, key, request_hash, reservation_id, state, reserved_at, expires_at)
          VALUES ($1, $2, $3, $4, 'in_progress', now(), now() + make_interval(hours => $5))
          ON CONFLICT (scope, key) DO UPDATE
@@ -95,7 +93,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
         [request.scope, request.key, request.requestHash, reservationId, IDEMPOTENCY_TTL_HOURS, ABANDONED_AFTER_SECONDS],
       );
       if (taken.length > 0) return { outcome: 'reserved', reservationId };
-      const [existing]: ExistingRow[] = await this.keys.query(
+      const [existing] = await this.sql.query<ExistingRow>(
         `SELECT request_hash, state, response_status, response_content_type, response_body
          FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at > now()`,
         [request.scope, request.key],
@@ -113,7 +111,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   /** Stores the answer to replay; a reservation that was taken over meanwhile is left to its new owner. */
   async complete(request: IdempotentRequest, reservationId: string, response: StoredResponse): Promise<void> {
-    await this.keys.query(
+    await this.sql.query(
       `UPDATE idempotency_keys
        SET state = 'completed', response_status = $4, response_content_type = $5, response_body = $6
        WHERE scope = $1 AND key = $2 AND reservation_id = $3`,
@@ -123,12 +121,14 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   /** Frees the key after a failure, so that a retry runs the request again. */
   async release(request: IdempotentRequest, reservationId: string): Promise<void> {
-    await this.keys.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND reservation_id = $3', [request.scope, request.key, reservationId]);
+    await this.sql.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND reservation_id = $3', [request.scope, request.key, reservationId]);
   }
 
   /** Expired keys are ignored and overwritten anyway; this only keeps the table small. */
   async deleteExpired(): Promise<number> {
-    const [, deleted]: [unknown, number] = await this.keys.query('DELETE FROM idempotency_keys WHERE expires_at <= now()');
+    const [{ deleted }] = await this.sql.query<{ deleted: number }>(
+      'WITH gone AS (DELETE FROM idempotency_keys WHERE expires_at <= now() RETURNING 1) SELECT count(*)::int AS deleted FROM gone',
+    );
     return deleted;
   }
 }

@@ -3,7 +3,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
  * Runs `work` while this instance holds the job's lock, or answers undefined when another session
- * holds it: `DirectDatabase.withSessionLockIfFree` bound to the job's `DatabaseLock`.
+ * holds it: `Sql.withSessionLockIfFree` bound to the job's `DatabaseLock`.
  */
 export type RunExclusively = <T>(work: () => Promise<T>) => Promise<{ result: T } | undefined>;
 

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { Sql } from '../sql.js';
 
 /** The people of the API contracts' examples, so a first run answers with real rows. */
 export const DEMO_CHAPTER_ID = 'chpt_03AZ';
@@ -67,29 +67,29 @@ export const DEMO_STATUS_RECORDS = [
   },
 ];
 
-export async function hasAnyMentor(dataSource: DataSource): Promise<boolean> {
-  const rows: unknown[] = await dataSource.query('SELECT 1 FROM mentors LIMIT 1');
+export async function hasAnyMentor(sql: Sql): Promise<boolean> {
+  const rows = await sql.query('SELECT 1 FROM mentors LIMIT 1');
   return rows.length > 0;
 }
 
 /** Inserts the demo rows that are missing; running it again changes nothing. */
-export async function seedDemoData(dataSource: DataSource): Promise<void> {
-  await dataSource.transaction(async (manager) => {
+export async function seedDemoData(sql: Sql): Promise<void> {
+  await sql.tx(async (tx) => {
     for (const mentor of DEMO_MENTORS) {
-      await manager.query('INSERT INTO mentors (mentor_id, full_name, chapter_id) VALUES ($1, $2, $3) ON CONFLICT (mentor_id) DO NOTHING', [
+      await tx.query('INSERT INTO mentors (mentor_id, full_name, chapter_id) VALUES ($1, $2, $3) ON CONFLICT (mentor_id) DO NOTHING', [
         mentor.mentorId,
         mentor.fullName,
         mentor.chapterId,
       ]);
     }
     for (const record of DEMO_STATUS_RECORDS) {
-      await manager.query(
+      await tx.query(
         `INSERT INTO mentor_status_records (id, mentor_id, status, reason, reason_code, changed_at, changed_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6) ON CONFLICT DO NOTHING`,
         [record.id, record.mentorId, record.status, record.reason, record.reasonCode, record.changedAt, record.changedBy],
       );
     }
-    await manager.query(
+    await tx.query(
       `INSERT INTO mentor_suppressions (id, mentor_id, coordinator_id, reason, suppressed_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT DO NOTHING`,
       [DEMO_SUPPRESSION.id, DEMO_SUPPRESSION.mentorId, DEMO_SUPPRESSION.coordinatorId, DEMO_SUPPRESSION.reason, DEMO_SUPPRESSION.suppressedAt],

@@ -1,0 +1,236 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { AppConfig } from '../common/config/app-config.js';
+import { DatabaseLock } from './database-lock.js';
+import { dataSourceOptions, directConnectionConfig, directPoolConfig } from './data-source-options.js';
+import { Lease, queryOnce } from './lease.js';
+import { ReplicaRouter } from './replica-router.js';
+
+/** Where a statement runs. The answer is always the rows, whatever the command (RETURNING gives UPDATE and DELETE theirs). */
+export interface Queryable {
+  query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<Row[]>;
+}
+
+/** A transaction under way, as {@link Sql.tx} hands it to its work. */
+export interface Tx extends Queryable {
+  /** Runs `callback` once the transaction has committed, never if it rolls back; a function given twice runs once. */
+  afterCommit(callback: () => void): void;
+  /** Ends the transaction with ROLLBACK instead of COMMIT once the work returns; its result is returned all the same (dry runs). */
+  rollbackAtEnd(): void;
+}
+
+/** A transaction that its holder ends, for work that outlives one call (an export's cursor, read batch by batch). */
+export interface OpenTransaction extends Queryable {
+  commit(): Promise<void>;
+  /** Rolls back and gives the connection back; a rollback that fails means a broken connection, which the pool then discards. */
+  rollback(): Promise<void>;
+}
+
+export interface TransactionOptions {
+  readOnly?: boolean;
+  /** `SET LOCAL` settings of this transaction alone, by name: they end with it, whichever server session it ran on. */
+  settings?: Readonly<Record<string, number>>;
+}
+
+class OpenLeaseTransaction implements OpenTransaction {
+  private ended = false;
+
+  constructor(private readonly lease: Lease) {}
+
+  query<Row>(text: string, values?: readonly unknown[]): Promise<Row[]> {
+    return this.lease.query<Row>(text, values);
+  }
+
+  async commit(): Promise<void> {
+    await this.end('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    await this.end('ROLLBACK').catch(() => undefined);
+  }
+
+  private async end(command: 'COMMIT' | 'ROLLBACK'): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      await this.lease.query(command);
+      this.lease.release();
+    } catch (error) {
+      this.lease.release(error);
+      throw error;
+    }
+  }
+}
+
+/**
+ * The service's one way to PostgreSQL: every repository takes this handle, and nothing else of the
+ * database. TypeORM keeps the data source (its pool is the primary's pool here), the entities, the
+ * migrations and the schema-drift check; the SQL is ours, so it runs straight on pg.
+ *
+ * - {@link query}: one statement on the primary, outside any transaction.
+ * - {@link tx}: a unit of work in one transaction, with its `SET LOCAL` settings and its after-commit
+ *   callbacks. It is the one place that will decide which failed transactions are run again.
+ * - {@link replica}: reads that may be a little behind, routed to a replica when one is usable.
+ * - {@link session}, {@link withSessionLockIfFree} and {@link dedicatedClient}: one server session
+ *   from start to end on the direct connection (DATABASE_DIRECT_URL), which no transaction pooler
+ *   shares with others.
+ *
+ * Every connection is a {@link BoundedClient}: pg's own `query_timeout` only rejects the caller's
+ * promise, leaving the query queued on a connection that goes back to the pool, so every later
+ * query on it would wait behind a database that stopped answering; the bounded client ends that
+ * connection instead, so the pool discards it.
+ */
+@Injectable()
+export class Sql implements Queryable, OnApplicationShutdown {
+  /** Reads that may be served by a replica: never a write, a read a write depends on, or anything in a transaction. */
+  readonly replica: Queryable;
+  private readonly primary: pg.Pool;
+  private direct: pg.Pool | undefined;
+  /** Behind a transaction pooler every transaction bounds itself, as it may run on any server session. */
+  private readonly transactionSettings: Readonly<Record<string, number>>;
+
+  constructor(
+    dataSource: DataSource,
+    replicas: ReplicaRouter,
+    private readonly config: AppConfig,
+  ) {
+    this.primary = primaryPool(dataSource);
+    this.replica = replicas.reads(this);
+    this.transactionSettings = config.databasePooler !== 'none' && config.dbStatementTimeoutMs > 0 ? { statement_timeout: config.dbStatementTimeoutMs } : {};
+  }
+
+  /** The seam with a data source of its own, outside the app (the seed command, tests); `close()` ends both. */
+  static async open(config: AppConfig): Promise<{ sql: Sql; dataSource: DataSource; close: () => Promise<void> }> {
+    const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
+    const sql = new Sql(dataSource, new ReplicaRouter(config), config);
+    return {
+      sql,
+      dataSource,
+      close: async () => {
+        await sql.onApplicationShutdown();
+        await dataSource.destroy();
+      },
+    };
+  }
+
+  /** The primary's pool, for its metrics. */
+  get pool(): pg.Pool {
+    return this.primary;
+  }
+
+  query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<Row[]> {
+    return queryOnce<Row>(this.primary, text, values);
+  }
+
+  /**
+   * Runs `work` in one transaction on the primary and commits it, or rolls it back when `work`
+   * throws (or asked for it: {@link Tx.rollbackAtEnd}). Callbacks registered with
+   * {@link Tx.afterCommit} run once the commit has succeeded. An error ends the unit of work: nothing
+   * is run again here yet, and a failure of the COMMIT itself leaves the outcome unknown.
+   */
+  async tx<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const transaction = await this.begin(options);
+    const callbacks = new Set<() => void>();
+    let rollback = false;
+    const handle: Tx = {
+      query: (text, values) => transaction.query(text, values),
+      afterCommit: (callback) => callbacks.add(callback),
+      rollbackAtEnd: () => (rollback = true),
+    };
+    let result: T;
+    try {
+      result = await work(handle);
+    } catch (error) {
+      await transaction.rollback();
+      throw error;
+    }
+    if (rollback) {
+      await transaction.rollback();
+      return result;
+    }
+    await transaction.commit();
+    for (const callback of callbacks) callback();
+    return result;
+  }
+
+  /** Starts a transaction that the caller ends with `commit()` or `rollback()`; prefer {@link tx}. */
+  async begin(options: TransactionOptions = {}): Promise<OpenTransaction> {
+    const lease = await Lease.of(this.primary);
+    const transaction = new OpenLeaseTransaction(lease);
+    const settings = Object.entries({ ...this.transactionSettings, ...options.settings });
+    try {
+      await lease.query(
+        [options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN', ...settings.map(([name, value]) => `SET LOCAL ${identifier(name)} = ${Math.trunc(value)}`)].join('; '),
+      );
+    } catch (error) {
+      lease.release(error);
+      throw error;
+    }
+    return transaction;
+  }
+
+  /** Runs `work` on one server session of the direct connection, held for as long as it runs. */
+  async session<T>(work: (session: Queryable) => Promise<T>): Promise<T> {
+    const lease = await Lease.of(this.directPool());
+    try {
+      const result = await work(lease);
+      lease.release();
+      return result;
+    } catch (error) {
+      lease.release(error);
+      throw error;
+    }
+  }
+
+  /**
+   * A connection of its own on the direct connection, outside every pool and unbounded, for a
+   * session that outlives any transaction and that no pooler may hand to someone else (LISTEN).
+   * The caller connects it, watches its 'error' and 'end', and ends it.
+   */
+  dedicatedClient(applicationName: string): pg.Client {
+    return new pg.Client(directConnectionConfig(this.config, applicationName));
+  }
+
+  /**
+   * Runs `work` while a session of the direct connection holds `lock`, if no other session holds
+   * it; undefined when one does. Through a transaction pooler a session lock would be handed to
+   * others after each statement, so it lives on the direct connection for as long as `work` runs.
+   */
+  withSessionLockIfFree<T>(lock: DatabaseLock, work: () => Promise<T>): Promise<{ result: T } | undefined> {
+    return this.session(async (session) => {
+      const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lock]);
+      if (!locked) return undefined;
+      try {
+        return { result: await work() };
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1)', [lock]);
+      }
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.direct?.end();
+  }
+
+  private directPool(): pg.Pool {
+    if (this.config.databaseDirectUrl === this.config.databaseUrl) return this.primary;
+    if (!this.direct) {
+      this.direct = new pg.Pool(directPoolConfig(this.config));
+      // An idle direct connection that breaks is dropped by the pool; the next session opens another.
+      this.direct.on('error', () => undefined);
+    }
+    return this.direct;
+  }
+}
+
+/** The data source's pg pool: TypeORM's PostgreSQL driver keeps it as `master`. Read here alone. */
+export function primaryPool(dataSource: DataSource): pg.Pool {
+  return (dataSource.driver as PostgresDriver).master as pg.Pool;
+}
+
+function identifier(name: string): string {
+  if (!/^[a-z_]+$/.test(name)) throw new Error(`not a setting name: ${name}`);
+  return name;
+}
