@@ -11,9 +11,10 @@ import type { QueryRunner } from 'typeorm';
  *   inline: replaying history must build what was there then, and a later down() restores it.
  * - To change a definition: in the migration that applies the file today, put the file's present
  *   text inline in place of the call (exported, for the next step); then edit the file; then add a
- *   migration whose up() applies the file with its new hash and whose down() runs that earlier
- *   text (and drops what the file added). A file edited without these steps no longer matches the
- *   hash its migration names, so no fresh database (every test suite's) can be migrated.
+ *   migration whose up() applies the file with its new hash (the refusal of a wrong one names it)
+ *   and whose down() runs that earlier text (and drops what the file added). A file edited without
+ *   these steps no longer matches the hash its migration names, so no fresh database (every test
+ *   suite's) can be migrated.
  * - Every statement is CREATE OR REPLACE, so that a later migration can apply the file again.
  * - Lines that start with `--` are notes for readers: never sent, not hashed, free to edit.
  *   Everything else is sent as written; a function body is kept by the database verbatim.
