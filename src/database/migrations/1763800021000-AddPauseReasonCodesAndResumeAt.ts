@@ -1,10 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { applySchemaFile } from '../schema/schema-files.js';
 
-/** The columns of a status record that mentor_current_statuses copies, before and after this migration. */
+/** The columns of a status record that mentor_current_statuses copied before this migration. */
 const COPIED_BEFORE = ['status', 'reason', 'changed_at', 'changed_by'];
-const COPIED_AFTER = [...COPIED_BEFORE, 'reason_code', 'resume_at'];
 
-/** The trigger function of TrackCurrentStatuses, copying `columns`. */
+/** The trigger function of TrackCurrentStatuses, copying `columns`: what down() restores. */
 function trackCurrent(columns: string[]): string {
   const list = columns.join(', ');
   const copyOnConflict = `ON CONFLICT (mentor_id) DO UPDATE SET record_id = EXCLUDED.record_id, ${columns.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}`;
@@ -75,9 +75,9 @@ function directory(extra: { column: string; as: string }[]): string {
  * the constant `true` that (code, applies_to_pauses) must match. Changing a code in use so that it
  * no longer applies to pauses is refused by the same key.
  *
- * mentor_current_statuses copies both, so that the directory (chapter views, summary) shows them
- * and the resume sweep finds the pauses that are due by an index holding only current pauses with
- * an end: a pause leaves it as soon as it is no longer current.
+ * mentor_current_statuses copies both (schema/current-statuses.sql), so that the directory
+ * (chapter views, summary) shows them and the resume sweep finds the pauses that are due by an index
+ * holding only current pauses with an end: a pause leaves it as soon as it is no longer current.
  */
 export class AddPauseReasonCodesAndResumeAt1763800021000 implements MigrationInterface {
   name = 'AddPauseReasonCodesAndResumeAt1763800021000';
@@ -102,7 +102,7 @@ export class AddPauseReasonCodesAndResumeAt1763800021000 implements MigrationInt
     await queryRunner.query(
       `CREATE INDEX "mentor_current_statuses_resume_at_idx" ON "mentor_current_statuses" ("resume_at", "mentor_id") WHERE "resume_at" IS NOT NULL`,
     );
-    await queryRunner.query(trackCurrent(COPIED_AFTER));
+    await applySchemaFile(queryRunner, 'current-statuses', '4231f961183dd787');
     await queryRunner.query(`DROP VIEW "mentor_directory"`);
     await queryRunner.query(
       directory([
