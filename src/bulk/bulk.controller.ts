@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
-import { BulkBody } from '../common/http/bulk-body-limit.js';
+import { BulkBody } from './bulk-body-limit.js';
 import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { BulkService } from './bulk.service.js';
