@@ -3,7 +3,7 @@ import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { BulkBody } from './bulk-body-limit.js';
-import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { BulkService } from './bulk.service.js';
 import { STATUS_BULK_EXAMPLE, STATUS_BULK_RESULT_EXAMPLE, SUPPRESSION_BULK_EXAMPLE, SUPPRESSION_BULK_RESULT_EXAMPLE } from './bulk.examples.js';

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { Repository } from 'typeorm';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
 import { IdempotencyKey } from './idempotency-key.entity.js';
 
 /** How long a completed answer is kept and replayed. */
