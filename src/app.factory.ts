@@ -9,7 +9,7 @@ import { ProblemDetailsFilter } from './common/errors/problem-details.filter.js'
 import { recordClientAddresses, trustedProxies } from './common/http/client-address.js';
 import { limitConcurrencyPerClient } from './common/http/client-concurrency.js';
 import { canonicalContractPath } from './http/contract-paths.js';
-import { addETags } from './common/http/etag.hook.js';
+import { addETags } from './common/http/etag.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from './common/http/framework-errors.js';
 import { capConnections, serverLimits } from './common/http/server-limits.js';
 import { limitBulkBodies } from './bulk/bulk-body-limit.js';
