@@ -1,6 +1,6 @@
 import { Injectable, Type } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { httpProblem, ProblemBody } from '../common/errors/problem-details.filter.js';
+import { httpProblem, ProblemBody } from '../common/errors/problem.js';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { validateBody } from '../common/validation/strict-validation.pipe.js';
 import type { NewEvent } from '../events/event-types.js';

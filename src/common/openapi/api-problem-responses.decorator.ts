@@ -1,7 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 import { ProblemDto } from '../errors/problem.dto.js';
 
 const DESCRIPTIONS: Record<number, string> = {

@@ -1,6 +1,6 @@
 import type { HeaderObject, OpenAPIObject, OperationObject, ParameterObject, ResponseObject } from '@nestjs/swagger';
 import { REQUIRED_SCOPE_EXTENSION } from '../auth/requires-scope.decorator.js';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 
 export const BEARER_SCHEME = 'apiKey';
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'] as const;
