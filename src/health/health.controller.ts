@@ -51,7 +51,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthCheckDto, description: 'The process is alive.' })
   @ApiResponse({
     status: 503,
-    description: 'The service is shutting down.',
+    description: 'The service is shutting down (type `/problems/shutting-down`).',
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
   })
   @ApiProblemResponses()
@@ -74,7 +74,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthCheckDto, description: 'Ready to serve.' })
   @ApiResponse({
     status: 503,
-    description: 'Not ready: shutting down, the database not answering, a migration missing, or another listed check failing.',
+    description: 'Not ready (type `/problems/not-ready`): shutting down, the database not answering, a migration missing, or another listed check failing.',
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
   })
   @ApiProblemResponses()

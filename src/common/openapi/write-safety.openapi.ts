@@ -109,7 +109,14 @@ export function documentWriteSafety(document: OpenAPIObject): void {
       // Probes are never rate limited, and a probe that words its own 503 keeps it.
       const probe = operation.tags?.includes('health') === true;
       if (!probe) {
-        addProblem(operation, '429', problem('Too many requests from this client; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }));
+        addProblem(
+          operation,
+          '429',
+          problem(
+            'Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds.',
+            { 'Retry-After': RETRY_AFTER },
+          ),
+        );
       }
       if (probe && operation.responses['503']) {
         addResponseHeader(operation, (status) => status === 503, 'Retry-After', RETRY_AFTER);
@@ -117,7 +124,10 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         addProblem(
           operation,
           '503',
-          problem('The database is not answering, or the service is shutting down; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }),
+          problem(
+            'The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds.',
+            { 'Retry-After': RETRY_AFTER },
+          ),
         );
       }
       addProblem(
@@ -143,7 +153,9 @@ export function documentWriteSafety(document: OpenAPIObject): void {
       addProblem(
         operation,
         '401',
-        problem('No valid API key: send `Authorization: Bearer <key>`.', { 'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } } }),
+        problem('No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`).', {
+          'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } },
+        }),
       );
       documentRequiredScope(operation);
       if (method === 'put' && pathItem.get) {
