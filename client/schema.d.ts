@@ -1121,7 +1121,38 @@ export interface components {
         /** @description RFC 9457 problem details. Extension members that a problem type adds are named in the operation that gives it. */
         ProblemDto: {
             /**
-             * @description A URI reference naming the kind of problem; `about:blank` when the HTTP status says it all.
+             * @description A URI reference naming the kind of problem, one of:
+             *
+             *     - `about:blank`: An error of a kind this service does not raise itself: the status alone says what went wrong (RFC 9457 §4.2.1).
+             *     - `/problems/validation-error` (400): A body property, query or path parameter or header breaks a rule of the operation; `errors` names each.
+             *     - `/problems/malformed-request` (400): The request cannot be read: malformed JSON or URL, an HTTP message the parser refuses, or a body its client stopped sending.
+             *     - `/problems/unauthorized` (401): No valid API key: send `Authorization: Bearer <key>`.
+             *     - `/problems/insufficient-scope` (403): The API key lacks the scope the operation needs; `required_scope` names it.
+             *     - `/problems/api-keys-not-configured` (403): The route always needs an API key, and the service has none configured (`API_KEYS`).
+             *     - `/problems/not-found` (404): No such resource: an unknown id, or no such route.
+             *     - `/problems/request-timeout` (408): The request did not arrive in full within `REQUEST_TIMEOUT_MS`; the connection is closed.
+             *     - `/problems/no-op-transition` (409): The mentor already has the status the status change asks for.
+             *     - `/problems/active-suppression-exists` (409): The mentor already has an active suppression; `suppression_id` names it.
+             *     - `/problems/suppression-restored` (409): The suppression was restored and cannot be re-activated; POST a new one.
+             *     - `/problems/reason-code-in-use` (409): The change would leave a pause reason code that is in use no longer applying to pauses.
+             *     - `/problems/idempotency-key-in-progress` (409): A request with the same `Idempotency-Key` is still running.
+             *     - `/problems/certification-sweep-running` (409): Another certification sweep is running; retry after `Retry-After` seconds.
+             *     - `/problems/cursor-expired` (410): The feed cursor points before the oldest retained event.
+             *     - `/problems/precondition-failed` (412): `If-Match` does not match the current `ETag`: the resource changed since it was read.
+             *     - `/problems/body-too-large` (413): The body is larger than `BODY_LIMIT_BYTES` (`BULK_BODY_LIMIT_BYTES` on the bulk routes).
+             *     - `/problems/uri-too-long` (414): A path parameter is too long.
+             *     - `/problems/unsupported-media-type` (415): The body is not `application/json`.
+             *     - `/problems/unknown-mentor` (422): The body names a mentor that has no profile.
+             *     - `/problems/unknown-reason-code` (422): The body names a `reason_code` that is not a registered pause reason code.
+             *     - `/problems/idempotency-key-reused` (422): The `Idempotency-Key` was used before with a different request.
+             *     - `/problems/rate-limited` (429): The client made more than `RATE_LIMIT_PER_MINUTE` requests this minute; retry after `Retry-After` seconds.
+             *     - `/problems/too-many-concurrent-requests` (429): The client has `CLIENT_CONCURRENCY` requests running and its queue of waiting ones is full; retry after `Retry-After` seconds.
+             *     - `/problems/headers-too-large` (431): The request line and headers are too large.
+             *     - `/problems/internal-error` (500): An unexpected error; it is logged, and nothing internal is revealed.
+             *     - `/problems/database-unavailable` (503): The database is not answering; retry after `Retry-After` seconds.
+             *     - `/problems/shutting-down` (503): The service is shutting down; retry after `Retry-After` seconds (another instance will answer).
+             *     - `/problems/too-many-exports` (503): This instance already streams `EXPORT_MAX_CONCURRENT` exports; retry after `Retry-After` seconds.
+             *     - `/problems/not-ready` (503): A readiness check fails; `checks` says which.
              * @example /problems/validation-error
              */
             type: string;
@@ -2208,7 +2239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2217,7 +2248,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2271,7 +2302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2280,7 +2311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The service is shutting down. */
+            /** @description The service is shutting down (type `/problems/shutting-down`). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2334,7 +2365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2343,7 +2374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not ready: shutting down, the database not answering, a migration missing, or another listed check failing. */
+            /** @description Not ready (type `/problems/not-ready`): shutting down, the database not answering, a migration missing, or another listed check failing. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2390,7 +2421,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2399,7 +2430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2408,7 +2439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2419,7 +2450,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,7 +2459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2478,7 +2509,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorProfileDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2487,7 +2518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2516,7 +2547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2525,7 +2556,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2534,7 +2565,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2545,7 +2576,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2554,7 +2585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2607,7 +2638,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2616,7 +2647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2627,7 +2658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2636,7 +2667,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2695,7 +2726,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2704,7 +2735,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2715,7 +2746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2724,7 +2755,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2764,7 +2795,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2775,7 +2806,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2810,7 +2841,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2821,7 +2852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2843,7 +2874,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2856,7 +2887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2865,7 +2896,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2912,7 +2943,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2921,7 +2952,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2930,7 +2961,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2941,7 +2972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2950,7 +2981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2990,7 +3021,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2999,7 +3030,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3019,7 +3050,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3046,7 +3077,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3055,7 +3086,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3064,7 +3095,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3075,7 +3106,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3084,7 +3115,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3117,7 +3148,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDeletedDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3126,7 +3157,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3146,7 +3177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3155,7 +3186,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3166,7 +3197,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3175,7 +3206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3238,7 +3269,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3247,7 +3278,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3258,7 +3289,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3267,7 +3298,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3307,7 +3338,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3318,7 +3349,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3353,7 +3384,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3364,7 +3395,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3386,7 +3417,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3399,7 +3430,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3408,7 +3439,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3455,7 +3486,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3464,7 +3495,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3473,7 +3504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3484,7 +3515,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3493,7 +3524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3533,7 +3564,7 @@ export interface operations {
                     "application/json": components["schemas"]["UpdatedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3542,7 +3573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3562,7 +3593,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3580,7 +3611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3589,7 +3620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3607,7 +3638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3618,7 +3649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3627,7 +3658,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3660,7 +3691,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3669,7 +3700,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3689,7 +3720,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3698,7 +3729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3709,7 +3740,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3718,7 +3749,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3758,7 +3789,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorStatusBulkResultDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3769,7 +3800,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3802,7 +3833,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3813,7 +3844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3833,7 +3864,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3846,7 +3877,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3855,7 +3886,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3895,7 +3926,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionBulkResultDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3906,7 +3937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3939,7 +3970,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3950,7 +3981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3970,7 +4001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3983,7 +4014,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3992,7 +4023,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4048,7 +4079,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4057,7 +4088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4068,7 +4099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4077,7 +4108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4131,7 +4162,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4140,7 +4171,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4151,7 +4182,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4160,7 +4191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4207,7 +4238,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4216,7 +4247,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4227,7 +4258,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4236,7 +4267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4292,7 +4323,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4301,7 +4332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4312,7 +4343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4321,7 +4352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4368,7 +4399,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4412,7 +4443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4425,7 +4456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4434,7 +4465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4487,7 +4518,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4496,7 +4527,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4507,7 +4538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4516,7 +4547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4563,7 +4594,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4572,7 +4603,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4581,7 +4612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4592,7 +4623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4601,7 +4632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4651,7 +4682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReasonCodeDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4660,7 +4691,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4698,7 +4729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4707,7 +4738,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4716,7 +4747,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4727,7 +4758,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4736,7 +4767,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4784,7 +4815,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["MentorStatusRecordDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4793,7 +4824,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4804,7 +4835,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4813,7 +4844,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4857,7 +4888,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4866,7 +4897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4877,7 +4908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4886,7 +4917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4941,7 +4972,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4959,7 +4990,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4970,7 +5001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4979,7 +5010,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5030,7 +5061,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5057,7 +5088,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5068,7 +5099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5077,7 +5108,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5116,7 +5147,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5127,7 +5158,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5160,7 +5191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5171,7 +5202,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5191,7 +5222,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5204,7 +5235,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5213,7 +5244,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5260,7 +5291,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5287,7 +5318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5296,7 +5327,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5307,7 +5338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5316,7 +5347,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5356,7 +5387,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5365,7 +5396,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5385,7 +5416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5403,7 +5434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5412,7 +5443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5421,7 +5452,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5432,7 +5463,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5441,7 +5472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5474,7 +5505,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedWebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5483,7 +5514,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5503,7 +5534,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5512,7 +5543,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5523,7 +5554,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5532,7 +5563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5570,7 +5601,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSecretDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5581,7 +5612,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5605,7 +5636,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5634,7 +5665,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5647,7 +5678,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5656,7 +5687,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5710,7 +5741,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5737,7 +5768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5746,7 +5777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5757,7 +5788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5766,7 +5797,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5807,7 +5838,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5818,7 +5849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5842,7 +5873,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5871,7 +5902,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5884,7 +5915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5893,7 +5924,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */

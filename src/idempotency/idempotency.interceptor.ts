@@ -3,8 +3,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Observable, of } from 'rxjs';
-import { callerName } from '../auth/write-auth.guard.js';
-import { ProblemException } from '../errors/problem.exception.js';
+import { callerName } from '../common/auth/write-auth.guard.js';
+import { ProblemException } from '../common/errors/problem.exception.js';
 import { IdempotencyService, IdempotentRequest } from './idempotency.service.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
