@@ -5,7 +5,7 @@ import { isDatabaseUnavailable, postgresError } from '../common/errors/postgres-
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
 import { APPLICATION_NAME, replicaPoolConfig } from './data-source-options.js';
 import { queryOnce } from './lease.js';
-import type { Queryable } from './sql.js';
+import type { Queryable } from './queryable.js';
 
 /** How often the replicas' lag is measured. */
 export const REPLICA_CHECK_INTERVAL_MS = 500;
