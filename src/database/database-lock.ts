@@ -30,7 +30,7 @@ export interface LockedMentor {
 /**
  * Takes the history locks of these mentors for the rest of the transaction, in sorted order so that
  * two writers of overlapping sets cannot deadlock, with the database function
- * `lock_mentor_histories` (migration MentorChangeFunctions), which hashes the keys from
+ * `lock_mentor_histories` (src/database/schema/mentor-writes.sql), which hashes the keys from
  * {@link MENTOR_HISTORY_LOCK_NAMESPACE}. The function then reads, with a snapshot taken once the
  * locks are held, the mentors' eligibility from `mentor_directory`: its rows are returned, one per
  * mentor with a profile. One round trip, and a plan the database connection keeps.
