@@ -52,7 +52,7 @@ export interface ExpiryPosition {
   mentorId: string;
 }
 
-/** The SQL of the mentor_directory view (migration CreateMentorDirectory), the read model over profiles, statuses and suppressions. */
+/** The SQL of the mentor_directory view (src/database/schema/mentor-directory.sql), the read model over profiles, statuses and suppressions. */
 @Injectable()
 export class MentorDirectoryRepository {
   constructor(private readonly sql: Sql) {}

@@ -11,8 +11,9 @@ import { firstDifference } from '../support/repository.js';
 import { createTestDatabase, TestDatabase } from '../support/test-database.js';
 
 /**
- * Every function of schema public (but an extension's) and every trigger a user made, as the server
- * prints its definition, and the statement that drops it.
+ * Every function and view of schema public (but an extension's) and every trigger a user made, as
+ * the server prints its definition, and the statement that drops it. A view's options (check
+ * option, security barrier) are not part of what pg_get_viewdef prints, so they are printed before it.
  */
 const DEFINITIONS = `
   SELECT 'function ' || p.oid::regprocedure AS object, pg_get_functiondef(p.oid) AS definition,
@@ -23,7 +24,14 @@ const DEFINITIONS = `
   UNION ALL
   SELECT 'trigger ' || t.tgname || ' on ' || t.tgrelid::regclass, pg_get_triggerdef(t.oid), format('DROP TRIGGER IF EXISTS %I ON %s', t.tgname, t.tgrelid::regclass)
   FROM pg_trigger t
-  WHERE NOT t.tgisinternal`;
+  WHERE NOT t.tgisinternal
+  UNION ALL
+  SELECT kind.name || ' ' || c.oid::regclass, concat_ws(' ', 'WITH (' || array_to_string(c.reloptions, ', ') || ')', 'AS', pg_get_viewdef(c.oid)),
+         format('DROP %s IF EXISTS %s CASCADE', upper(kind.name), c.oid::regclass)
+  FROM pg_class c
+  JOIN (VALUES ('v', 'view'), ('m', 'materialized view')) AS kind(relkind, name) ON kind.relkind = c.relkind::text
+  WHERE c.relnamespace = 'public'::regnamespace
+    AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')`;
 
 interface Definition {
   object: string;
@@ -69,11 +77,12 @@ describe('migrations', () => {
     assert.equal((await runMigrations(source)).length, migrations.length);
   });
 
-  it('leave every function and trigger exactly as src/database/schema/*.sql defines it, and no other', async () => {
-    // Both sides are the server's own print of what it parsed (pg_get_functiondef, pg_get_triggerdef),
-    // so how a file spells names, options or trigger clauses does not matter, while a function body,
-    // which the server keeps as written, must match to the character. The files' side: in a
-    // transaction that is rolled back, every function and trigger dropped and the files applied.
+  it('leave every function, trigger and view exactly as src/database/schema/*.sql defines it, and no other', async () => {
+    // Both sides are the server's own print of what it parsed (pg_get_functiondef, pg_get_triggerdef,
+    // pg_get_viewdef), so how a file spells names, options, trigger clauses or a view's query does
+    // not matter, while a function body, which the server keeps as written, must match to the
+    // character. The files' side: in a transaction that is rolled back, every function, trigger and
+    // view dropped and the files applied.
     const runner = sources[0].createQueryRunner();
     await runner.startTransaction();
     try {

@@ -3,8 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import type { QueryRunner } from 'typeorm';
 
 /**
- * The files next to this one (`*.sql`, one per area) hold the current definition of every function
- * and trigger of the database: what it runs today, readable without replaying the migrations.
+ * The files next to this one (`*.sql`, one per area) hold the current definition of every function,
+ * trigger and view of the database: what it runs today, readable without replaying the migrations.
  *
  * - A file is applied by one migration, the latest that changed anything in it, through
  *   `applySchemaFile` with the hash of the text it applies. Older migrations keep their text
@@ -18,7 +18,7 @@ import type { QueryRunner } from 'typeorm';
  * - Every statement is CREATE OR REPLACE, so that a later migration can apply the file again.
  * - Lines that start with `--` are notes for readers: never sent, not hashed, free to edit.
  *   Everything else is sent as written; a function body is kept by the database verbatim.
- * - The migrations test holds the migrated database's functions and triggers to these files.
+ * - The migrations test holds the migrated database's functions, triggers and views to these files.
  *
  * The files are read from the source tree: tsc copies no .sql files, and the compiled code (dist/,
  * build/) sits one directory below the repository root, like the source.
