@@ -120,8 +120,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
 /**
  * Settles the keys that the POST handlers (each marked {@link Idempotent}) reserved, once their
  * answer is known. The interceptor sits on those handlers rather than globally: a global
- * interceptor puts Nest's interceptor machinery in front of every GET too, about a fifth of the
- * cost of a cheap read (measured by `npm run bench`).
+ * interceptor puts Nest's interceptor machinery in front of every GET too, a visible share of the
+ * cost of a cheap read in `npm run bench`.
  */
 export function installIdempotency(app: NestFastifyApplication): void {
   app.getHttpAdapter().getInstance().addHook('onSend', app.get(IdempotencyInterceptor).recordOutcome);
