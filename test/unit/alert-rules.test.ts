@@ -5,8 +5,16 @@ import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { prometheusBinary } from '../../tools/prometheus.js';
-import { ALERT_RULES_FILE, ALERT_TESTS_FILE, alertRules, alertRulesWithShorterFor, durationMs } from '../support/operator-kit.js';
-import { runCommand } from '../support/repository.js';
+import {
+  ALERT_RULES_FILE,
+  ALERT_TESTS_FILE,
+  alertRules,
+  alertRulesWithShorterFor,
+  dashboard,
+  dashboardExpressions,
+  durationMs,
+} from '../support/operator-kit.js';
+import { repoRoot, runCommand } from '../support/repository.js';
 
 interface RuleTests {
   tests: { name: string; alert_rule_test?: { alertname: string; exp_alerts: unknown[] }[] }[];
@@ -63,6 +71,24 @@ describe('the alert rules (ops/prometheus/alerts.yml)', () => {
       assert.equal(result.code, 0, `${result.stdout}${result.stderr}`);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the routes the alert rules and the dashboard leave out', () => {
+  it('each name a route of the API (openapi.json), so that renaming one cannot quietly bring it back', async () => {
+    const openapi = JSON.parse(await readFile(join(repoRoot, 'openapi.json'), 'utf8')) as { paths: Record<string, unknown> };
+    // Fastify's templates, as the route label has them: `:id` where OpenAPI writes `{id}`.
+    const routes = Object.keys(openapi.paths).map((path) => path.replace(/\{(\w+)\}/g, ':$1'));
+    const expressions = [...(await alertRules()).map((rule) => rule.expr), ...dashboardExpressions(await dashboard()).map(({ expr }) => expr)];
+    const patterns = new Set(expressions.flatMap((expr) => [...expr.matchAll(/route!~"([^"]*)"/g)].flatMap((match) => match[1].split('|'))));
+    assert.ok(patterns.size > 0);
+    for (const pattern of patterns) {
+      const matcher = new RegExp(`^(?:${pattern})$`);
+      assert.ok(
+        routes.some((route) => matcher.test(route)),
+        `route!~ alternative ${pattern} matches no route: ${routes.join(', ')}`,
+      );
     }
   });
 });
