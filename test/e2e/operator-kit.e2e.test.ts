@@ -6,14 +6,21 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { freePort } from '../../tools/free-port.js';
 import { prometheusBinary } from '../../tools/prometheus.js';
-import { alertRules, concreteExpression, type Dashboard, dashboard, dashboardExpressions, declaredSeriesNames, panelsOf } from '../support/operator-kit.js';
+import {
+  alertRules,
+  concreteExpression,
+  type Dashboard,
+  dashboard,
+  dashboardExpressions,
+  declaredSeriesNames,
+  panelsOf,
+  PROMETHEUS_MADE,
+} from '../support/operator-kit.js';
 import { scrape } from '../support/prometheus-text.js';
 import { metricNames } from '../support/promql.js';
 import { runCommand } from '../support/repository.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
-/** Made by Prometheus for every target, not by the service. */
-const PROMETHEUS_SERIES = new Set(['up']);
 /** Grafana's own variables. */
 const GRAFANA_BUILT_INS = new Set(['__rate_interval', '__interval', '__range']);
 
@@ -26,12 +33,12 @@ describe('the operator kit against the metrics the service registers', () => {
     const metricsPort = await freePort();
     // NATS_URL registers the JetStream metrics; nothing needs to answer there.
     t = await startTestApp({ METRICS_PORT: String(metricsPort), NATS_URL: `nats://127.0.0.1:${await freePort()}` });
-    declared = declaredSeriesNames(await scrape(`http://127.0.0.1:${metricsPort}/metrics`));
+    declared = declaredSeriesNames((await scrape(`http://127.0.0.1:${metricsPort}/metrics`)).values());
     board = await dashboard();
   });
   after(() => t.close());
 
-  const unknown = (expr: string) => [...metricNames(expr)].filter((name) => !declared.has(name) && !PROMETHEUS_SERIES.has(name));
+  const unknown = (expr: string) => [...metricNames(expr)].filter((name) => !declared.has(name) && !PROMETHEUS_MADE.has(name));
 
   it('every alert rule reads metrics the service registers (or up)', async () => {
     for (const rule of await alertRules()) {

@@ -12,6 +12,9 @@ export const DASHBOARD_FILE = join(repoRoot, 'ops/grafana/dashboard.json');
 /** The scrape job the rules select, and the dashboard's default. */
 export const SCRAPE_JOB = 'mentor-status-service';
 
+/** Series Prometheus makes for every target, which the rules may read besides the service's own. */
+export const PROMETHEUS_MADE = new Set(['up']);
+
 export interface AlertRule {
   alert: string;
   expr: string;
@@ -108,10 +111,10 @@ export function concreteExpression(expr: string): string {
   });
 }
 
-/** The series names a scrape declares: a histogram's `_bucket`, `_sum` and `_count`, a summary's quantiles, `_sum` and `_count`, others by their own name. */
-export function declaredSeriesNames(families: Map<string, MetricFamily>): Set<string> {
+/** The series names of declared metric families (# TYPE): a histogram's `_bucket`, `_sum` and `_count`, a summary's quantiles, `_sum` and `_count`, others by their own name. */
+export function declaredSeriesNames(families: Iterable<Pick<MetricFamily, 'name' | 'type'>>): Set<string> {
   const names = new Set<string>();
-  for (const { name, type } of families.values()) {
+  for (const { name, type } of families) {
     if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
     else if (type === 'summary') for (const suffix of ['', '_sum', '_count']) names.add(name + suffix);
     else names.add(name);
