@@ -145,7 +145,7 @@ describe('the alert rules in a real Prometheus that scrapes a running instance',
     assert.deepEqual(withoutSeries, [], 'read by the rules, and no series scraped from the instance');
   });
 
-  it("follows the replica's lag: lagging while its replay is paused and the primary writes, up again once it replays", async () => {
+  it("follows the replica's lag: lagging while its replay is paused and the primary writes, MentorStatusReplicaLagging firing, up again once it replays", async () => {
     const condition = async (name: string) => (await query(`db_replica_condition{condition="${name}"} == 1`)).length === 1;
     await waitUntil(() => condition('up'), 'the replica is up');
     await replica.query('SELECT pg_wal_replay_pause()');
@@ -159,6 +159,7 @@ describe('the alert rules in a real Prometheus that scrapes a running instance',
       await waitUntil(() => condition('lagging'), 'Prometheus sees the replica lagging');
       const [lag] = await query('db_replica_lag_seconds');
       assert.ok(Number(lag.value[1]) > 1, `lag ${lag.value[1]} s, beyond REPLICA_MAX_LAG_MS`);
+      await waitUntil(async () => (await firing('MentorStatusReplicaLagging')).length === 1, 'MentorStatusReplicaLagging fires');
     } finally {
       await replica.query('SELECT pg_wal_replay_resume()');
     }
