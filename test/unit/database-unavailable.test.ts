@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { isDatabaseUnavailable, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 /** What the server refuses a statement with, as pg raises it. */
@@ -21,6 +21,7 @@ describe('isDatabaseUnavailable', () => {
       new Error('Connection terminated due to connection timeout'),
       new QueryTimeoutError(1500),
       new Error('Client was closed and is not queryable'),
+      new DatabaseUnavailableError('the primary database is not answering (fail-fast breaker open)'),
     ]) {
       assert.equal(isDatabaseUnavailable(error), true, error.message);
     }

@@ -29,12 +29,20 @@ export class QueryTimeoutError extends Error {
   }
 }
 
+/**
+ * The primary is known not to be answering (its fail-fast breaker is open, see PrimaryBreaker): the
+ * query was not sent, or its answer no longer awaited.
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = 'DatabaseUnavailableError';
+}
+
 /** Seconds a client should wait before retrying a request that failed because the database was unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 1;
 
 /** True when the database, not the request, is at fault: the answer is 503 and a retry may succeed. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof QueryTimeoutError) return true;
+  if (error instanceof QueryTimeoutError || error instanceof DatabaseUnavailableError) return true;
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_FAILURES.has(code))) return true;
