@@ -93,3 +93,19 @@ export function directConnectionConfig(config: AppConfig, applicationName = APPL
     ...KEEPALIVE,
   };
 }
+
+/** The longest the primary's fail-fast probe waits to connect, and then for its answer. */
+export const PRIMARY_PROBE_TIMEOUT_MS = 1000;
+
+/** One connection for the primary's fail-fast probe (see PrimaryBreaker): never queued behind the app's pool. */
+export function primaryProbePoolConfig(config: AppConfig): PoolConfig {
+  return {
+    connectionString: required(config.databaseUrl),
+    application_name: `${APPLICATION_NAME} primary probe`,
+    max: 1,
+    connectionTimeoutMillis: PRIMARY_PROBE_TIMEOUT_MS,
+    idleTimeoutMillis: 60_000,
+    ...connectionSettings(config, { pooled: config.databasePooler !== 'none' }),
+    queryTimeoutMillis: PRIMARY_PROBE_TIMEOUT_MS,
+  };
+}

@@ -16,12 +16,21 @@ type PoolCounts = Pick<pg.Pool, 'totalCount' | 'idleCount' | 'waitingCount'> & {
 @Injectable()
 export class DatabaseMetrics {
   private readonly pools = new Map<string, PoolCounts>();
+  private primaryAvailable: () => boolean = () => true;
   private readonly queryDuration: Histogram<'pool' | 'outcome'>;
   private readonly enabled: boolean;
 
   constructor(metrics: MetricsService) {
     this.enabled = metrics.enabled;
     const pools = this.pools;
+    const primaryAvailable = () => this.primaryAvailable();
+    metrics.gauge({
+      name: 'db_primary_available',
+      help: '0 while the primary is known not to answer and requests fail fast with 503 (the fail-fast breaker is open), else 1.',
+      collect() {
+        this.set(primaryAvailable() ? 1 : 0);
+      },
+    });
     metrics.gauge({
       name: 'db_pool_connections',
       help: 'Connections of the pool: `total` open, `idle` among them (open and not lent out).',
@@ -55,6 +64,10 @@ export class DatabaseMetrics {
       labelNames: ['pool', 'outcome'],
       buckets: LATENCY_BUCKETS,
     });
+  }
+
+  watchPrimary(available: () => boolean): void {
+    this.primaryAvailable = available;
   }
 
   watchPool(name: string, pool: PoolCounts): void {

@@ -28,6 +28,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
 
   async onModuleInit(): Promise<void> {
     this.metrics.watchPool(PRIMARY_POOL, this.sql.pool);
+    this.metrics.watchPrimary(() => this.sql.primaryAvailable);
     if (this.config.databasePooler !== 'none') await assertPooledStatementTimeout(this.sql, this.config.dbStatementTimeoutMs);
     const applied = await this.migrate();
     if (applied.length > 0) this.logger.log(`applied migrations: ${applied.join(', ')}`);

@@ -1,25 +1,48 @@
 import pg from 'pg';
+import type { PrimaryBreaker } from './primary-breaker.js';
 
 /**
  * One connection lent by a pool. pg-pool stops listening to a client's errors while it is lent out,
  * so a connection lost meanwhile (a server shutting down, a terminated backend) would be an uncaught
  * 'error': the lease takes it in, and hands the connection back with it so the pool discards it.
+ * Given the primary's breaker, the lease fails at once while it is open, stops waiting (for a
+ * connection, or an answer) when it opens, and tells it of every failure.
  */
 export class Lease {
   private lost: Error | undefined;
   private readonly onError = (error: Error) => (this.lost = error);
 
-  private constructor(private readonly client: pg.PoolClient) {
+  private constructor(
+    private readonly client: pg.PoolClient,
+    private readonly breaker: PrimaryBreaker | undefined,
+  ) {
     client.on('error', this.onError);
   }
 
-  static async of(pool: pg.Pool): Promise<Lease> {
-    return new Lease(await pool.connect());
+  static async of(pool: pg.Pool, breaker?: PrimaryBreaker): Promise<Lease> {
+    if (!breaker) return new Lease(await pool.connect(), undefined);
+    breaker.admit();
+    const connecting = pool.connect();
+    try {
+      return new Lease(await breaker.race(connecting, (client) => client.release()), breaker);
+    } catch (error) {
+      breaker.failed(error);
+      throw error;
+    }
   }
 
   async query<Row>(text: string, values?: readonly unknown[]): Promise<Row[]> {
-    const result = await this.client.query(text, values as unknown[] | undefined);
-    return result.rows as Row[];
+    if (!this.breaker) return (await this.client.query(text, values as unknown[] | undefined)).rows as Row[];
+    try {
+      this.breaker.admit();
+      const result = await this.breaker.race(this.client.query(text, values as unknown[] | undefined));
+      return result.rows as Row[];
+    } catch (error) {
+      this.breaker.failed(error);
+      // Not answered: whatever the connection still runs, it must not be lent out again.
+      if (!(error instanceof pg.DatabaseError)) this.lost ??= error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
   }
 
   /** Gives the connection back; broken (by an error it raised, or `failure`), the pool discards it instead of lending it again. */
@@ -36,8 +59,8 @@ function brokenBy(failure: unknown): Error | undefined {
 }
 
 /** One statement on a connection of `pool`, outside any transaction. */
-export async function queryOnce<Row>(pool: pg.Pool, text: string, values?: readonly unknown[]): Promise<Row[]> {
-  const lease = await Lease.of(pool);
+export async function queryOnce<Row>(pool: pg.Pool, text: string, values?: readonly unknown[], breaker?: PrimaryBreaker): Promise<Row[]> {
+  const lease = await Lease.of(pool, breaker);
   try {
     const rows = await lease.query<Row>(text, values);
     lease.release();

@@ -4,8 +4,9 @@ import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { DatabaseLock } from './database-lock.js';
-import { dataSourceOptions, directConnectionConfig, directPoolConfig } from './data-source-options.js';
+import { dataSourceOptions, directConnectionConfig, directPoolConfig, primaryProbePoolConfig } from './data-source-options.js';
 import { Lease, queryOnce } from './lease.js';
+import { PrimaryBreaker } from './primary-breaker.js';
 import type { OpenTransaction, Queryable, TransactionOptions, Tx } from './queryable.js';
 import { ReplicaRouter } from './replica-router.js';
 
@@ -65,6 +66,8 @@ export class Sql implements Queryable, OnApplicationShutdown {
   readonly replica: Queryable;
   private readonly primary: pg.Pool;
   private direct: pg.Pool | undefined;
+  private probePool: pg.Pool | undefined;
+  private readonly breaker: PrimaryBreaker | undefined;
   /** Behind a transaction pooler every transaction bounds itself, as it may run on any server session. */
   private readonly transactionSettings: Readonly<Record<string, number>>;
 
@@ -74,6 +77,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
     private readonly config: AppConfig,
   ) {
     this.primary = primaryPool(dataSource);
+    this.breaker = config.dbFailFastProbeMs > 0 ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs }) : undefined;
     this.replica = replicas.reads(this);
     this.transactionSettings = config.databasePooler !== 'none' && config.dbStatementTimeoutMs > 0 ? { statement_timeout: config.dbStatementTimeoutMs } : {};
   }
@@ -97,8 +101,18 @@ export class Sql implements Queryable, OnApplicationShutdown {
     return this.primary;
   }
 
+  /** False while the primary is known not to answer: requests then fail at once (503). */
+  get primaryAvailable(): boolean {
+    return this.breaker?.available ?? true;
+  }
+
+  /** A failure seen outside the seam (a health check's) that may mean the primary is gone: the breaker checks it. */
+  noticeFailure(error: unknown): void {
+    this.breaker?.failed(error);
+  }
+
   query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<Row[]> {
-    return queryOnce<Row>(this.primary, text, values);
+    return queryOnce<Row>(this.primary, text, values, this.breaker);
   }
 
   /**
@@ -134,7 +148,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
 
   /** Starts a transaction that the caller ends with `commit()` or `rollback()`; prefer {@link tx}. */
   async begin(options: TransactionOptions = {}): Promise<OpenTransaction> {
-    const lease = await Lease.of(this.primary);
+    const lease = await Lease.of(this.primary, this.breaker);
     const transaction = new OpenLeaseTransaction(lease);
     const settings = Object.entries({ ...this.transactionSettings, ...options.settings });
     try {
@@ -150,7 +164,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
 
   /** Runs `work` on one server session of the direct connection, held for as long as it runs. */
   async session<T>(work: (session: Queryable) => Promise<T>): Promise<T> {
-    const lease = await Lease.of(this.directPool());
+    const lease = await Lease.of(this.directPool(), this.breaker);
     try {
       const result = await work(lease);
       lease.release();
@@ -188,7 +202,18 @@ export class Sql implements Queryable, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.direct?.end();
+    this.breaker?.stop();
+    await Promise.all([this.direct?.end(), this.probePool?.end()]);
+  }
+
+  /** One bounded `SELECT 1` on the probe's own connection. */
+  private async probe(): Promise<void> {
+    if (!this.probePool) {
+      this.probePool = new pg.Pool(primaryProbePoolConfig(this.config));
+      // A probe connection that breaks is dropped by the pool; the next probe opens another.
+      this.probePool.on('error', () => undefined);
+    }
+    await this.probePool.query('SELECT 1');
   }
 
   private directPool(): pg.Pool {

@@ -5,6 +5,13 @@ import { AppConfig } from '../common/config/app-config.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from '../database/bounded-client.js';
 import { MIGRATIONS_TABLE } from '../database/data-source-options.js';
 import { migrations } from '../database/migrations/index.js';
+import { Sql } from '../database/sql.js';
+
+class PrimaryNotAnsweringError extends Error {
+  constructor() {
+    super('the primary is not answering: requests fail fast until it answers again');
+  }
+}
 
 class PendingMigrationsError extends Error {
   constructor(pending: string[]) {
@@ -21,7 +28,9 @@ export const HEALTH_TIMEOUT_MS = 2000;
  * and connecting, the query and the whole check are each bounded by {@link HEALTH_TIMEOUT_MS}, so
  * a frozen database gives a 503 within that time and a thawed one a 200 on the next check.
  * The connection stays open until the app's server has closed, so checks during the drain still
- * say what they find.
+ * say what they find. While the data seam knows the primary is not answering (its fail-fast
+ * breaker is open) the check fails at once, so readiness and requests agree; a check that fails
+ * has the seam's breaker look at the failure.
  */
 @Injectable()
 export class DatabaseHealthIndicator implements OnApplicationShutdown {
@@ -30,6 +39,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
   constructor(
     config: AppConfig,
     private readonly health: HealthIndicatorService,
+    private readonly sql: Sql,
   ) {
     const options: pg.PoolConfig & BoundedClientConfig = {
       connectionString: config.databaseUrl,
@@ -51,7 +61,13 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     return this.health
       .check(key)
       .attempt(async () => {
-        await this.pool.query('SELECT 1');
+        if (!this.sql.primaryAvailable) throw new PrimaryNotAnsweringError();
+        try {
+          await this.pool.query('SELECT 1');
+        } catch (error) {
+          this.sql.noticeFailure(error);
+          throw error;
+        }
       })
       .withTimeout(HEALTH_TIMEOUT_MS);
   }

@@ -253,6 +253,13 @@ const variables = {
     default: 3_000,
     description: 'longest wait for a pool connection; past it the request gets 503',
   },
+  dbFailFastProbeMs: {
+    env: 'DB_FAIL_FAST_PROBE_MS',
+    parse: integer(0, 60_000),
+    default: 250,
+    description:
+      'once a timeout or a lost connection is confirmed by a probe (`SELECT 1` on a connection of its own, bounded to 1 s), requests to the primary fail at once with 503 instead of waiting out the timeouts, and the probe runs every this many ms until the primary answers again; `0` turns failing fast off',
+  },
   clientConcurrency: {
     env: 'CLIENT_CONCURRENCY',
     parse: integer(0, 10_000),
