@@ -71,25 +71,22 @@ export class PrimaryBreaker {
       work.then(abandon, () => undefined);
       return Promise.reject(this.unavailable());
     }
-    return new Promise<T>((resolve, reject) => {
-      let givenUp = false;
-      const giveUp = (error: DatabaseUnavailableError) => {
+    let givenUp = false;
+    let giveUp!: (error: DatabaseUnavailableError) => void;
+    const opened = new Promise<never>((_resolve, reject) => {
+      giveUp = (error) => {
         givenUp = true;
         reject(error);
       };
-      this.waiting.add(giveUp);
-      work.then(
-        (value) => {
-          this.waiting.delete(giveUp);
-          if (givenUp) abandon(value);
-          else resolve(value);
-        },
-        (error: unknown) => {
-          this.waiting.delete(giveUp);
-          if (!givenUp) reject(error);
-        },
-      );
     });
+    this.waiting.add(giveUp);
+    work.then(
+      (value) => {
+        if (givenUp) abandon(value);
+      },
+      () => undefined,
+    );
+    return Promise.race([work, opened]).finally(() => this.waiting.delete(giveUp));
   }
 
   /** Told of every failure through the seam: one that may mean the primary is gone has the probe check it. */

@@ -82,6 +82,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     return this.health
       .check(key)
       .attempt(async () => {
+        if (!this.sql.primaryAvailable) throw new PrimaryNotAnsweringError();
         const { rows } = await this.pool.query<{ name: string }>(`SELECT name FROM ${MIGRATIONS_TABLE}`);
         const applied = new Set(rows.map((row) => row.name));
         const pending = known.filter((name) => !applied.has(name));

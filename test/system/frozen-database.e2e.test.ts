@@ -8,7 +8,7 @@ import { createApp } from '../../src/app.factory.js';
 import { AppConfig, loadConfig } from '../../src/common/config/app-config.js';
 import { isDatabaseUnavailable, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
 import { BoundedClient } from '../../src/database/bounded-client.js';
-import type pg from 'pg';
+import pg from 'pg';
 import { Sql } from '../../src/database/sql.js';
 import { PgCluster, startPrivateCluster } from '../../tools/pg-cluster.js';
 
@@ -24,6 +24,13 @@ const HEALTH_WITHIN_MS = 3000;
 const FROZEN_FOR_MS = 20_000;
 /** The service is meant to recover within about 1 s of the database answering; generous for the machine. */
 const RECOVERED_WITHIN_MS = 3000;
+/** Once the outage is known (from 5 s into it), requests fail fast... */
+const FAIL_FAST_AFTER_MS = 5000;
+const FAIL_FAST_WITHIN_MS = 2500;
+/** ...for this long, until the thaw. */
+const FAIL_FAST_OBSERVED_MS = 6000;
+/** From the database answering again to a request answered 2xx. */
+const RECOVERED_AFTER_ANSWER_MS = 1000;
 
 interface Answer {
   startedAt: number;
@@ -52,6 +59,7 @@ function summary(traffic: Traffic): string {
 
 describe('when the database freezes (stops answering without refusing connections) and thaws', () => {
   let cluster: PgCluster;
+  let env: Record<string, string>;
   let config: AppConfig;
   let app: NestFastifyApplication;
   let base: string;
@@ -60,7 +68,7 @@ describe('when the database freezes (stops answering without refusing connection
   before(async () => {
     cluster = await startPrivateCluster();
     const url = await cluster.createDatabase('frozen');
-    config = loadConfig({
+    env = {
       DATABASE_URL: url,
       DB_POOL_SIZE: '4',
       DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
@@ -71,13 +79,14 @@ describe('when the database freezes (stops answering without refusing connection
       RATE_LIMIT_PER_MINUTE: '0',
       CERT_SWEEP_INTERVAL_SECONDS: '0',
       METRICS_PORT: '0',
-    });
+    };
+    config = loadConfig(env);
     app = await createApp(config);
     await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     // Mentors for the POST loop: each POST is the first record of a mentor of its own, so every one that reaches the database is a 201.
     await cluster.query(
-      `INSERT INTO mentors (mentor_id, full_name, chapter_id) SELECT 'mntr_frozen_' || i, 'Frozen ' || i, 'chpt_frozen' FROM generate_series(0, 4999) AS i`,
+      `INSERT INTO mentors (mentor_id, full_name, chapter_id) SELECT 'mntr_frozen_' || i, 'Frozen ' || i, 'chpt_frozen' FROM generate_series(0, 99999) AS i`,
       [],
       'frozen',
     );
@@ -96,7 +105,8 @@ describe('when the database freezes (stops answering without refusing connection
   });
 
   it("gives up on a query after DB_QUERY_TIMEOUT_MS and discards its connection; connecting and a transaction's ROLLBACK are bounded too", async () => {
-    const { sql, close } = await Sql.open(config);
+    // The bounded client on its own: with the fail-fast breaker, the breaker would answer the later queries for it.
+    const { sql, close } = await Sql.open(loadConfig({ ...env, DB_FAIL_FAST_PROBE_MS: '0' }));
     const pool = sql.pool;
     const backend = async () => (await sql.query<{ pid: number }>('SELECT pg_backend_pid() AS pid'))[0].pid;
     const failureOf = async (work: () => Promise<unknown>) => {
@@ -275,5 +285,122 @@ describe('when the database freezes (stops answering without refusing connection
       };
     }
     console.log(`frozen database, measured: ${JSON.stringify(report, null, 2)}`);
+  });
+
+  it('fails fast once the outage is known: requests 5 s into the freeze answer 503 within 2.5 s, and a request succeeds within 1 s of the database answering again', async () => {
+    // Bounds as long as a deployment's, so that waiting them out is told apart from failing fast.
+    const slow = await createApp(loadConfig({ ...env, DB_STATEMENT_TIMEOUT_MS: '5000', DB_QUERY_TIMEOUT_MS: '6000', DB_CONNECT_TIMEOUT_MS: '3000' }));
+    await slow.listen(0, '127.0.0.1');
+    const slowBase = `http://127.0.0.1:${(slow.getHttpServer().address() as AddressInfo).port}`;
+    let posted = 50_000;
+    const requests: Record<string, () => Promise<Response>> = {
+      'GET /api/v1/mentor-statuses/:id': () => fetch(`${slowBase}/api/v1/mentor-statuses/${recordId}`, { signal: AbortSignal.timeout(15_000) }),
+      'GET /health/ready': () => fetch(`${slowBase}/health/ready`, { signal: AbortSignal.timeout(15_000) }),
+      'POST /api/v1/mentor-statuses': () =>
+        fetch(`${slowBase}/api/v1/mentor-statuses`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ mentor_id: `mntr_frozen_${++posted}`, status: 'active', changed_by: 'user_frozen' }),
+          signal: AbortSignal.timeout(15_000),
+        }),
+    };
+    const loops: [string, number][] = [
+      ['GET /api/v1/mentor-statuses/:id', 3],
+      ['GET /health/ready', 1],
+      ['POST /api/v1/mentor-statuses', 1],
+    ];
+    const traffic: Traffic = Object.fromEntries(loops.map(([name]) => [name, []]));
+    let running = true;
+    const loop = async (name: string) => {
+      while (running) {
+        const startedAt = performance.now();
+        const answer = await requests[name]().then(
+          async (response) => {
+            await response.arrayBuffer();
+            return { status: response.status, contentType: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after') };
+          },
+          () => ({ status: 0, contentType: null, retryAfter: null }),
+        );
+        traffic[name].push({ startedAt, endedAt: performance.now(), ...answer });
+        // Pacing, as a client retrying would: answers that come at once must not spin the machine.
+        await sleep(25);
+      }
+    };
+    const is2xx = (answer: Answer) => answer.status >= 200 && answer.status < 300;
+    const running$ = loops.flatMap(([name, count]) => Array.from({ length: count }, () => loop(name)));
+    const pollUntil = async (what: string, condition: () => boolean | Promise<boolean>, withinMs: number) => {
+      const deadline = performance.now() + withinMs;
+      while (!(await condition())) {
+        if (performance.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms: ${summary(traffic)}`);
+        await sleep(20);
+      }
+    };
+    /** Whether the database answers a connection of the test's own, bounded so that a frozen one says no. */
+    const databaseAnswers = async () => {
+      const client = new pg.Client({ connectionString: cluster.urlFor('frozen'), connectionTimeoutMillis: 500, query_timeout: 500 });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    };
+
+    let stoppedAt = 0;
+    let thawedAt = 0;
+    let answeredAt: number;
+    try {
+      await pollUntil('steady 2xx traffic', () => Object.values(traffic).every((answers) => answers.filter(is2xx).length >= 3), 20_000);
+      await cluster.freeze();
+      stoppedAt = performance.now();
+      // The outage itself, not a synchronisation: the loops keep asking all along.
+      await sleep(FAIL_FAST_AFTER_MS + FAIL_FAST_OBSERVED_MS);
+      thawedAt = performance.now();
+      cluster.thaw();
+      await pollUntil('the database answering after the thaw', databaseAnswers, 10_000);
+      answeredAt = performance.now();
+      await pollUntil(
+        '2xx traffic after the thaw',
+        () => Object.values(traffic).every((answers) => answers.some((answer) => is2xx(answer) && answer.startedAt > thawedAt)),
+        10_000,
+      );
+    } finally {
+      cluster.thaw();
+      running = false;
+      await Promise.all(running$);
+      await slow.close();
+    }
+
+    const report: Record<string, unknown> = {};
+    for (const [name, answers] of Object.entries(traffic)) {
+      const known = answers.filter((answer) => answer.startedAt >= stoppedAt + FAIL_FAST_AFTER_MS && answer.startedAt < thawedAt);
+      assert.ok(known.length >= 3, `${name} was asked 5 s or more into the freeze: ${summary(traffic)}`);
+      for (const answer of known) {
+        const at = `${name} started ${ms(answer.startedAt - stoppedAt)} ms into the freeze`;
+        const took = answer.endedAt - answer.startedAt;
+        assert.ok(took <= FAIL_FAST_WITHIN_MS, `${at} took ${ms(took)} ms (bound ${FAIL_FAST_WITHIN_MS} ms), status ${answer.status}`);
+        if (answer.endedAt > thawedAt && is2xx(answer)) continue;
+        assert.equal(answer.status, 503, `${at}: 503, got ${answer.status}`);
+        assert.match(String(answer.contentType), /^application\/problem\+json/, `${at}: problem+json`);
+        assert.match(String(answer.retryAfter), /^[1-9]\d*$/, `${at}: Retry-After in seconds`);
+      }
+      const firstBack = answers.find((answer) => is2xx(answer) && answer.startedAt > thawedAt);
+      assert.ok(firstBack);
+      const backAfter = firstBack.endedAt - answeredAt;
+      assert.ok(
+        backAfter < RECOVERED_AFTER_ANSWER_MS,
+        `${name} answered 2xx ${ms(backAfter)} ms after the database answered (bound ${RECOVERED_AFTER_ANSWER_MS} ms)`,
+      );
+      report[name] = {
+        requests_5s_into_freeze: known.length,
+        worst_answer_5s_into_freeze_ms: ms(Math.max(...known.map((answer) => answer.endedAt - answer.startedAt))),
+        database_answered_to_first_2xx_ms: ms(backAfter),
+      };
+    }
+    console.log(`frozen database, failing fast, measured: ${JSON.stringify(report, null, 2)}`);
   });
 });
