@@ -69,6 +69,7 @@ describe('GET /metrics on the metrics listener', () => {
     assert.ok(idle >= 0 && idle <= total, `idle ${idle}`);
     assert.equal(sample(families.get('db_pool_max_connections'), 'db_pool_max_connections', { pool: 'primary' }), POOL_SIZE);
     assert.equal(sample(families.get('db_pool_waiting_requests'), 'db_pool_waiting_requests', { pool: 'primary' }), 0);
+    assert.equal(sample(families.get('db_primary_available'), 'db_primary_available', {}), 1, 'the primary answers: its fail-fast breaker is closed');
     const queries = families.get('db_query_duration_seconds');
     assert.equal(queries?.type, 'histogram');
     assert.ok(sample(queries, 'db_query_duration_seconds_count', { pool: 'primary', outcome: 'ok' }) > 0);
