@@ -1,7 +1,9 @@
-import { ArgumentsHost, ConflictException } from '@nestjs/common';
+import { ArgumentsHost, ConflictException, Logger } from '@nestjs/common';
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
 import { beforeEach, describe, it } from 'node:test';
-import { QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
+import { DatabaseUnavailableError, QueryTimeoutError } from '../../src/common/errors/postgres-error.js';
+import { isRoutineAnswer } from '../../src/common/logging/loggers.js';
 import { ProblemDetailsFilter } from '../../src/common/errors/problem-details.filter.js';
 import { ProblemException, ValidationProblem } from '../../src/common/errors/problem.exception.js';
 
@@ -81,6 +83,20 @@ describe('ProblemDetailsFilter', () => {
       assert.equal(reply.headers['retry-after'], '1');
       assert.doesNotMatch(JSON.stringify(reply.body), /secret|127\.0\.0\.1|1500/);
     }
+  });
+
+  it('answers 503 with Retry-After while the primary is known not to answer, with no error line per request: its breaker logged the outage once', (t) => {
+    const raw = {} as IncomingMessage;
+    const http = { getRequest: () => ({ url: '/api/v1/things', id: 'req-2', raw }), getResponse: () => reply };
+    const errors = t.mock.method(Logger.prototype, 'error', () => undefined);
+    filter.catch(new DatabaseUnavailableError('the primary database is not answering (fail-fast breaker open since: a timeout)'), {
+      switchToHttp: () => http,
+    } as unknown as ArgumentsHost);
+    assert.equal(reply.statusCode, 503);
+    assert.equal(reply.headers['retry-after'], '1');
+    assert.doesNotMatch(JSON.stringify(reply.body), /breaker/);
+    assert.equal(errors.mock.callCount(), 0);
+    assert.equal(isRoutineAnswer(raw), true, 'its request line is logged at info');
   });
 
   it("keeps the status and message of Fastify's own client errors", () => {

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isRoutineAnswer, markRoutineAnswer } from '../logging/loggers.js';
-import { DATABASE_RETRY_AFTER_SECONDS, isDatabaseUnavailable } from './postgres-error.js';
+import { DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError, isDatabaseUnavailable } from './postgres-error.js';
 import { httpProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 import { ProblemException } from './problem.exception.js';
 
@@ -19,6 +19,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const problem = httpProblem(exception, request.url);
     if (exception instanceof ProblemException && exception.problem.routine) markRoutineAnswer(request.raw);
+    // The primary's breaker logged the outage once as it opened: the requests it refuses meanwhile are routine.
+    if (exception instanceof DatabaseUnavailableError) markRoutineAnswer(request.raw);
     // Client faults and routine refusals are told by the request's own line (info); only server faults need their cause.
     if (problem.status >= 500 && !isRoutineAnswer(request.raw)) {
       this.logger.error({ msg: 'error while handling the request', err: exception });
