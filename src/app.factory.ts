@@ -22,6 +22,8 @@ import { logRequests, nestLogger, REQUEST_ID_KEY, requestId, rootLogger } from '
 import { measureRequests } from './common/metrics/http-metrics.hook.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
 import { setupSwagger } from './common/openapi/openapi.js';
+import { carryConsistencyTokens } from './database/consistency-token.hook.js';
+import { Sql } from './database/sql.js';
 import { registerSecurity } from './common/security/security.setup.js';
 import { StrictValidationPipe } from './common/validation/strict-validation.pipe.js';
 import { UndeclaredQueryGuard } from './common/validation/undeclared-query.guard.js';
@@ -83,6 +85,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   limitConcurrencyPerClient(fastify, config.clientConcurrency);
   await registerSecurity(app, config);
   refuseAmbiguousHeaders(fastify);
+  // Its onSend hook before the idempotency keys': see carryConsistencyTokens.
+  carryConsistencyTokens(fastify, app.get(Sql));
   installIdempotency(app);
   // A JSON API: strictly decoded JSON (with the body limit), anything else is 415.
   parseJsonBodiesStrictly(fastify);

@@ -17,9 +17,10 @@ export class Lease {
     return new Lease(await pool.connect());
   }
 
+  /** The rows of the statement; of its last one, for several statements in one text (sent without values). */
   async query<Row>(text: string, values?: readonly unknown[]): Promise<Row[]> {
-    const result = await this.client.query(text, values as unknown[] | undefined);
-    return result.rows as Row[];
+    const result = (await this.client.query(text, values as unknown[] | undefined)) as pg.QueryResult | pg.QueryResult[];
+    return (Array.isArray(result) ? result[result.length - 1] : result).rows as Row[];
   }
 
   /** Gives the connection back; broken (by an error it raised, or `failure`), the pool discards it instead of lending it again. */
