@@ -9,7 +9,9 @@ const READS = new Set(['GET', 'HEAD']);
 /**
  * The request's side of consistency tokens (consistency.ts): a read's `Consistency-Token` goes to
  * the seam, which routes by it, and the answer carries the token of what the request wrote or saw.
- * Writes ignore the header: they read from the primary, which has everything.
+ * Writes ignore the header: they read from the primary, which has everything. A read's header is
+ * checked also where the service has no replicas and ignores it, so a client's mistake shows
+ * wherever it runs.
  *
  * The request runs in its consistency from preValidation on, where its body has been parsed (a
  * context entered in onRequest would be lost on the way) and before the guards, interceptors and
@@ -24,7 +26,7 @@ export function carryConsistencyTokens(fastify: FastifyInstance, sql: Sql): void
     if (token !== undefined && (typeof token !== 'string' || !CONSISTENCY_TOKEN_PATTERN.test(token))) {
       return done(new ValidationProblem([{ field: CONSISTENCY_TOKEN_HEADER, message: 'must be the Consistency-Token of an earlier answer, sent once' }]));
     }
-    const consistency = sql.consistencyFor(token, !read);
+    const consistency = sql.consistencyFor(token);
     if (!consistency) return done();
     requests.set(request, consistency);
     withConsistency(consistency, done);

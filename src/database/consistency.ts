@@ -12,10 +12,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  *   before it. With the greatest token it has been given, a client therefore sees its own writes
  *   and never an older state than one it was shown, whichever replica or primary answers.
  *
- * Cost: a transaction's position comes in the COMMIT's own round trip (see Sql.tx). A read served
- * by a replica or the primary is bounded once per request and server, after its reads (one short
- * query each), and only when the service reads from replicas: without them every read is the
- * primary's, a token changes nothing, and reads answer none.
+ * Cost: a transaction's position comes in the COMMIT's own round trip (see Sql.tx). A read is
+ * bounded once per request and server, after its reads: one short query each. All of it only when
+ * the service reads from replicas: without them every read is the primary's and sees every write,
+ * so a token would change nothing, and no answer carries one (see Sql.consistencyFor).
  */
 
 /** The header that carries a token, in a read's request and in answers. */

@@ -160,13 +160,13 @@ export class Sql implements Queryable, OnApplicationShutdown {
 
   /**
    * The consistency bookkeeping of one request, to run it in (withConsistency) and answer its
-   * token from. `token`: the request's Consistency-Token, if it is a read and sent one (an invalid
-   * one is refused before this). Without replicas a read has nothing to route or bound: undefined,
-   * and the token is ignored. A write's request is always bounded, so that its answer carries a
-   * token even when a statement outside a transaction wrote.
+   * token from; `token` is the Consistency-Token a read sent (an invalid one is refused before
+   * this). Undefined without replicas: every read is then the primary's and sees every write, so
+   * there is nothing to route or bound, and no answer carries a token, which a browser would
+   * otherwise send back on every later GET and pay a CORS preflight for.
    */
-  consistencyFor(token: string | undefined, write: boolean): RequestConsistency | undefined {
-    if (!this.replicated && !write) return undefined;
+  consistencyFor(token: string | undefined): RequestConsistency | undefined {
+    if (!this.replicated) return undefined;
     return new RequestConsistency(token === undefined ? undefined : positionOf(token), this.primaryWal);
   }
 
