@@ -2362,6 +2362,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The mentor. */
@@ -2375,6 +2377,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2386,11 +2390,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2463,6 +2469,8 @@ export interface operations {
             /** @description The profile was replaced. */
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2472,6 +2480,8 @@ export interface operations {
             /** @description The profile was created. */
             201: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2582,6 +2592,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2592,6 +2604,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2603,11 +2617,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2670,6 +2686,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2680,6 +2698,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2691,11 +2711,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2758,6 +2780,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,6 +2908,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The mentor. */
@@ -2897,6 +2923,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2908,11 +2936,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2984,6 +3014,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3111,6 +3143,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3213,6 +3247,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3223,6 +3259,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3234,11 +3272,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3301,6 +3341,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3427,6 +3469,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The status record: `msr_` and a ULID. */
@@ -3440,6 +3484,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3451,11 +3497,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3527,6 +3575,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3654,6 +3704,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3752,6 +3804,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3889,6 +3943,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4020,6 +4076,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
@@ -4033,6 +4091,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4044,11 +4104,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4103,6 +4165,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
@@ -4116,6 +4180,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4127,11 +4193,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4179,6 +4247,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
@@ -4192,6 +4262,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4203,11 +4275,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4264,6 +4338,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
@@ -4277,6 +4353,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4288,11 +4366,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4351,6 +4431,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4462,6 +4544,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4472,6 +4556,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4483,11 +4569,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4535,6 +4623,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The code: snake_case, 1 to 64 characters. For example `parental_leave`, `conduct_review`. */
@@ -4548,6 +4638,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4559,11 +4651,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4636,6 +4730,8 @@ export interface operations {
             /** @description The code was replaced. */
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4645,6 +4741,8 @@ export interface operations {
             /** @description The code was created. */
             201: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4767,7 +4865,10 @@ export interface operations {
                 /** @description `csv`: `text/csv`, a header row, then one row per item (cells that a spreadsheet would read as a formula are prefixed with `'`); `ndjson`: `application/x-ndjson`, one JSON item per line. */
                 format?: "csv" | "ndjson";
             };
-            header?: never;
+            header?: {
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4777,6 +4878,8 @@ export interface operations {
             200: {
                 headers: {
                     "Content-Disposition"?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4784,7 +4887,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["MentorStatusRecordDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4840,7 +4943,10 @@ export interface operations {
                 /** @description `csv`: `text/csv`, a header row, then one row per item (cells that a spreadsheet would read as a formula are prefixed with `'`); `ndjson`: `application/x-ndjson`, one JSON item per line. */
                 format?: "csv" | "ndjson";
             };
-            header?: never;
+            header?: {
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4850,6 +4956,8 @@ export interface operations {
             200: {
                 headers: {
                     "Content-Disposition"?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4857,7 +4965,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4916,6 +5024,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4926,6 +5036,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4937,11 +5049,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5005,6 +5119,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -5015,6 +5131,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5026,11 +5144,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5110,6 +5230,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5232,6 +5354,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The subscription. */
@@ -5245,6 +5369,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5256,11 +5382,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5350,6 +5478,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5468,6 +5598,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5564,6 +5696,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5682,6 +5816,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The subscription. */
@@ -5695,6 +5831,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5706,11 +5844,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5801,6 +5941,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { documentConsistencyTokens } from '../../database/consistency-token.openapi.js';
 import { ProblemDto } from '../errors/problem.dto.js';
 import { documentWriteSafety } from './write-safety.openapi.js';
 
@@ -74,7 +75,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '- Paths exactly as printed in the contracts (base + path, e.g. `/api/v1/mentor-statuses/api/v1/mentor-statuses`) are accepted too and served by the same operations; only the canonical paths are listed here.',
       ].join('\n'),
     )
-    .setVersion('1.1.0')
+    .setVersion('1.2.0')
     // Relative: the API is where the document is served from, whatever host that is.
     .addServer('/')
     .build();
@@ -82,6 +83,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
   closeRequestBodySchemas(document);
   documentWriteSafety(document);
+  documentConsistencyTokens(document);
   declarePublicOperations(document);
   return document;
 }

@@ -52,12 +52,12 @@ const REPLAYED: HeaderObject = {
 };
 const RETRY_AFTER: HeaderObject = { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } };
 
-function problem(description: string, headers?: Record<string, HeaderObject>): ResponseObject {
+export function problem(description: string, headers?: Record<string, HeaderObject>): ResponseObject {
   return { description, content: PROBLEM, ...(headers && { headers }) };
 }
 
 /** Adds a problem answer, or, where the operation documents that status already, the new reason to its description. */
-function addProblem(operation: OperationObject, status: string, answer: ResponseObject): void {
+export function addProblem(operation: OperationObject, status: string, answer: ResponseObject): void {
   const existing = operation.responses[status] as ResponseObject | undefined;
   if (!existing) {
     operation.responses[status] = answer;
@@ -88,14 +88,14 @@ function documentRequiredScope(operation: OperationObject & { [REQUIRED_SCOPE_EX
 }
 
 /** Sets a header parameter, replacing one of the same name (headers are case-insensitive). */
-function setHeaderParameter(operation: OperationObject, parameter: ParameterObject): void {
+export function setHeaderParameter(operation: OperationObject, parameter: ParameterObject): void {
   const others = (operation.parameters ?? []).filter(
     (other) => !('in' in other && other.in === 'header' && other.name.toLowerCase() === parameter.name.toLowerCase()),
   );
   operation.parameters = [...others, parameter];
 }
 
-function addResponseHeader(operation: OperationObject, statuses: (status: number) => boolean, name: string, header: HeaderObject): void {
+export function addResponseHeader(operation: OperationObject, statuses: (status: number) => boolean, name: string, header: HeaderObject): void {
   for (const [status, response] of Object.entries(operation.responses)) {
     if (!response || '$ref' in response || !statuses(Number(status))) continue;
     response.headers = { ...response.headers, [name]: header };
