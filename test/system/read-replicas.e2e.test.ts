@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createMentorStatusClient } from '@mentor-status/client';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
@@ -41,7 +43,7 @@ describe('reads from a streaming replica (DATABASE_REPLICA_URLS)', () => {
       }),
     );
     apps.push(app);
-    return { http: app.getHttpServer(), router: app.get(ReplicaRouter) };
+    return { app, http: app.getHttpServer(), router: app.get(ReplicaRouter) };
   };
   const conditionOf = (router: ReplicaRouter) => router.state().replicas[0].condition;
   const readsOf = (router: ReplicaRouter) => router.state().replicas[0].reads;
@@ -282,6 +284,52 @@ describe('reads from a streaming replica (DATABASE_REPLICA_URLS)', () => {
       }, 'the replica serves a read with the token');
       assert.equal(served?.body.full_name, 'After');
       assert.ok(positionOf(served?.headers['consistency-token']) >= positionOf(renamed));
+    });
+  });
+
+  describe('Consistency-Token, with two replicas, one paused behind the other', () => {
+    let ahead: PgReplica;
+    let baseUrl: string;
+    const mentor = { params: { path: { mentor_id: 'mntr_monotonic' } } };
+    before(async () => {
+      ahead = await startReplica(primary);
+      const { app, router } = await start(3_600_000, { DATABASE_REPLICA_URLS: `${replica.urlFor(DATABASE)},${ahead.urlFor(DATABASE)}` });
+      await app.listen(0, '127.0.0.1');
+      baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+      const http = app.getHttpServer();
+      assert.equal((await request(http).put('/api/v1/mentors/mntr_monotonic').send({ full_name: 'Old', chapter_id: CHAPTER })).status, 201);
+      await Promise.all([replica.waitForReplay(), ahead.waitForReplay()]);
+      await replica.query('SELECT pg_wal_replay_pause()');
+      // Someone else's write, whose token the clients below never get.
+      assert.equal((await request(http).put('/api/v1/mentors/mntr_monotonic').send({ full_name: 'New', chapter_id: CHAPTER })).status, 200);
+      await ahead.waitForReplay();
+      await waitUntil(() => router.state().replicas.every((state) => state.condition === 'up'), 'both replicas are up');
+    });
+    after(async () => {
+      await replica.query('SELECT pg_wal_replay_resume()');
+      await ahead?.destroy();
+    });
+
+    const names = async (api: ReturnType<typeof createMentorStatusClient>) => {
+      const seen: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const { data } = await api.GET('/api/v1/mentors/{mentor_id}', mentor);
+        assert.ok(data);
+        seen.push(data.full_name);
+      }
+      return seen;
+    };
+
+    it('a client sending the greatest token it has had (the client package) never reads an older state than one it has seen', async () => {
+      const seen = await names(createMentorStatusClient(baseUrl));
+      const first = seen.indexOf('New');
+      assert.ok(first !== -1, `reads in turn reach the replica that has the rename: ${seen.join(', ')}`);
+      assert.deepEqual(seen.slice(first), Array<string>(seen.length - first).fill('New'), seen.join(', '));
+    });
+
+    it('without tokens the same reads go back in time, turn by turn', async () => {
+      const seen = await names(createMentorStatusClient(baseUrl, { consistency: false }));
+      assert.ok(seen.indexOf('Old', seen.indexOf('New')) !== -1, seen.join(', '));
     });
   });
 });
