@@ -13,10 +13,11 @@ const READS = new Set(['GET', 'HEAD']);
  * checked also where the service has no replicas and ignores it, so a client's mistake shows
  * wherever it runs.
  *
- * The request runs in its consistency from preValidation on, where its body has been parsed (a
- * context entered in onRequest would be lost on the way) and before the guards, interceptors and
- * handler. The token is added in onSend, ahead of the hooks that write to the database after the
- * answer is known (the idempotency keys' outcome), whose statements it does not need to cover.
+ * The request runs in its consistency from preValidation on: after the early refusals and the
+ * body's parsing, whatever the parser does (a context entered earlier reaches the handler only if
+ * the parser hands on its own), and before the guards, interceptors and handler. The token is
+ * added in onSend, ahead of the hooks that write to the database after the answer is known (the
+ * idempotency keys' outcome), whose statements it does not need to cover.
  */
 export function carryConsistencyTokens(fastify: FastifyInstance, sql: Sql): void {
   const requests = new WeakMap<FastifyRequest, RequestConsistency>();
