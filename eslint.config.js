@@ -51,5 +51,15 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-return': 'off',
     },
   },
+  {
+    // tools/check-node.cjs runs on Node versions too old for the service, so it stays plain CommonJS outside the TypeScript project.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      parserOptions: { projectService: false, project: false, program: null },
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', process: 'readonly', console: 'readonly', __dirname: 'readonly' },
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, '@typescript-eslint/no-require-imports': 'off' },
+  },
   prettier,
 );

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { monotonicFactory } from 'ulid';
 import pg from 'pg';
-import { etagOfJson, notModified } from '../src/common/http/entity-tag.js';
+import { etagOfJson, notModified } from '../src/common/http/etag.js';
 import { decodeCursor, encodeCursor, queryFingerprint } from '../src/common/pagination/cursor.js';
 import { nextPageUrl } from '../src/common/pagination/next-link.hook.js';
 

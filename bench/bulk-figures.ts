@@ -10,7 +10,7 @@ import { DatasetShape, loadDataset, mentorId, suppressedMentorIndexes } from './
 import { BENCH_API_KEY } from './endpoints.js';
 import { median } from './load.js';
 import type { BenchOptions } from './options.js';
-import { formatMs, markdownTable, TargetCheck, targetsTable } from './report.js';
+import { formatMs, TargetCheck } from './report.js';
 import { ServerProcess } from './servers.js';
 
 const ITEMS = 500;
@@ -124,14 +124,7 @@ export async function bulk(bench: BenchServer, options: BenchOptions) {
         met: Math.max(...figure.ms) < TARGET_MS,
         measured: `median ${formatMs(median(figure.ms))} ms, slowest ${formatMs(Math.max(...figure.ms))} ms`,
       }));
-    const rows = figures.map((figure) => [
-      `\`${figure.name}\``,
-      formatMs(median(figure.ms)),
-      formatMs(Math.max(...figure.ms)),
-      formatMs((median(figure.ms) * 1000) / ITEMS),
-    ]);
     return {
-      tables: [markdownTable(['request', 'median ms', 'slowest ms', 'µs per item (median)'], rows), targetsTable(checks)],
       results: {
         dataset: { ...shape, loadSeconds: Number(loadSeconds.toFixed(1)) },
         items: ITEMS,

@@ -284,7 +284,7 @@ if (only.has('latency')) {
     return { events: rows.length, receipts: rows.flatMap((row) => first.get(row.id) ?? []) };
   };
   // Warmed up like the POST figures, deliveries included: in an app's (and this receiver's) first seconds V8 is still
-  // compiling the delivery path, and each delivery takes 5–15 ms instead of 1–2 (docs/EVENTS.md, "Cost").
+  // compiling the delivery path, and each delivery takes several times as long as once warm.
   const warmUpFrom = new Date();
   await flippingPosts(app.base, 3, { connections: 10, overallRate: 200 });
   await receiptsSince(warmUpFrom);

@@ -3,7 +3,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchServer } from './database.js';
 import type { BenchOptions } from './options.js';
-import { formatRatio, markdownTable } from './report.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WITH_OUTBOX = join(here, '../src/main.js');
@@ -54,39 +53,27 @@ export async function eventsRun(bench: BenchServer, dataset: { url: string; summ
     with: runs.with.map((run) => run[index]),
     without: runs.without.map((run) => run[index]),
   }));
-  const rows: (string | number)[][] = [];
-  const row = (label: string, of: { with: Figure[]; without: Figure[] }, field: string) => {
-    const withOutbox = median(of.with.map((figure) => Number(figure[field])));
-    const without = median(of.without.map((figure) => Number(figure[field])));
-    rows.push([label, without, withOutbox, formatRatio(withOutbox / without)]);
-    return { without, with: withOutbox };
-  };
+  const both = (of: { with: Figure[]; without: Figure[] }, field: string) => ({
+    without: median(of.without.map((figure) => Number(figure[field]))),
+    with: median(of.with.map((figure) => Number(figure[field]))),
+  });
   const results = {
     dataset: dataset.summary,
     steady: {
-      p50_ms: row(`${steady.with[0].figure}: p50 ms`, steady, 'p50_ms'),
-      p99_ms: row('… p99 ms', steady, 'p99_ms'),
-      app_cpu_us_per_request: row('… app CPU µs / request', steady, 'app_cpu_us_per_request'),
-      db_cpu_us_per_request: row('… database CPU µs / request', steady, 'db_cpu_us_per_request'),
+      p50_ms: both(steady, 'p50_ms'),
+      p99_ms: both(steady, 'p99_ms'),
+      app_cpu_us_per_request: both(steady, 'app_cpu_us_per_request'),
+      db_cpu_us_per_request: both(steady, 'db_cpu_us_per_request'),
     },
     saturated: {
-      requests_per_s: row(`${saturated.with[0].figure}: req/s`, saturated, 'requests_per_s'),
-      p50_ms: row('… p50 ms', saturated, 'p50_ms'),
-      p99_ms: row('… p99 ms', saturated, 'p99_ms'),
-      app_cpu_us_per_request: row('… app CPU µs / request', saturated, 'app_cpu_us_per_request'),
-      db_cpu_us_per_request: row('… database CPU µs / request', saturated, 'db_cpu_us_per_request'),
+      requests_per_s: both(saturated, 'requests_per_s'),
+      p50_ms: both(saturated, 'p50_ms'),
+      p99_ms: both(saturated, 'p99_ms'),
+      app_cpu_us_per_request: both(saturated, 'app_cpu_us_per_request'),
+      db_cpu_us_per_request: both(saturated, 'db_cpu_us_per_request'),
     },
     delivery: await onCopy(['--only', 'delivery,latency', '--seconds', seconds]),
     runs,
   };
-  const deliveryRows = results.delivery.map((figure) => [
-    figure.figure,
-    Object.entries(figure)
-      .flatMap(([key, value]) => (key === 'figure' ? [] : [`${key} ${value}`]))
-      .join(', '),
-  ]);
-  return {
-    tables: [markdownTable(['', 'without the outbox', 'with the outbox', 'with ÷ without'], rows), markdownTable(['', 'measured'], deliveryRows)],
-    results,
-  };
+  return { results };
 }

@@ -3,7 +3,7 @@ import type { BenchServer } from './database.js';
 import { type DatasetShape, loadDataset } from './dataset.js';
 import { median } from './load.js';
 import type { BenchOptions } from './options.js';
-import { markdownTable, type TargetCheck, targetsTable } from './report.js';
+import type { TargetCheck } from './report.js';
 import type { ServerProcess, ServerSpec } from './servers.js';
 
 const FORMATS = ['csv', 'ndjson'] as const;
@@ -104,22 +104,6 @@ export async function exportFigures(bench: BenchServer, options: BenchOptions, s
       runs: measured,
     };
   });
-  const table = markdownTable(
-    ['format', 'rows', 'MB sent', 's (median)', 'rows/s (median)', 'largest RSS rise, MB', 'peak RSS, MB', 'first export after start: RSS MB'],
-    summary.map((row) => {
-      const cold = coldStart.find((run) => run.format === row.format)!;
-      return [
-        row.format,
-        row.rows.toLocaleString('en'),
-        row.megabytes,
-        row.seconds,
-        row.rowsPerSecond.toLocaleString('en'),
-        row.rssGrowthMb,
-        Math.max(...row.runs.map((run) => run.rssPeakMb)),
-        `${cold.rssBeforeMb} → ${cold.rssPeakMb}`,
-      ];
-    }),
-  );
   const checks: TargetCheck[] = summary.flatMap((row) => [
     {
       target: `${row.format} export of ${shape.records.toLocaleString('en')} records: ≥ ${MIN_ROWS_PER_SECOND.toLocaleString('en')} rows/s`,
@@ -133,7 +117,6 @@ export async function exportFigures(bench: BenchServer, options: BenchOptions, s
     },
   ]);
   return {
-    tables: [table, targetsTable(checks)],
     results: { dataset: { ...shape, loadSeconds: Number(loadSeconds.toFixed(1)) }, coldStart, exports: summary, targets: checks },
   };
 }

@@ -2,12 +2,12 @@ import pg from 'pg';
 import type { DatasetShape } from './dataset.js';
 
 /**
- * Row-level versions of the two statement-level triggers on mentor_status_records (migrations
- * CountLiveStatusRecords and TrackCurrentStatuses), as a distributed engine without transition
- * tables would need them (Citus allows only row-level triggers on distributed tables). For the
- * benchmark only (`--triggers`), never a migration: applied to a scratch copy of the dataset,
- * whose derived tables are already exact, so only the way they are kept changes. TRUNCATE keeps
- * its statement-level triggers, which use no transition table.
+ * Row-level versions of the two statement-level triggers on mentor_status_records (defined in
+ * src/database/schema/status-record-counts.sql and current-statuses.sql), as a distributed engine
+ * without transition tables would need them (Citus allows only row-level triggers on distributed
+ * tables). For the benchmark only (`--triggers`), never a migration: applied to a scratch copy of
+ * the dataset, whose derived tables are already exact, so only the way they are kept changes.
+ * TRUNCATE keeps its statement-level triggers, which use no transition table.
  */
 const ROW_LEVEL_TRIGGERS = `
 DROP TRIGGER mentor_status_records_count_inserts ON mentor_status_records;

@@ -4,8 +4,7 @@
  * for the modes and flags, and docs/PERFORMANCE.md for what the figures mean.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import pg from 'pg';
 import { bulk } from './bulk-figures.js';
 import { startBenchServer, type BenchServer } from './database.js';
@@ -14,30 +13,15 @@ import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
 import { eventsRun } from './events.js';
 import { exportFigures } from './export-figures.js';
 import { clientFrom, floodEndpoint, listCosts, pointReads, unfilteredFirstPage } from './limits.js';
-import { LoadGenerator, measure, MeasuredFigures, median, RunFigures, runLoad, summarise } from './load.js';
+import { LoadGenerator, measure, MeasuredFigures, RunFigures, runLoad, summarise } from './load.js';
 import { BenchOptions, parseOptions } from './options.js';
 import { ensureWrk } from './wrk.js';
-import {
-  compareEndpoint,
-  ComparedEndpoint,
-  comparisonTable,
-  describeMachine,
-  formatMs,
-  formatRatio,
-  generatorsTable,
-  Machine,
-  machineLine,
-  markdownTable,
-  ScaledEndpoint,
-  scalingTable,
-  TargetCheck,
-  targetsTable,
-} from './report.js';
+import { compareEndpoint, ComparedEndpoint, describeMachine, formatMs, formatRatio, Machine, machineLine, TargetCheck, targetsTable } from './report.js';
 import { ServerGroup, ServerProcess, ServerSpec } from './servers.js';
 import { derivedTablesDisagreements, statementCosts, useRowLevelTriggers } from './row-triggers.js';
+import { type BenchResults, benchDir, renderTable, rewriteAllTables, rewriteTableOf, tableNameOf } from './tables.js';
 import { startPgBouncer } from '../tools/pgbouncer.js';
 
-const benchDir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
 const log = (line: string) => console.log(line);
 
 const running = new Set<ServerProcess>();
@@ -149,10 +133,7 @@ async function compare(bench: BenchServer, options: BenchOptions) {
       measured: `at most ${Math.round(Math.max(...rows.flatMap((one) => [...one.subject.runs, ...one.reference.runs].map((run) => run.generatorCpuShare))) * 100)} %`,
     },
   ];
-  const tables = [comparisonTable(rows, 'app', 'baseline', options.generators[0]), targetsTable(checks)];
-  if (options.generators.length > 1) tables.push(generatorsTable(byGenerator));
   return {
-    tables,
     results: {
       dataset: datasetSummary(shape, loadSeconds),
       generator: options.generators[0],
@@ -184,7 +165,7 @@ async function scale(bench: BenchServer, options: BenchOptions) {
     await stopServer(app);
     figures.push(measured);
   }
-  const rows: ScaledEndpoint[] = SCALED.map((name) => {
+  const rows = SCALED.map((name) => {
     const [small, large] = figures.map((measured) => measured.get(name)!);
     return { name, small, large, p50Ratio: large.p50Ms / Math.max(small.p50Ms, 1) };
   });
@@ -195,8 +176,7 @@ async function scale(bench: BenchServer, options: BenchOptions) {
       met: row.p50Ratio <= 1.5,
       measured: formatRatio(row.p50Ratio),
     }));
-  const labels = [SMALL_HISTORY, options.records].map((records) => `${records.toLocaleString('en')} records`);
-  return { tables: [scalingTable(rows, labels[0], labels[1]), targetsTable(checks)], results: { datasets, endpoints: rows, targets: checks } };
+  return { results: { datasets, endpoints: rows, targets: checks } };
 }
 
 const ADAPTER_ENDPOINTS = ['GET /mentor-statuses/:id', 'GET /chapters/:id/mentors/active'];
@@ -208,7 +188,6 @@ async function adapters(bench: BenchServer, options: BenchOptions) {
   const express = await startServer({ name: 'express', script: 'adapter', env: { ADAPTER: 'express' } }, url, options);
   const rows = await measurePair(fastify, express, named(endpoints(shape, url), ADAPTER_ENDPOINTS), options);
   return {
-    tables: [comparisonTable(rows, 'fastify', 'express')],
     results: {
       dataset: datasetSummary(shape, loadSeconds),
       endpoints: byServer(rows, 'fastify', 'express'),
@@ -229,13 +208,9 @@ async function limits(bench: BenchServer, options: BenchOptions) {
   const costSettings = { ...settingsOf(options), connections: options.poolSize };
   const measured = async (endpoint: Endpoint) => (await measure([app], endpoint, costSettings, log)).get(app.name)!;
   const unfiltered = await measured(unfilteredFirstPage);
-  const rows: (string | number)[][] = [
-    [unfilteredFirstPage.name, formatMs(unfiltered.p50Ms), formatMs(unfiltered.p99Ms), unfiltered.requestsPerSecond, '', '1.00×'],
-  ];
   const costs = [];
   for (const list of await listCosts(url)) {
     const first = await measured(list.first);
-    rows.push([list.first.name, formatMs(first.p50Ms), formatMs(first.p99Ms), first.requestsPerSecond, '1.00×', formatRatio(first.p50Ms / unfiltered.p50Ms)]);
     for (const endpoint of list.deep) {
       const figures = await measured(endpoint);
       const cost = {
@@ -245,14 +220,6 @@ async function limits(bench: BenchServer, options: BenchOptions) {
         ofUnfilteredFirstPage: figures.p50Ms / unfiltered.p50Ms,
       };
       costs.push(cost);
-      rows.push([
-        endpoint.name,
-        formatMs(figures.p50Ms),
-        formatMs(figures.p99Ms),
-        figures.requestsPerSecond,
-        formatRatio(cost.ofItsFirstPage),
-        formatRatio(cost.ofUnfilteredFirstPage),
-      ]);
     }
   }
 
@@ -287,9 +254,7 @@ async function limits(bench: BenchServer, options: BenchOptions) {
       measured: `p50 ${other.p50Ms} ms, p99 ${other.p99Ms} ms (${quiet.p50Ms} / ${quiet.p99Ms} ms without the flood), ${JSON.stringify(other.statuses)}`,
     },
   ];
-  const table = markdownTable(['request', 'p50 ms', 'p99 ms', 'req/s', '× its first page', '× unfiltered first page'], rows);
   return {
-    tables: [table, targetsTable(checks)],
     results: {
       dataset: datasetSummary(shape, loadSeconds),
       costConnections: options.poolSize,
@@ -324,34 +289,13 @@ async function instances(bench: BenchServer, options: BenchOptions) {
     }
     const group = new ServerGroup(`${options.instances}×pooled`, pooled);
     const targets = [direct, pooled[0], group];
-    const rows: (string | number)[][] = [];
     const measured = [];
     for (const endpoint of named(endpoints(shape, url), INSTANCE_ENDPOINTS)) {
       const figures = await measure(targets, endpoint, settingsOf(options), log);
       const [alone, viaBouncer, together] = targets.map((target) => figures.get(target.name)!);
       measured.push({ name: endpoint.name, direct: alone, pooled: viaBouncer, instances: together });
-      rows.push([
-        `\`${endpoint.name}\``,
-        ...[alone, viaBouncer, together].map((one) => `${one.requestsPerSecond} (${formatMs(one.p50Ms)} / ${formatMs(one.p99Ms)})`),
-        formatRatio(together.requestsPerSecond / viaBouncer.requestsPerSecond),
-        [alone, viaBouncer, together].map((one) => one.cpuMicrosPerRequest).join(' / '),
-        [alone, viaBouncer, together].reduce((sum, one) => sum + one.errors, 0),
-      ]);
     }
-    const table = markdownTable(
-      [
-        'endpoint',
-        'direct: req/s (p50 / p99 ms)',
-        'PgBouncer, 1 instance',
-        `PgBouncer, ${options.instances} instances`,
-        `${options.instances} ÷ 1 instance`,
-        'app CPU µs/req (direct / 1 / all)',
-        'errors',
-      ],
-      rows,
-    );
     return {
-      tables: [table],
       results: {
         dataset: datasetSummary(shape, loadSeconds),
         instances: options.instances,
@@ -441,57 +385,9 @@ async function triggers(bench: BenchServer, options: BenchOptions) {
     for (const rows of [1, 500]) byRows[rows] = await statementCosts(variant.url, shape, rows, 25);
     costs.set(variant.kind, byRows);
   }
-  const costRows = [1, 500].flatMap((count) =>
-    (['insert', 'softDelete'] as const).map((statement) => {
-      const [byStatement, byRow] = ['statement', 'row'].map((kind) => costs.get(kind)![count][statement]);
-      return [
-        `${statement === 'insert' ? 'INSERT' : 'soft delete (UPDATE)'} of ${count} record${count > 1 ? 's' : ''}: ms in all (in triggers)`,
-        `${byStatement.executionMs.toFixed(2)} (${byStatement.triggerMs.toFixed(2)})`,
-        `${byRow.executionMs.toFixed(2)} (${byRow.triggerMs.toFixed(2)})`,
-        formatRatio(byRow.executionMs / byStatement.executionMs),
-      ];
-    }),
-  );
   const disagreements = new Map(await Promise.all(variants.map(async (variant) => [variant.kind, await derivedTablesDisagreements(variant.url)] as const)));
   const post = new Map([...posts].map(([kind, runs]) => [kind, summarise(runs)]));
-  const seconds = (kind: string, phase: 'lapsed' | 'renewed') => median(sweeps.get(kind)![phase]);
-  const [statement, row] = ['statement', 'row'];
-  const firstReport = (kind: string) => sweeps.get(kind)!.reports;
-  const rows: (string | number)[][] = [
-    ...costRows,
-    [
-      '`POST /mentor-statuses` req/s',
-      post.get(statement)!.requestsPerSecond,
-      post.get(row)!.requestsPerSecond,
-      formatRatio(post.get(row)!.requestsPerSecond / post.get(statement)!.requestsPerSecond),
-    ],
-    [
-      '`POST /mentor-statuses` p50 / p99 ms',
-      `${formatMs(post.get(statement)!.p50Ms)} / ${formatMs(post.get(statement)!.p99Ms)}`,
-      `${formatMs(post.get(row)!.p50Ms)} / ${formatMs(post.get(row)!.p99Ms)}`,
-      formatRatio(post.get(row)!.p50Ms / post.get(statement)!.p50Ms),
-    ],
-    [
-      `sweep, ${shape.mentors.toLocaleString('en')} certifications lapsed: s (paused / suppressed)`,
-      `${seconds(statement, 'lapsed').toFixed(2)} (${firstReport(statement)[0].paused.count} / ${firstReport(statement)[0].suppressed.count})`,
-      `${seconds(row, 'lapsed').toFixed(2)} (${firstReport(row)[0].paused.count} / ${firstReport(row)[0].suppressed.count})`,
-      formatRatio(seconds(row, 'lapsed') / seconds(statement, 'lapsed')),
-    ],
-    [
-      `sweep, ${shape.mentors.toLocaleString('en')} certifications renewed: s (restored / reactivated)`,
-      `${seconds(statement, 'renewed').toFixed(2)} (${firstReport(statement)[1].restored.count} / ${firstReport(statement)[1].reactivated.count})`,
-      `${seconds(row, 'renewed').toFixed(2)} (${firstReport(row)[1].restored.count} / ${firstReport(row)[1].reactivated.count})`,
-      formatRatio(seconds(row, 'renewed') / seconds(statement, 'renewed')),
-    ],
-    [
-      'derived rows disagreeing with the records afterwards (current statuses / counts)',
-      `${disagreements.get(statement)!.currentStatuses} / ${disagreements.get(statement)!.counts}`,
-      `${disagreements.get(row)!.currentStatuses} / ${disagreements.get(row)!.counts}`,
-      '',
-    ],
-  ];
   return {
-    tables: [markdownTable(['', 'statement-level triggers', 'row-level triggers', 'row ÷ statement'], rows)],
     results: {
       dataset: datasetSummary(shape, loadSeconds),
       statementCosts: Object.fromEntries(costs),
@@ -512,24 +408,29 @@ async function eventsOf(bench: BenchServer, options: BenchOptions) {
 
 const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
-async function report(options: BenchOptions, machine: Machine, started: number, { tables, results }: { tables: string[]; results: object }) {
-  const seconds = Math.round((Date.now() - started) / 1000);
-  const settings =
-    options.mode === 'events'
-      ? `${options.mentors.toLocaleString('en')} mentors, ${options.records.toLocaleString('en')} status records; ${options.runs} interleaved runs of ${options.duration} s per build (medians), after 3 s of warm-up`
-      : `${options.generators.join(' and ')}, ${options.connections} connections, ${options.runs} × ${options.duration} s per endpoint and server after ${options.warmup} s of warm-up (medians)`;
-  console.log(`\n${machineLine(machine)}\n${settings}; ${seconds} s in all\n`);
-  for (const table of tables) console.log(`${table}\n`);
+async function report(options: BenchOptions, machine: Machine, started: number, { results }: { results: object }) {
+  const settings = options.mode === 'events' ? { runs: options.runs, durationSeconds: options.duration } : settingsOf(options);
+  const written = { mode: options.mode, date: new Date().toISOString(), machine, settings, ...results } as unknown as BenchResults;
   await mkdir(dirname(options.output), { recursive: true });
-  await writeFile(
-    options.output,
-    `${JSON.stringify({ mode: options.mode, date: new Date().toISOString(), machine, settings: options.mode === 'events' ? { runs: options.runs, durationSeconds: options.duration } : settingsOf(options), ...results }, null, 2)}\n`,
-  );
-  log(`written to ${options.output}`);
+  await writeFile(options.output, `${JSON.stringify(written, null, 2)}\n`);
+  log(`\n${Math.round((Date.now() - started) / 1000)} s in all; written to ${options.output}`);
+  const shown = new Set([tableNameOf(options.output) ?? options.mode, ...(options.generators.length > 1 ? ['generators'] : [])]);
+  for (const name of shown) console.log(`\n${renderTable(name, written)}\n`);
+  if (written.targets) console.log(`${targetsTable(written.targets)}\n`);
+  const rewritten = rewriteTableOf(options.output, written);
+  log(rewritten ? `docs/PERFORMANCE.md: the ${rewritten} table rewritten from it` : 'docs/PERFORMANCE.md left as it was: no table of it comes from that file');
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), benchDir);
+  if (options.mode === 'tables') {
+    log(
+      rewriteAllTables()
+        ? 'docs/PERFORMANCE.md: tables rewritten from bench/results*.json'
+        : 'docs/PERFORMANCE.md: every table already matches bench/results*.json',
+    );
+    return;
+  }
   if (options.generators.includes('wrk')) ensureWrk();
   const started = Date.now();
   const bench = await startBenchServer(process.env.DATABASE_URL);

@@ -1121,7 +1121,38 @@ export interface components {
         /** @description RFC 9457 problem details. Extension members that a problem type adds are named in the operation that gives it. */
         ProblemDto: {
             /**
-             * @description A URI reference naming the kind of problem; `about:blank` when the HTTP status says it all.
+             * @description A URI reference naming the kind of problem, one of:
+             *
+             *     - `about:blank`: An error of a kind this service does not raise itself: the status alone says what went wrong (RFC 9457 §4.2.1).
+             *     - `/problems/validation-error` (400): A body property, query or path parameter or header breaks a rule of the operation; `errors` names each.
+             *     - `/problems/malformed-request` (400): The request cannot be read: malformed JSON or URL, an HTTP message the parser refuses, or a body its client stopped sending.
+             *     - `/problems/unauthorized` (401): No valid API key: send `Authorization: Bearer <key>`.
+             *     - `/problems/insufficient-scope` (403): The API key lacks the scope the operation needs; `required_scope` names it.
+             *     - `/problems/api-keys-not-configured` (403): The route always needs an API key, and the service has none configured (`API_KEYS`).
+             *     - `/problems/not-found` (404): No such resource: an unknown id, or no such route.
+             *     - `/problems/request-timeout` (408): The request did not arrive in full within `REQUEST_TIMEOUT_MS`; the connection is closed.
+             *     - `/problems/no-op-transition` (409): The mentor already has the status the status change asks for.
+             *     - `/problems/active-suppression-exists` (409): The mentor already has an active suppression; `suppression_id` names it.
+             *     - `/problems/suppression-restored` (409): The suppression was restored and cannot be re-activated; POST a new one.
+             *     - `/problems/reason-code-in-use` (409): The change would leave a pause reason code that is in use no longer applying to pauses.
+             *     - `/problems/idempotency-key-in-progress` (409): A request with the same `Idempotency-Key` is still running.
+             *     - `/problems/certification-sweep-running` (409): Another certification sweep is running; retry after `Retry-After` seconds.
+             *     - `/problems/cursor-expired` (410): The feed cursor points before the oldest retained event.
+             *     - `/problems/precondition-failed` (412): `If-Match` does not match the current `ETag`: the resource changed since it was read.
+             *     - `/problems/body-too-large` (413): The body is larger than `BODY_LIMIT_BYTES` (`BULK_BODY_LIMIT_BYTES` on the bulk routes).
+             *     - `/problems/uri-too-long` (414): A path parameter is too long.
+             *     - `/problems/unsupported-media-type` (415): The body is not `application/json`.
+             *     - `/problems/unknown-mentor` (422): The body names a mentor that has no profile.
+             *     - `/problems/unknown-reason-code` (422): The body names a `reason_code` that is not a registered pause reason code.
+             *     - `/problems/idempotency-key-reused` (422): The `Idempotency-Key` was used before with a different request.
+             *     - `/problems/rate-limited` (429): The client made more than `RATE_LIMIT_PER_MINUTE` requests this minute; retry after `Retry-After` seconds.
+             *     - `/problems/too-many-concurrent-requests` (429): The client has `CLIENT_CONCURRENCY` requests running and its queue of waiting ones is full; retry after `Retry-After` seconds.
+             *     - `/problems/headers-too-large` (431): The request line and headers are too large.
+             *     - `/problems/internal-error` (500): An unexpected error; it is logged, and nothing internal is revealed.
+             *     - `/problems/database-unavailable` (503): The database is not answering; retry after `Retry-After` seconds.
+             *     - `/problems/shutting-down` (503): The service is shutting down; retry after `Retry-After` seconds (another instance will answer).
+             *     - `/problems/too-many-exports` (503): This instance already streams `EXPORT_MAX_CONCURRENT` exports; retry after `Retry-After` seconds.
+             *     - `/problems/not-ready` (503): A readiness check fails; `checks` says which.
              * @example /problems/validation-error
              */
             type: string;
@@ -2208,7 +2239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2217,7 +2248,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2271,7 +2302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2280,7 +2311,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The service is shutting down. */
+            /** @description The service is shutting down (type `/problems/shutting-down`). */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2334,7 +2365,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2343,7 +2374,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Not ready: shutting down, the database not answering, a migration missing, or another listed check failing. */
+            /** @description Not ready (type `/problems/not-ready`): shutting down, the database not answering, a migration missing, or another listed check failing. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2396,7 +2427,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2405,7 +2436,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2414,7 +2445,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2425,7 +2456,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2434,7 +2465,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2488,7 +2519,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorProfileDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2497,7 +2528,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2526,7 +2557,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2535,7 +2566,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -2544,7 +2575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2555,7 +2586,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2564,7 +2595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2623,7 +2654,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2632,7 +2663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2643,7 +2674,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2652,7 +2683,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2717,7 +2748,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2726,7 +2757,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2737,7 +2768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2746,7 +2777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2788,7 +2819,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2799,7 +2830,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2834,7 +2865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2845,7 +2876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -2867,7 +2898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2880,7 +2911,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2889,7 +2920,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2942,7 +2973,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2951,7 +2982,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2960,7 +2991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -2971,7 +3002,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -2980,7 +3011,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3022,7 +3053,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3031,7 +3062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3051,7 +3082,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3078,7 +3109,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3087,7 +3118,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3096,7 +3127,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3107,7 +3138,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3116,7 +3147,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3151,7 +3182,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionDeletedDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3160,7 +3191,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3180,7 +3211,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3189,7 +3220,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3200,7 +3231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3209,7 +3240,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3278,7 +3309,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3287,7 +3318,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3298,7 +3329,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3307,7 +3338,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3349,7 +3380,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3360,7 +3391,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3395,7 +3426,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3406,7 +3437,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3428,7 +3459,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3441,7 +3472,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3450,7 +3481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3503,7 +3534,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3512,7 +3543,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3521,7 +3552,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3532,7 +3563,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3541,7 +3572,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3583,7 +3614,7 @@ export interface operations {
                     "application/json": components["schemas"]["UpdatedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3592,7 +3623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3612,7 +3643,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3630,7 +3661,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3639,7 +3670,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -3657,7 +3688,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3668,7 +3699,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3677,7 +3708,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3712,7 +3743,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedMentorStatusDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3721,7 +3752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3741,7 +3772,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3750,7 +3781,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3761,7 +3792,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3770,7 +3801,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3812,7 +3843,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorStatusBulkResultDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3823,7 +3854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3856,7 +3887,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3867,7 +3898,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3887,7 +3918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3900,7 +3931,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -3909,7 +3940,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -3951,7 +3982,7 @@ export interface operations {
                     "application/json": components["schemas"]["MentorSuppressionBulkResultDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -3962,7 +3993,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3995,7 +4026,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -4006,7 +4037,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -4026,7 +4057,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4039,7 +4070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4048,7 +4079,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4110,7 +4141,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4119,7 +4150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4130,7 +4161,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4139,7 +4170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4199,7 +4230,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4208,7 +4239,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4219,7 +4250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4228,7 +4259,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4281,7 +4312,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4290,7 +4321,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4301,7 +4332,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4310,7 +4341,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4372,7 +4403,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4381,7 +4412,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4392,7 +4423,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4401,7 +4432,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4450,7 +4481,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4494,7 +4525,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4507,7 +4538,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4516,7 +4547,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4575,7 +4606,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4584,7 +4615,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4595,7 +4626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4604,7 +4635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4657,7 +4688,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4666,7 +4697,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4675,7 +4706,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4686,7 +4717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4695,7 +4726,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4749,7 +4780,7 @@ export interface operations {
                     "application/json": components["schemas"]["ReasonCodeDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4758,7 +4789,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4796,7 +4827,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4805,7 +4836,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -4814,7 +4845,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4825,7 +4856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4834,7 +4865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4887,7 +4918,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["MentorStatusRecordDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4896,7 +4927,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4907,7 +4938,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4916,7 +4947,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4965,7 +4996,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4974,7 +5005,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -4985,7 +5016,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -4994,7 +5025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description This instance already streams `EXPORT_MAX_CONCURRENT` exports (type `/problems/too-many-exports`, `Retry-After: 10`). The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5055,7 +5086,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5073,7 +5104,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5084,7 +5115,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5093,7 +5124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5150,7 +5181,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5177,7 +5208,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5188,7 +5219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5197,7 +5228,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5238,7 +5269,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedWebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5249,7 +5280,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5282,7 +5313,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5293,7 +5324,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5313,7 +5344,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5326,7 +5357,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5335,7 +5366,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5388,7 +5419,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5415,7 +5446,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5424,7 +5455,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5435,7 +5466,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5444,7 +5475,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5486,7 +5517,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5495,7 +5526,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5515,7 +5546,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5533,7 +5564,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is larger than the configured limit. */
+            /** @description The request body is larger than the configured limit (type `/problems/body-too-large`). */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -5542,7 +5573,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The request body is not `application/json`. */
+            /** @description The request body is not `application/json` (type `/problems/unsupported-media-type`). */
             415: {
                 headers: {
                     [name: string]: unknown;
@@ -5551,7 +5582,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5562,7 +5593,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5571,7 +5602,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5606,7 +5637,7 @@ export interface operations {
                     "application/json": components["schemas"]["DeletedWebhookSubscriptionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5615,7 +5646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5635,7 +5666,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5644,7 +5675,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5655,7 +5686,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5664,7 +5695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5704,7 +5735,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookSecretDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5715,7 +5746,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5739,7 +5770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5768,7 +5799,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5781,7 +5812,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5790,7 +5821,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5850,7 +5881,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5877,7 +5908,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -5886,7 +5917,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5897,7 +5928,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -5906,7 +5937,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -5949,7 +5980,7 @@ export interface operations {
                     "application/json": components["schemas"]["WebhookDeliveryDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. `Idempotency-Key` is not 1 to 255 printable ASCII characters. */
             400: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -5960,7 +5991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>`. */
+            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5984,7 +6015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No such resource. */
+            /** @description No such resource (type `/problems/not-found`). */
             404: {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
@@ -6013,7 +6044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Too many requests from this client; retry after `Retry-After` seconds. */
+            /** @description Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds. */
             429: {
                 headers: {
                     /** @description Seconds to wait before retrying. */
@@ -6026,7 +6057,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description An unexpected error; nothing internal is revealed. */
+            /** @description An unexpected error; nothing internal is revealed (type `/problems/internal-error`). */
             500: {
                 headers: {
                     [name: string]: unknown;
@@ -6035,7 +6066,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The database is not answering, or the service is shutting down; retry after `Retry-After` seconds. */
+            /** @description The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds. */
             503: {
                 headers: {
                     /** @description Seconds to wait before retrying. */

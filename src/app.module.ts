@@ -8,7 +8,7 @@ import { Clock } from './common/clock/clock.js';
 import { ClockModule } from './common/clock/clock.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { ConfigModule } from './common/config/config.module.js';
-import { IdempotencyModule } from './common/idempotency/idempotency.module.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
 import { SecurityModule } from './common/security/security.module.js';
 import { DatabaseModule } from './database/database.module.js';

@@ -1,4 +1,4 @@
-import { IdempotencyKey } from './common/idempotency/idempotency-key.entity.js';
+import { IdempotencyKey } from './idempotency/idempotency-key.entity.js';
 import { EventOutboxEntry } from './events/event-outbox.entity.js';
 import { EventPosition } from './events/event-position.entity.js';
 import { MentorProfile } from './mentors/mentor-profile.entity.js';

@@ -1,5 +1,5 @@
 import { Injectable, Type } from '@nestjs/common';
-import { httpProblem, ProblemBody } from '../common/errors/problem-details.filter.js';
+import { httpProblem, ProblemBody } from '../common/errors/problem.js';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { validateBody } from '../common/validation/strict-validation.pipe.js';
 import { Sql, type Tx } from '../database/sql.js';

@@ -1,7 +1,7 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
-import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { CertificationSweepService } from './certification-sweep.service.js';
 import { CertificationSweepReportDto } from './dto/certification-sweep-report.dto.js';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { configureRoutes } from '../app.factory.js';
 import { AppModule } from '../app.module.js';
 import { loadConfig } from '../common/config/app-config.js';
-import { buildOpenApiDocument } from '../common/openapi/openapi.js';
+import { buildOpenApiDocument } from '../http/openapi.js';
 
 /**
  * `npm run openapi`: writes the OpenAPI document to openapi.json at the repository root (or to

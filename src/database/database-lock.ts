@@ -1,5 +1,3 @@
-import type { Tx } from './sql.js';
-
 /**
  * Every PostgreSQL advisory lock the service takes, in one place: the session-wide ones by number,
  * and the per-mentor ones by the namespace their keys are hashed from.
@@ -25,18 +23,4 @@ export interface LockedMentor {
   mentor_id: string;
   chapter_id: string;
   is_eligible_for_assignment: boolean;
-}
-
-/**
- * Takes the history locks of these mentors for the rest of the transaction, in sorted order so that
- * two writers of overlapping sets cannot deadlock, with the database function
- * `lock_mentor_histories` (migration MentorChangeFunctions), which hashes the keys from
- * {@link MENTOR_HISTORY_LOCK_NAMESPACE}. The function then reads, with a snapshot taken once the
- * locks are held, the mentors' eligibility from `mentor_directory`: its rows are returned, one per
- * mentor with a profile. One round trip, and a plan the database connection keeps.
- */
-export async function lockMentorHistories(tx: Tx, mentorIds: readonly string[]): Promise<LockedMentor[]> {
-  const sorted = [...new Set(mentorIds)].sort();
-  if (sorted.length === 0) return [];
-  return tx.query('SELECT mentor_id, chapter_id, is_eligible_for_assignment FROM lock_mentor_histories($1::varchar[])', [sorted]);
 }

@@ -8,6 +8,7 @@ import { ExportCursors } from './export-cursor.js';
 import { runMigrations } from './migrate.js';
 import { assertPooledStatementTimeout, explainPoolerRefusal, PoolerRefusedSessionSettings } from './pooled-sessions.js';
 import { ReplicaRouter } from './replica-router.js';
+import { ReplicaMetrics } from './replica.metrics.js';
 import { hasAnyMentor, seedDemoData } from './seed/demo-data.js';
 import { Sql } from './sql.js';
 
@@ -80,7 +81,7 @@ function names(migrations: { name: string }[]): string[] {
     }),
     DatabaseMetricsModule,
   ],
-  providers: [DatabaseLifecycle, Sql, ReplicaRouter, ExportCursors],
+  providers: [DatabaseLifecycle, Sql, ReplicaRouter, ReplicaMetrics, ExportCursors],
   exports: [Sql, ReplicaRouter, ExportCursors],
 })
 export class DatabaseModule {}

@@ -6,7 +6,7 @@ import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-cl
 import { currentConsistency, type WalSource } from './consistency.js';
 import { APPLICATION_NAME, replicaPoolConfig } from './data-source-options.js';
 import { queryOnce } from './lease.js';
-import type { Queryable } from './sql.js';
+import type { Queryable } from './queryable.js';
 
 /** How often the replicas' lag is measured. */
 export const REPLICA_CHECK_INTERVAL_MS = 500;

@@ -9,9 +9,9 @@ const RECONNECT_DELAYS_MS = [250, 1_000, 5_000, 15_000, 30_000];
 /**
  * The shortest time between two NOTIFYs of one instance. Each NOTIFY is a transaction of its own
  * that the database commits and flushes, and that wakes the listening connection of every
- * instance: sent after every writing commit it cost about as much database time as the event
- * insert itself (docs/EVENTS.md, "Cost"). The delivery workers look for work at most every 20 ms
- * anyway; a long poll on another instance hears of an event up to this much later. This
+ * instance: sent after every writing commit it costs about as much database time as the event
+ * insert itself (docs/EVENTS.md, "Cost"). The delivery workers look for work on a short gap of
+ * their own anyway; a long poll on another instance hears of an event up to this much later. This
  * instance's own readers are woken at once, without waiting for it.
  */
 const ANNOUNCE_GAP_MS = 10;

@@ -12,7 +12,8 @@ const PRUNED = 'pruned';
 const EVENT_COLUMNS = 'e.xid, e.seq, e.id, e.type, e.subject, e.time, e.data, e.traceparent';
 /**
  * Every transaction of this database with a smaller xid has ended: rows below it are all there is,
- * and stay so (the database function of migration EventHorizon, read with the statement's snapshot).
+ * and stay so (the database function in src/database/schema/event-horizon.sql, read with the
+ * statement's snapshot).
  */
 const HORIZON = '(SELECT event_horizon())';
 /**
@@ -54,7 +55,7 @@ export class EventsRepository {
   /**
    * Inserts a change's events to mentors in the given order, then their `mentor.eligibility.changed`
    * events against the eligibility `before` the change, with the database function
-   * `record_mentor_events`: one round trip, and plans the
+   * `record_mentor_events` (src/database/schema/mentor-writes.sql): one round trip, and plans the
    * database connection keeps.
    */
   async insertMentorEvents(tx: Tx, events: readonly NewOutboxRow[], before: ReadonlyMap<string, Eligibility>, traceparent: string | null): Promise<void> {

@@ -1,6 +1,6 @@
 import { Controller, Get, Query, StreamableFile } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import { PROBLEM_CONTENT_TYPE } from '../common/errors/problem-details.filter.js';
+import { PROBLEM_CONTENT_TYPE } from '../common/errors/problem.js';
 import { ProblemDto } from '../common/errors/problem.dto.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { MentorStatusRecordDto } from '../status/dto/mentor-status-record.dto.js';

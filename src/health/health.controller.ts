@@ -3,9 +3,10 @@ import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags, getSchemaPath } from
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorFunction } from '@nestjs/terminus';
 import { SkipThrottle } from '@nestjs/throttler';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../common/errors/postgres-error.js';
-import { PROBLEM_CONTENT_TYPE } from '../common/errors/problem-details.filter.js';
+import { PROBLEM_CONTENT_TYPE } from '../common/errors/problem.js';
 import { ProblemDto } from '../common/errors/problem.dto.js';
 import { ProblemException } from '../common/errors/problem.exception.js';
+import type { ProblemType } from '../common/errors/problem-types.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { DatabaseHealthIndicator } from './database-health.indicator.js';
 import { HealthCheckDto } from './dto/health-check.dto.js';
@@ -36,7 +37,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthCheckDto, description: 'The service and its database are up.' })
   @ApiProblemResponses()
   getHealth(): Promise<HealthCheckResult> {
-    return this.checked([() => this.database.check('database')], () => 'The database is not answering.');
+    return this.checked([() => this.database.check('database')], '/problems/database-unavailable', () => 'The database is not answering.');
   }
 
   @Get('live')
@@ -50,7 +51,7 @@ export class HealthController {
   @ApiOkResponse({ type: HealthCheckDto, description: 'The process is alive.' })
   @ApiResponse({
     status: 503,
-    description: 'The service is shutting down.',
+    description: 'The service is shutting down (type `/problems/shutting-down`).',
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
   })
   @ApiProblemResponses()
@@ -73,25 +74,27 @@ export class HealthController {
   @ApiOkResponse({ type: HealthCheckDto, description: 'Ready to serve.' })
   @ApiResponse({
     status: 503,
-    description: 'Not ready: shutting down, the database not answering, a migration missing, or another listed check failing.',
+    description: 'Not ready (type `/problems/not-ready`): shutting down, the database not answering, a migration missing, or another listed check failing.',
     content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: getSchemaPath(ProblemDto) } } },
   })
   @ApiProblemResponses()
   getReadiness(): Promise<HealthCheckResult> {
     return this.checked(
       [() => this.shutdown.check('shutdown'), () => this.database.check('database'), () => this.database.migrations('migrations'), ...this.readiness.all()],
+      '/problems/not-ready',
       (failing) => `Not ready: ${failing.join(', ')}.`,
     );
   }
 
-  /** The checks' result, or a 503 problem whose detail `unavailable` words from the names of the failing checks. */
-  private async checked(checks: HealthIndicatorFunction[], unavailable: (failing: string[]) => string): Promise<HealthCheckResult> {
+  /** The checks' result, or a 503 problem of `type` whose detail `unavailable` words from the names of the failing checks. */
+  private async checked(checks: HealthIndicatorFunction[], type: ProblemType, unavailable: (failing: string[]) => string): Promise<HealthCheckResult> {
     try {
       return await this.health.check(checks);
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const result = error.getResponse() as HealthCheckResult;
       throw new ProblemException(503, unavailable(Object.keys(result.error ?? {})), {
+        type,
         extensions: { checks: result },
         retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS,
       });

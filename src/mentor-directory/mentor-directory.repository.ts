@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PageRequest } from '../common/pagination/page.js';
-import { type LockedMentor, lockMentorHistories } from '../database/database-lock.js';
+import type { LockedMentor } from '../database/database-lock.js';
 import { type Queryable, Sql, type Tx } from '../database/sql.js';
 import type { MentorStatus } from './mentor-status.js';
 
@@ -52,7 +52,7 @@ export interface ExpiryPosition {
   mentorId: string;
 }
 
-/** The SQL of the mentor_directory view (migration CreateMentorDirectory), the read model over profiles, statuses and suppressions. */
+/** The SQL of the mentor_directory view (src/database/schema/mentor-directory.sql), the read model over profiles, statuses and suppressions. */
 @Injectable()
 export class MentorDirectoryRepository {
   constructor(private readonly sql: Sql) {}
@@ -128,12 +128,17 @@ export class MentorDirectoryRepository {
   }
 
   /**
-   * Takes the history locks of these mentors (lockMentorHistories), then reads whether each is
-   * eligible for assignment, and their chapter, with a snapshot taken once the locks are held: one
-   * round trip. Mentors without a profile are not in the map.
+   * Takes the history locks of these mentors for the rest of the transaction with the database
+   * function `lock_mentor_histories` (schema/mentor-writes.sql), which hashes their keys from
+   * MENTOR_HISTORY_LOCK_NAMESPACE and takes them in sorted order, so that two writers of
+   * overlapping sets cannot deadlock; then reads, with a snapshot taken once the locks are held,
+   * whether each is eligible for assignment, and their chapter. One round trip, and a plan the
+   * connection keeps. Mentors without a profile are not in the map.
    */
   async lockAndReadEligibility(tx: Tx, mentorIds: readonly string[]): Promise<Map<string, Eligibility>> {
-    const rows = await lockMentorHistories(tx, mentorIds);
+    const sorted = [...new Set(mentorIds)].sort();
+    if (sorted.length === 0) return new Map();
+    const rows = await tx.query<LockedMentor>('SELECT mentor_id, chapter_id, is_eligible_for_assignment FROM lock_mentor_histories($1::varchar[])', [sorted]);
     return new Map(rows.map(({ mentor_id, ...rest }) => [mentor_id, rest]));
   }
 

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import type { FastifyReply } from 'fastify';
-import { IfMatch } from '../common/http/if-match.decorator.js';
+import { IfMatch } from '../common/http/etag.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { ListMentorsQueryDto } from './dto/list-mentors.query.js';
 import { MentorIdParams } from './dto/mentor-id.params.js';

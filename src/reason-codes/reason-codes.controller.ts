@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
-import { IfMatch } from '../common/http/if-match.decorator.js';
+import { IfMatch } from '../common/http/etag.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { ListReasonCodesQueryDto } from './dto/list-reason-codes.query.js';
 import { PutReasonCodeDto } from './dto/put-reason-code.dto.js';

@@ -3,8 +3,8 @@ import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 /**
  * Each mentor's current status record (the latest live one), copied and kept up to date by the
- * database's triggers (migration TrackCurrentStatuses), so that finding it costs one key lookup
- * however long the mentor's history is.
+ * database's triggers (src/database/schema/current-statuses.sql), so that finding it costs one key
+ * lookup however long the mentor's history is.
  */
 @Entity({ name: 'mentor_current_statuses' })
 @Index('mentor_current_statuses_resume_at_idx', ['resumeAt', 'mentorId'], { where: '"resume_at" IS NOT NULL' })

@@ -3,7 +3,7 @@ import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
 /**
  * Live status records per status, in slots that the database's triggers keep up to date
- * (migration CountLiveStatusRecords); the sum over the slots is the exact count.
+ * (src/database/schema/status-record-counts.sql); the sum over the slots is the exact count.
  */
 @Entity({ name: 'mentor_status_record_counts' })
 export class MentorStatusRecordCount {

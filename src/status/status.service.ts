@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { monotonicFactory } from 'ulid';
 import { Clock } from '../common/clock/clock.js';
-import { pooledRandom } from '../common/ids/pooled-random.js';
+import { pooledRandom } from './pooled-random.js';
 import { FieldError, ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';

@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
-import { IfMatch } from '../common/http/if-match.decorator.js';
-import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
+import { IfMatch } from '../common/http/etag.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { MentorIdParams } from '../mentors/dto/mentor-id.params.js';
 import { CreateMentorSuppressionDto } from './dto/create-mentor-suppression.dto.js';

@@ -1,8 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AlwaysNeedsApiKey, RequiresScope } from '../common/auth/requires-scope.decorator.js';
-import { IfMatch } from '../common/http/if-match.decorator.js';
-import { Idempotent } from '../common/idempotency/idempotent.decorator.js';
+import { IfMatch } from '../common/http/etag.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
 import { BEARER_SCHEME } from '../common/openapi/write-safety.openapi.js';
 import { PageQueryDto } from '../common/pagination/pagination.dto.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { IdempotencyService } from '../../src/common/idempotency/idempotency.service.js';
+import { IdempotencyService } from '../../src/idempotency/idempotency.service.js';
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';

@@ -3,7 +3,7 @@ import { RequestMethod, Type } from '@nestjs/common';
 import { INTERCEPTORS_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { after, before, describe, it } from 'node:test';
-import { IdempotencyInterceptor } from '../../src/common/idempotency/idempotency.interceptor.js';
+import { IdempotencyInterceptor } from '../../src/idempotency/idempotency.interceptor.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 /**

@@ -20,7 +20,7 @@ const readJson = async <T>(path: string): Promise<T> => JSON.parse(await readFil
 describe('the client package release', () => {
   it("has the OpenAPI document's version", async () => {
     const [pkg, document] = await Promise.all([readJson<{ version: string }>('client/package.json'), readJson<Document>('openapi.json')]);
-    assert.equal(pkg.version, document.info.version, 'client/package.json and info.version (src/common/openapi/openapi.ts) must agree');
+    assert.equal(pkg.version, document.info.version, 'client/package.json and info.version (src/http/openapi.ts) must agree');
   });
 
   it('breaks nothing that the last released client relies on, unless the major version went up', async () => {

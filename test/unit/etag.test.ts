@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProblemException } from '../../src/common/errors/problem.exception.js';
-import { etagOf } from '../../src/common/http/entity-tag.js';
-import { assertIfMatch } from '../../src/common/http/etag.js';
+import { assertIfMatch, etagOf } from '../../src/common/http/etag.js';
 
 const current = { mentor_id: 'mntr_1', full_name: 'Sarah Chen' };
 const preconditionFailed = (error: unknown) => error instanceof ProblemException && error.getStatus() === 412;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { pooledRandom } from '../../src/common/ids/pooled-random.js';
+import { pooledRandom } from '../../src/status/pooled-random.js';
 
 describe('pooledRandom', () => {
   it('gives fractions in [0, 1) that reach every one of the 32 characters of an id, across refills of its pool', () => {

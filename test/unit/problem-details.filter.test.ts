@@ -52,7 +52,7 @@ describe('ProblemDetailsFilter', () => {
       instance: '/api/v1/things?x=1',
       errors: [{ field: 'limit', message: 'limit must not be greater than 100' }],
     });
-    filter.catch(new ProblemException(409, 'taken', { type: '/problems/x', extensions: { suppression_id: 'abc', status: 999 } }), host);
+    filter.catch(new ProblemException(409, 'taken', { type: '/problems/active-suppression-exists', extensions: { suppression_id: 'abc', status: 999 } }), host);
     const body = reply.body as Record<string, unknown>;
     assert.equal(body.suppression_id, 'abc');
     assert.equal(body.status, 409, 'an extension cannot overwrite a standard member');

@@ -1,5 +1,11 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema, ApiSchemaOptions, SchemaObject } from '@nestjs/swagger';
 import { MAX_LISTED_ERRORS } from './problem.exception.js';
+import { PROBLEM_TYPES } from './problem-types.js';
+
+/** The registry as the document lists it: one line per type, with its status. */
+const PROBLEM_TYPE_LIST = Object.entries(PROBLEM_TYPES)
+  .map(([type, entry]) => `- \`${type}\`${'status' in entry ? ` (${entry.status})` : ''}: ${entry.meaning}`)
+  .join('\n');
 
 export class FieldErrorDto {
   @ApiProperty({ description: 'The request field at fault: a body property, query parameter or path parameter.', example: 'limit' })
@@ -19,10 +25,7 @@ const OPEN_TO_EXTENSIONS: ApiSchemaOptions & Pick<SchemaObject, 'additionalPrope
 /** RFC 9457 problem details: the body of every 4xx and 5xx answer. */
 @ApiSchema(OPEN_TO_EXTENSIONS)
 export class ProblemDto {
-  @ApiProperty({
-    description: 'A URI reference naming the kind of problem; `about:blank` when the HTTP status says it all.',
-    example: '/problems/validation-error',
-  })
+  @ApiProperty({ description: `A URI reference naming the kind of problem, one of:\n\n${PROBLEM_TYPE_LIST}`, example: '/problems/validation-error' })
   type: string;
 
   @ApiProperty({ description: 'Short summary of the kind of problem.', example: 'Bad Request' })

@@ -1,4 +1,5 @@
 import { HttpException } from '@nestjs/common';
+import type { ProblemType } from './problem-types.js';
 
 export interface FieldError {
   field: string;
@@ -6,8 +7,8 @@ export interface FieldError {
 }
 
 export interface ProblemOptions {
-  /** A URI reference for the kind of problem; defaults to `about:blank`. */
-  type?: string;
+  /** The kind of problem; without one, the type its status has (see PROBLEM_TYPES). */
+  type?: ProblemType;
   errors?: FieldError[];
   /** Extra members, written next to the standard ones (RFC 9457 §3.2). */
   extensions?: Record<string, unknown>;

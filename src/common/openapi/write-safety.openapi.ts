@@ -1,27 +1,10 @@
 import type { HeaderObject, OpenAPIObject, OperationObject, ParameterObject, ResponseObject } from '@nestjs/swagger';
 import { REQUIRED_SCOPE_EXTENSION } from '../auth/requires-scope.decorator.js';
-import { IDEMPOTENCY_KEY_PATTERN } from '../idempotency/idempotency.interceptor.js';
-import { PROBLEM_CONTENT_TYPE } from '../errors/problem-details.filter.js';
+import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 
 export const BEARER_SCHEME = 'apiKey';
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'] as const;
 const PROBLEM = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDto' } } };
-
-const IDEMPOTENCY_KEY: ParameterObject = {
-  name: 'Idempotency-Key',
-  in: 'header',
-  required: false,
-  description: [
-    'Makes a retry safe: send a new key (a UUID, say) with each request, and the same key with each retry of it.',
-    'The first request with a key runs, and its answer (2xx or 4xx) is kept for 24 hours.',
-    'A retry with the same key and the same body gets that answer again, with `Idempotent-Replayed: true`, and writes nothing.',
-    'The same key with a different body is 422; a retry while the first request is still running is 409.',
-    'Keys belong to the caller (the API key), so two callers cannot collide. A request that fails with a 5xx frees its key.',
-  ].join(' '),
-  // No example: Swagger UI would fill it in, and every "Try it out" would send the same key, so a
-  // second write would replay the first one's answer, or be refused (422) for a different body.
-  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN.source },
-};
 
 const IF_MATCH: ParameterObject = {
   name: 'If-Match',
@@ -45,10 +28,6 @@ const IF_NONE_MATCH: ParameterObject = {
 const ETAG: HeaderObject = {
   description: 'Strong entity tag of this representation; send it in `If-Match` to update only what you read.',
   schema: { type: 'string' },
-};
-const REPLAYED: HeaderObject = {
-  description: '`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.',
-  schema: { type: 'string', enum: ['true'] },
 };
 const RETRY_AFTER: HeaderObject = { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } };
 
@@ -104,10 +83,10 @@ export function addResponseHeader(operation: OperationObject, statuses: (status:
 
 /**
  * Documents, for every operation of every controller, what the global write-safety layer does:
- * the bearer scheme and the scope each write needs, Idempotency-Key on POST, ETag on GET and
- * If-Match on PUT, the header and query rules of every request, and the answers they add (400,
- * 401, 403, 409, 412, 422, 429, 503). Done here, on the built document, so that each
- * controller stays about its own resource.
+ * the bearer scheme and the scope each write needs, ETag on GET and If-Match on PUT, the header
+ * and query rules of every request, and the answers they add (400, 401, 403, 412, 429, 503).
+ * Done here, on the built document, so that each controller stays about its own resource.
+ * (Idempotency-Key on POST is documented by its own module: idempotency.openapi.ts.)
  */
 export function documentWriteSafety(document: OpenAPIObject): void {
   document.components = {
@@ -130,7 +109,14 @@ export function documentWriteSafety(document: OpenAPIObject): void {
       // Probes are never rate limited, and a probe that words its own 503 keeps it.
       const probe = operation.tags?.includes('health') === true;
       if (!probe) {
-        addProblem(operation, '429', problem('Too many requests from this client; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }));
+        addProblem(
+          operation,
+          '429',
+          problem(
+            'Too many requests from this client (type `/problems/rate-limited`), or too many at once (type `/problems/too-many-concurrent-requests`); retry after `Retry-After` seconds.',
+            { 'Retry-After': RETRY_AFTER },
+          ),
+        );
       }
       if (probe && operation.responses['503']) {
         addResponseHeader(operation, (status) => status === 503, 'Retry-After', RETRY_AFTER);
@@ -138,7 +124,10 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         addProblem(
           operation,
           '503',
-          problem('The database is not answering, or the service is shutting down; retry after `Retry-After` seconds.', { 'Retry-After': RETRY_AFTER }),
+          problem(
+            'The database is not answering (type `/problems/database-unavailable`), or the service is shutting down (type `/problems/shutting-down`); retry after `Retry-After` seconds.',
+            { 'Retry-After': RETRY_AFTER },
+          ),
         );
       }
       addProblem(
@@ -164,16 +153,11 @@ export function documentWriteSafety(document: OpenAPIObject): void {
       addProblem(
         operation,
         '401',
-        problem('No valid API key: send `Authorization: Bearer <key>`.', { 'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } } }),
+        problem('No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`).', {
+          'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } },
+        }),
       );
       documentRequiredScope(operation);
-      if (method === 'post') {
-        setHeaderParameter(operation, IDEMPOTENCY_KEY);
-        addResponseHeader(operation, (status) => status < 300 || (status >= 400 && status < 500), 'Idempotent-Replayed', REPLAYED);
-        addProblem(operation, '400', problem('`Idempotency-Key` is not 1 to 255 printable ASCII characters.'));
-        addProblem(operation, '409', problem('Or a request with the same `Idempotency-Key` is still running (type `/problems/idempotency-key-in-progress`).'));
-        addProblem(operation, '422', problem('Or the `Idempotency-Key` was used before with a different request (type `/problems/idempotency-key-reused`).'));
-      }
       if (method === 'put' && pathItem.get) {
         setHeaderParameter(operation, IF_MATCH);
         addProblem(

@@ -1,8 +1,9 @@
 import helmet, { FastifyHelmetOptions } from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Fastify from 'fastify';
+import Fastify, { FastifyInstance } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { ValidationProblem } from '../errors/problem.exception.js';
+import type { SecurityHeaders } from '../http/answer-headers.js';
 
 /** Far deeper than any body of this API; deeper ones would only exhaust the stack of the validation. */
 export const MAX_BODY_DEPTH = 32;
@@ -36,11 +37,10 @@ const HELMET_OPTIONS: FastifyHelmetOptions = {
 /**
  * The headers @fastify/helmet adds with {@link HELMET_OPTIONS}, learnt once from throwaway
  * instances with and without it. They are the same on every answer, while the plugin builds
- * helmet's middleware anew for every request, a measurable share of each request's time.
+ * helmet's middleware anew for every request, a measurable share of each request's time; and
+ * answers written past every hook (the router's, the HTTP parser's) can carry them too.
  */
-type HeaderValue = string | string[] | number;
-
-async function helmetHeaders(): Promise<Record<string, HeaderValue>> {
+export async function securityHeaders(): Promise<SecurityHeaders> {
   const headersOf = async (secured: boolean) => {
     const probe = Fastify();
     if (secured) await probe.register(helmet, HELMET_OPTIONS);
@@ -52,37 +52,25 @@ async function helmetHeaders(): Promise<Record<string, HeaderValue>> {
     }
   };
   const [plain, secured] = await Promise.all([headersOf(false), headersOf(true)]);
-  const added = Object.entries(secured).filter((entry): entry is [string, HeaderValue] => !(entry[0] in plain) && entry[1] !== undefined);
-  return Object.fromEntries(added);
+  return Object.fromEntries(Object.entries(secured).filter(([name, value]) => !(name in plain) && value !== undefined)) as SecurityHeaders;
 }
 
-/**
- * Security headers on every answer, a bound on how deep a JSON body may nest, and cross-origin
- * access for the configured origins only.
- */
-export async function registerSecurity(app: NestFastifyApplication, config: AppConfig): Promise<void> {
-  const securityHeaders = await helmetHeaders();
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
-      void reply.headers(securityHeaders);
-      done();
-    });
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('preHandler', (request, _reply, done) => {
-      if (request.body === undefined || !nestsDeeperThan(request.body, MAX_BODY_DEPTH)) return done();
-      done(new ValidationProblem([{ field: 'body', message: `the request body must not nest objects or arrays more than ${MAX_BODY_DEPTH} levels deep` }]));
-    });
-  if (config.corsOrigins.length > 0) {
-    app.enableCors({
-      origin: [...config.corsOrigins],
-      methods: ['GET', 'POST', 'PUT', 'DELETE'],
-      allowedHeaders: ['authorization', 'consistency-token', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
-      exposedHeaders: ['consistency-token', 'etag', 'idempotent-replayed', 'retry-after', 'x-request-id', 'www-authenticate'],
-      maxAge: 600,
-    });
-  }
+/** A JSON body nested deeper than {@link MAX_BODY_DEPTH} is 400, before validation walks it. */
+export function refuseDeepBodies(fastify: FastifyInstance): void {
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    if (request.body === undefined || !nestsDeeperThan(request.body, MAX_BODY_DEPTH)) return done();
+    done(new ValidationProblem([{ field: 'body', message: `the request body must not nest objects or arrays more than ${MAX_BODY_DEPTH} levels deep` }]));
+  });
+}
+
+/** Cross-origin access for the configured origins only. */
+export function allowConfiguredOrigins(app: NestFastifyApplication, config: AppConfig): void {
+  if (config.corsOrigins.length === 0) return;
+  app.enableCors({
+    origin: [...config.corsOrigins],
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    allowedHeaders: ['authorization', 'consistency-token', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
+    exposedHeaders: ['consistency-token', 'etag', 'idempotent-replayed', 'retry-after', 'x-request-id', 'www-authenticate'],
+    maxAge: 600,
+  });
 }

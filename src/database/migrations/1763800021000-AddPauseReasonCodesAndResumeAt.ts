@@ -1,10 +1,11 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { applySchemaFile } from '../schema/schema-files.js';
+import { MENTOR_DIRECTORY_AS_CREATED } from './1763800008000-CreateMentorDirectory.js';
 
-/** The columns of a status record that mentor_current_statuses copies, before and after this migration. */
+/** The columns of a status record that mentor_current_statuses copied before this migration. */
 const COPIED_BEFORE = ['status', 'reason', 'changed_at', 'changed_by'];
-const COPIED_AFTER = [...COPIED_BEFORE, 'reason_code', 'resume_at'];
 
-/** The trigger function of TrackCurrentStatuses, copying `columns`. */
+/** The trigger function of TrackCurrentStatuses, copying `columns`: what down() restores. */
 function trackCurrent(columns: string[]): string {
   const list = columns.join(', ');
   const copyOnConflict = `ON CONFLICT (mentor_id) DO UPDATE SET record_id = EXCLUDED.record_id, ${columns.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}`;
@@ -47,27 +48,6 @@ function trackCurrent(columns: string[]): string {
     END $$`;
 }
 
-/** The mentor_directory view of CreateMentorDirectory, with `extra` current-status columns. */
-function directory(extra: { column: string; as: string }[]): string {
-  return `
-    CREATE VIEW "mentor_directory" AS
-    SELECT m.mentor_id, m.full_name, m.chapter_id, m.certification_expires_at,
-           current.record_id AS status_record_id, current.status, current.reason AS status_reason,
-           current.changed_at AS status_changed_at, current.changed_by AS status_changed_by,
-           suppression.id AS active_suppression_id, suppression.coordinator_id AS active_suppression_coordinator_id,
-           suppression.reason AS active_suppression_reason,
-           (coalesce(current.status = 'active', false) AND suppression.id IS NULL) AS is_eligible_for_assignment
-           ${extra.map(({ column, as }) => `, current.${column} AS ${as}`).join('')}
-    FROM mentors m
-    LEFT JOIN LATERAL (
-      SELECT cs.record_id, cs.status, cs.reason, cs.changed_at, cs.changed_by ${extra.map(({ column }) => `, cs.${column}`).join('')}
-      FROM mentor_current_statuses cs
-      WHERE cs.mentor_id = m.mentor_id
-      LIMIT 1
-    ) current ON true
-    LEFT JOIN mentor_suppressions suppression ON suppression.mentor_id = m.mentor_id AND suppression.is_active`;
-}
-
 /**
  * Pauses get an optional registered `reason_code` and an optional `resume_at`, when the resume
  * sweep ends them. Both exist on pauses only. A foreign key holds the code to the registry's codes
@@ -75,9 +55,10 @@ function directory(extra: { column: string; as: string }[]): string {
  * the constant `true` that (code, applies_to_pauses) must match. Changing a code in use so that it
  * no longer applies to pauses is refused by the same key.
  *
- * mentor_current_statuses copies both, so that the directory (chapter views, summary) shows them
- * and the resume sweep finds the pauses that are due by an index holding only current pauses with
- * an end: a pause leaves it as soon as it is no longer current.
+ * mentor_current_statuses copies both (schema/current-statuses.sql), so that the directory
+ * (schema/mentor-directory.sql: chapter views, summary) shows them and the resume sweep finds the
+ * pauses that are due by an index holding only current pauses with an end: a pause leaves it as
+ * soon as it is no longer current.
  */
 export class AddPauseReasonCodesAndResumeAt1763800021000 implements MigrationInterface {
   name = 'AddPauseReasonCodesAndResumeAt1763800021000';
@@ -102,19 +83,14 @@ export class AddPauseReasonCodesAndResumeAt1763800021000 implements MigrationInt
     await queryRunner.query(
       `CREATE INDEX "mentor_current_statuses_resume_at_idx" ON "mentor_current_statuses" ("resume_at", "mentor_id") WHERE "resume_at" IS NOT NULL`,
     );
-    await queryRunner.query(trackCurrent(COPIED_AFTER));
-    await queryRunner.query(`DROP VIEW "mentor_directory"`);
-    await queryRunner.query(
-      directory([
-        { column: 'reason_code', as: 'status_reason_code' },
-        { column: 'resume_at', as: 'status_resume_at' },
-      ]),
-    );
+    await applySchemaFile(queryRunner, 'current-statuses', '4231f961183dd787');
+    await applySchemaFile(queryRunner, 'mentor-directory', '5582a0c00216f042');
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    // CREATE OR REPLACE VIEW cannot take the two columns away again.
     await queryRunner.query(`DROP VIEW "mentor_directory"`);
-    await queryRunner.query(directory([]));
+    await queryRunner.query(MENTOR_DIRECTORY_AS_CREATED);
     await queryRunner.query(trackCurrent(COPIED_BEFORE));
     await queryRunner.query(`DROP INDEX "mentor_current_statuses_resume_at_idx"`);
     await queryRunner.query(`ALTER TABLE "mentor_current_statuses" DROP COLUMN "resume_at", DROP COLUMN "reason_code"`);

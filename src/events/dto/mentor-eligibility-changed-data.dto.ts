@@ -1,6 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-/** The data of `mentor.eligibility.changed`. */
+/**
+ * The data of `mentor.eligibility.changed`, which the database builds (record_mentor_events in
+ * src/database/schema/mentor-writes.sql); test/e2e/events-eligibility-data.e2e.test.ts holds the two to each other.
+ */
 export class MentorEligibilityChangedDataDto {
   @ApiProperty({ example: 'mntr_01HX4V2K8P' })
   mentor_id: string;

@@ -3,8 +3,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { Observable, of } from 'rxjs';
-import { callerName } from '../auth/write-auth.guard.js';
-import { ProblemException } from '../errors/problem.exception.js';
+import { callerName } from '../common/auth/write-auth.guard.js';
+import { ProblemException } from '../common/errors/problem.exception.js';
 import { IdempotencyService, IdempotentRequest } from './idempotency.service.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -120,8 +120,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
 /**
  * Settles the keys that the POST handlers (each marked {@link Idempotent}) reserved, once their
  * answer is known. The interceptor sits on those handlers rather than globally: a global
- * interceptor puts Nest's interceptor machinery in front of every GET too, about a fifth of the
- * cost of a cheap read (measured by `npm run bench`).
+ * interceptor puts Nest's interceptor machinery in front of every GET too, a visible share of the
+ * cost of a cheap read in `npm run bench`.
  */
 export function installIdempotency(app: NestFastifyApplication): void {
   app.getHttpAdapter().getInstance().addHook('onSend', app.get(IdempotencyInterceptor).recordOutcome);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { canonicalContractPath } from '../../src/common/http/contract-path-rewrite.js';
+import { canonicalContractPath } from '../../src/http/contract-paths.js';
 
 describe('canonicalContractPath', () => {
   const cases: [string, string][] = [

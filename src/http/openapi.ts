@@ -1,8 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { documentConsistencyTokens } from '../../database/consistency-token.openapi.js';
-import { ProblemDto } from '../errors/problem.dto.js';
-import { documentWriteSafety } from './write-safety.openapi.js';
+import { ProblemDto } from '../common/errors/problem.dto.js';
+import { documentWriteSafety } from '../common/openapi/write-safety.openapi.js';
+import { documentConsistencyTokens } from '../database/consistency-token.openapi.js';
+import { documentIdempotencyKeys } from '../idempotency/idempotency.openapi.js';
 
 /** One tag per module, in the order a reader meets them. */
 const TAGS: [name: string, description: string][] = [
@@ -83,6 +84,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
   closeRequestBodySchemas(document);
   documentWriteSafety(document);
+  documentIdempotencyKeys(document);
   documentConsistencyTokens(document);
   declarePublicOperations(document);
   return document;

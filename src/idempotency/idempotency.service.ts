@@ -1,8 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
-import { MetricsService } from '../metrics/metrics.service.js';
-import { Sql } from '../../database/sql.js';
+import { MetricsService } from '../common/metrics/metrics.service.js';
+import { IdempotencyRepository, type IdempotentRequest, type StoredResponse } from './idempotency.repository.js';
+
+export type { IdempotentRequest, StoredResponse };
 
 /** How long a completed answer is kept and replayed. */
 export const IDEMPOTENCY_TTL_HOURS = 24;
@@ -14,29 +16,8 @@ export const IDEMPOTENCY_TTL_HOURS = 24;
 export const ABANDONED_AFTER_SECONDS = 60;
 const CLEANUP_INTERVAL_MS = 15 * 60 * 1000;
 
-export interface IdempotentRequest {
-  /** The caller's API-key name, or '' while writes are open. */
-  scope: string;
-  key: string;
-  requestHash: string;
-}
-
-export interface StoredResponse {
-  status: number;
-  contentType: string;
-  body: string;
-}
-
 export type Reservation =
   { outcome: 'reserved'; reservationId: string } | { outcome: 'replay'; response: StoredResponse } | { outcome: 'in-progress' } | { outcome: 'mismatch' };
-
-interface ExistingRow {
-  request_hash: string;
-  state: 'in_progress' | 'completed';
-  response_status: number | null;
-  response_content_type: string | null;
-  response_body: string | null;
-}
 
 /** Idempotency keys in PostgreSQL, so that every instance of the service sees the same ones. */
 @Injectable()
@@ -46,7 +27,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   private readonly outcomes: Counter<'outcome'>;
 
   constructor(
-    private readonly sql: Sql,
+    private readonly keys: IdempotencyRepository,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter({
@@ -80,24 +61,10 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     // A row can vanish between the two statements (its request failed, or it expired): look again.
     for (let attempt = 0; attempt < 3; attempt++) {
       const reservationId = randomUUID();
-      const taken = await this.sql.query(
-        `INSERT INTO idempotency_keys AS k (scope, key, request_hash, reservation_id, state, reserved_at, expires_at)
-         VALUES ($1, $2, $3, $4, 'in_progress', now(), now() + make_interval(hours => $5))
-         ON CONFLICT (scope, key) DO UPDATE
-           SET request_hash = EXCLUDED.request_hash, reservation_id = EXCLUDED.reservation_id, state = 'in_progress',
-               response_status = NULL, response_content_type = NULL, response_body = NULL,
-               reserved_at = EXCLUDED.reserved_at, expires_at = EXCLUDED.expires_at
-           WHERE k.expires_at <= now()
-              OR (k.state = 'in_progress' AND k.request_hash = EXCLUDED.request_hash AND k.reserved_at <= now() - make_interval(secs => $6))
-         RETURNING 1`,
-        [request.scope, request.key, request.requestHash, reservationId, IDEMPOTENCY_TTL_HOURS, ABANDONED_AFTER_SECONDS],
-      );
-      if (taken.length > 0) return { outcome: 'reserved', reservationId };
-      const [existing] = await this.sql.query<ExistingRow>(
-        `SELECT request_hash, state, response_status, response_content_type, response_body
-         FROM idempotency_keys WHERE scope = $1 AND key = $2 AND expires_at > now()`,
-        [request.scope, request.key],
-      );
+      if (await this.keys.take(request, reservationId, { ttlHours: IDEMPOTENCY_TTL_HOURS, abandonedAfterSeconds: ABANDONED_AFTER_SECONDS })) {
+        return { outcome: 'reserved', reservationId };
+      }
+      const existing = await this.keys.find(request);
       if (!existing) continue;
       if (existing.request_hash !== request.requestHash) return { outcome: 'mismatch' };
       if (existing.state === 'in_progress') return { outcome: 'in-progress' };
@@ -110,25 +77,17 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Stores the answer to replay; a reservation that was taken over meanwhile is left to its new owner. */
-  async complete(request: IdempotentRequest, reservationId: string, response: StoredResponse): Promise<void> {
-    await this.sql.query(
-      `UPDATE idempotency_keys
-       SET state = 'completed', response_status = $4, response_content_type = $5, response_body = $6
-       WHERE scope = $1 AND key = $2 AND reservation_id = $3`,
-      [request.scope, request.key, reservationId, response.status, response.contentType, response.body],
-    );
+  complete(request: IdempotentRequest, reservationId: string, response: StoredResponse): Promise<void> {
+    return this.keys.complete(request, reservationId, response);
   }
 
   /** Frees the key after a failure, so that a retry runs the request again. */
-  async release(request: IdempotentRequest, reservationId: string): Promise<void> {
-    await this.sql.query('DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND reservation_id = $3', [request.scope, request.key, reservationId]);
+  release(request: IdempotentRequest, reservationId: string): Promise<void> {
+    return this.keys.release(request, reservationId);
   }
 
   /** Expired keys are ignored and overwritten anyway; this only keeps the table small. */
-  async deleteExpired(): Promise<number> {
-    const [{ deleted }] = await this.sql.query<{ deleted: number }>(
-      'WITH gone AS (DELETE FROM idempotency_keys WHERE expires_at <= now() RETURNING 1) SELECT count(*)::int AS deleted FROM gone',
-    );
-    return deleted;
+  deleteExpired(): Promise<number> {
+    return this.keys.deleteExpired();
   }
 }
