@@ -26,11 +26,11 @@ export interface RetryEvent {
 }
 
 /**
- * The greatest `Consistency-Token` a client has had in an answer. The service answers one with every
- * write and, where it reads from replicas, with every read; a GET that sends the greatest back is
- * answered only from a database that has everything up to it, so the caller sees its own writes
- * and never an older state than one it was shown. One per client unless given: pass the same
- * instance to several clients to share it (or seed it, e.g. with a token the server rendered).
+ * The greatest `Consistency-Token` a client has had in an answer. Where the service reads from
+ * replicas, every write and read answers one; a GET that sends the greatest back is answered only
+ * from a database that has everything up to it, so the caller sees its own writes and never an
+ * older state than one it was shown. One per client unless given: pass the same instance to
+ * several clients to share it (or seed it, e.g. with a token the server rendered).
  */
 export class ConsistencyTokens {
   #greatest: string | undefined;
