@@ -60,7 +60,9 @@ export async function serve(initial: AppConfig, tracing?: Tracing): Promise<void
     stopping = true;
     // SIGINT is someone at a terminal, never a balancer's rotation: no drain for it.
     if (signal === 'SIGTERM' && config.shutdownDrainMs > 0) {
-      logger.log(`${signal} received: readiness is down, serving on for SHUTDOWN_DRAIN_MS=${config.shutdownDrainMs} while load balancers take this instance out`);
+      logger.log(
+        `${signal} received: readiness is down, serving on for SHUTDOWN_DRAIN_MS=${config.shutdownDrainMs} while load balancers take this instance out`,
+      );
       app.get(ShutdownDrain).begin();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, config.shutdownDrainMs);
