@@ -31,7 +31,7 @@ export class ShutdownDrain {
 /**
  * Once the app starts closing, requests that arrive (on connections kept alive) get 503
  * problem+json, while the requests already running finish. Every answer written from then on
- * says `Connection: close`, so that each connection ends with its last answer and the server
+ * (and from the start of the drain before it) says `Connection: close`, so that each connection ends with its last answer and the server
  * can close: Node closes the connections idle at that moment, not those that become idle later.
  * It replaces Fastify's own 503 on closing, whose body is not problem+json.
  */
