@@ -14,7 +14,7 @@ import { clientErrorAsProblem, frameworkErrorAsProblem } from '../common/http/fr
 import { parseJsonBodiesStrictly } from '../common/http/json-body.parser.js';
 import { refuseAmbiguousHeaders } from '../common/http/request-headers.hook.js';
 import { capConnections, serverLimits } from '../common/http/server-limits.js';
-import { refuseRequestsWhileClosing } from '../common/http/shutdown-gate.js';
+import { refuseRequestsWhileClosing, ShutdownDrain } from '../common/http/shutdown-gate.js';
 import { logRequests, REQUEST_ID_KEY, requestId, rootLogger } from '../common/logging/loggers.js';
 import { measureRequests } from '../common/metrics/http-metrics.hook.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
@@ -119,10 +119,10 @@ export async function requestPipeline(config: AppConfig, overrides: AppOverrides
       install: ({ app, fastify }) => measureRequests(fastify, app.get(MetricsService)),
     },
     {
-      step: 'shutdown gate: 503 once the app is closing, and Connection: close on every answer from then on',
+      step: 'shutdown gate: Connection: close on every answer from the drain on (SHUTDOWN_DRAIN_MS), 503 once the app is closing',
       why: 'the first refusal: a closing service takes nothing on, not even a place in the queue',
       server: { return503OnClosing: false },
-      install: ({ fastify }) => refuseRequestsWhileClosing(fastify),
+      install: ({ app, fastify }) => refuseRequestsWhileClosing(fastify, app.get(ShutdownDrain)),
     },
     {
       step: 'ambiguous headers: 400 for a repeated Host, Authorization, Content-Type, Content-Length, Idempotency-Key or If-Match, or no Host',
