@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startDaemon } from './daemon.js';
 import { freePort } from './free-port.js';
 
 const HAPROXY = '/usr/sbin/haproxy';
@@ -90,18 +88,6 @@ export async function startHaproxy(servers: readonly HaproxyServer[], options: H
   const configPath = join(dir, 'haproxy.cfg');
   await writeFile(configPath, `${settings.join('\n')}\n`);
 
-  const child = spawn(HAPROXY, ['-db', '-f', configPath], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
   const states = async () => {
     // `show stat` is CSV: "# pxname,svname,…,status,…"; one line per server, plus FRONTEND and BACKEND.
     const [header, ...rows] = (await ask(socketPath, 'show stat')).trim().split('\n');
@@ -114,19 +100,10 @@ export async function startHaproxy(servers: readonly HaproxyServer[], options: H
         .map((cells) => [cells[name], cells[status]]),
     );
   };
-  const deadline = Date.now() + READY_WITHIN_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited with ${child.exitCode}:\n${log}`);
-    const ready = await states().then(
-      () => true,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`haproxy did not answer within ${READY_WITHIN_MS} ms:\n${log}`);
-    }
-    await sleep(50);
-  }
-  return { url: `http://127.0.0.1:${port}`, port, states, log: () => log, stop };
+  const daemon = await startDaemon('haproxy', HAPROXY, ['-db', '-f', configPath], {
+    dir,
+    ready: () => states().then(() => true),
+    readyWithinMs: READY_WITHIN_MS,
+  });
+  return { url: `http://127.0.0.1:${port}`, port, states, log: daemon.log, stop: daemon.stop };
 }
