@@ -72,10 +72,10 @@ const COMMIT_AT = 'COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn';
  *   from start to end on the direct connection (DATABASE_DIRECT_URL), which no transaction pooler
  *   shares with others.
  *
- * Every connection is a BoundedClient (bounded-client.ts): pg's own `query_timeout` only rejects the caller's
- * promise, leaving the query queued on a connection that goes back to the pool, so every later
- * query on it would wait behind a database that stopped answering; the bounded client ends that
- * connection instead, so the pool discards it.
+ * Every connection is a BoundedClient (bounded-client.ts): pg's own `query_timeout` only rejects
+ * the caller's promise, leaving the query queued on a connection that goes back to the pool, so
+ * every later query on it would wait behind a database that stopped answering; the bounded client
+ * ends that connection instead, so the pool discards it.
  */
 @Injectable()
 export class Sql implements Queryable, OnApplicationShutdown {
