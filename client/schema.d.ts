@@ -2393,6 +2393,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The mentor. */
@@ -2406,6 +2408,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2417,11 +2421,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2494,6 +2500,8 @@ export interface operations {
             /** @description The profile was replaced. */
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2503,6 +2511,8 @@ export interface operations {
             /** @description The profile was created. */
             201: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2613,6 +2623,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2623,6 +2635,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2634,11 +2648,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2701,6 +2717,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2711,6 +2729,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2722,11 +2742,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2789,6 +2811,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2915,6 +2939,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The mentor. */
@@ -2928,6 +2954,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2939,11 +2967,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3015,6 +3045,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3142,6 +3174,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3244,6 +3278,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3254,6 +3290,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3265,11 +3303,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3332,6 +3372,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3458,6 +3500,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The status record: `msr_` and a ULID. */
@@ -3471,6 +3515,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3482,11 +3528,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3558,6 +3606,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3685,6 +3735,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3783,6 +3835,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3920,6 +3974,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4051,6 +4107,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
@@ -4064,6 +4122,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4075,11 +4135,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4134,6 +4196,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
@@ -4147,6 +4211,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4158,11 +4224,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4210,6 +4278,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
@@ -4223,6 +4293,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4234,11 +4306,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4295,6 +4369,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The chapter. An unknown chapter gives an empty list (a summary of zeros). */
@@ -4308,6 +4384,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4319,11 +4397,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4382,6 +4462,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4493,6 +4575,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4503,6 +4587,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4514,11 +4600,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4566,6 +4654,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The code: snake_case, 1 to 64 characters. For example `parental_leave`, `conduct_review`. */
@@ -4579,6 +4669,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4590,11 +4682,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4667,6 +4761,8 @@ export interface operations {
             /** @description The code was replaced. */
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4676,6 +4772,8 @@ export interface operations {
             /** @description The code was created. */
             201: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4798,7 +4896,10 @@ export interface operations {
                 /** @description `csv`: `text/csv`, a header row, then one row per item (cells that a spreadsheet would read as a formula are prefixed with `'`); `ndjson`: `application/x-ndjson`, one JSON item per line. */
                 format?: "csv" | "ndjson";
             };
-            header?: never;
+            header?: {
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4808,6 +4909,8 @@ export interface operations {
             200: {
                 headers: {
                     "Content-Disposition"?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4815,7 +4918,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["MentorStatusRecordDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4871,7 +4974,10 @@ export interface operations {
                 /** @description `csv`: `text/csv`, a header row, then one row per item (cells that a spreadsheet would read as a formula are prefixed with `'`); `ndjson`: `application/x-ndjson`, one JSON item per line. */
                 format?: "csv" | "ndjson";
             };
-            header?: never;
+            header?: {
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -4881,6 +4987,8 @@ export interface operations {
             200: {
                 headers: {
                     "Content-Disposition"?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4888,7 +4996,7 @@ export interface operations {
                     "application/x-ndjson": components["schemas"]["MentorSuppressionDto"];
                 };
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4947,6 +5055,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -4957,6 +5067,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4968,11 +5080,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5036,6 +5150,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path?: never;
             cookie?: never;
@@ -5046,6 +5162,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5057,11 +5175,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5141,6 +5261,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5263,6 +5385,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The subscription. */
@@ -5276,6 +5400,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5287,11 +5413,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5381,6 +5509,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5499,6 +5629,8 @@ export interface operations {
         responses: {
             200: {
                 headers: {
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5595,6 +5727,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5713,6 +5847,8 @@ export interface operations {
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
                 "If-None-Match"?: string;
+                /** @description The greatest `Consistency-Token` this client has had in an answer. The read is then answered only from a database that has everything up to it: the client's own writes, and all that its earlier reads showed. Without it, a read may come from a replica a little behind the primary (`DATABASE_REPLICA_URLS`). Ignored where the service reads from its primary alone; anything but a token of the service is 400. */
+                "Consistency-Token"?: string;
             };
             path: {
                 /** @description The subscription. */
@@ -5726,6 +5862,8 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5737,11 +5875,13 @@ export interface operations {
                 headers: {
                     /** @description Strong entity tag of this representation; send it in `If-Match` to update only what you read. */
                     ETag?: string;
+                    /** @description Where the data of this answer stands: send the greatest token you have in `Consistency-Token` on later reads, and none shows an older state. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. */
+            /** @description The request is invalid: malformed JSON or UTF-8, an unknown property, a wrong type, an out-of-range value or text that cannot be stored. `errors` names each field (the first 20 problems; `errors_omitted` counts the rest). Type `/problems/validation-error`, or `/problems/malformed-request` when the body or URL cannot be read at all. Also on every operation: a query key the operation does not take, a repeated `Host`, `Authorization`, `Content-Type`, `Content-Length`, `Idempotency-Key` or `If-Match` header, or an HTTP/1.1 request without `Host`. Or `Consistency-Token` is not a token of the service. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5832,6 +5972,8 @@ export interface operations {
                 headers: {
                     /** @description `true` when this is the stored answer to an earlier request with the same `Idempotency-Key`. */
                     "Idempotent-Replayed"?: "true";
+                    /** @description Where this write stands in the database's history: send the greatest token you have in `Consistency-Token` on later reads, and they show this write. Sent where the service reads from replicas (`DATABASE_REPLICA_URLS`). Opaque to clients: 16 hex digits, and of two tokens the greater string is the later one. */
+                    "Consistency-Token"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { createApp } from './app.factory.js';
 import { AppConfig } from './common/config/app-config.js';
+import { ShutdownDrain } from './common/http/shutdown-gate.js';
 import { nestLogger, rootLogger } from './common/logging/loggers.js';
 import { EmbeddedDatabase } from './database/embedded-postgres.js';
 
@@ -47,11 +48,31 @@ export async function serve(initial: AppConfig, tracing?: Tracing): Promise<void
     throw error;
   });
 
-  // Order matters: stop taking requests and let in-flight ones finish, close the pool, then the server.
+  // Order matters: drain (readiness down, still serving), stop taking requests and let in-flight ones finish, close the pool, then the server.
   let stopping = false;
+  let endDrain: (() => void) | undefined;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      if (endDrain) logger.log(`${signal} received while draining: ending the drain now`);
+      endDrain?.();
+      return;
+    }
     stopping = true;
+    // SIGINT is someone at a terminal, never a balancer's rotation: no drain for it.
+    if (signal === 'SIGTERM' && config.shutdownDrainMs > 0) {
+      logger.log(
+        `${signal} received: readiness is down, serving on for SHUTDOWN_DRAIN_MS=${config.shutdownDrainMs} while load balancers take this instance out`,
+      );
+      app.get(ShutdownDrain).begin();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, config.shutdownDrainMs);
+        endDrain = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      endDrain = undefined;
+    }
     logger.log(`${signal} received: finishing the requests in flight (up to SHUTDOWN_GRACE_MS=${config.shutdownGraceMs}), then stopping`);
     const overdue = setTimeout(() => {
       logger.error(`requests still running ${config.shutdownGraceMs} ms after ${signal} (SHUTDOWN_GRACE_MS): exiting without them`);

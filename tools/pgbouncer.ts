@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { startDaemon } from './daemon.js';
 import { freePort } from './free-port.js';
 import { postgresOwnedTempDir, postgresUser } from './postgres-user.js';
 
@@ -62,37 +60,23 @@ export async function startPgBouncer(targetUrl: string, options: PgBouncerOption
   // With trust, PgBouncer still only admits users that its auth_file names.
   await writeFile(join(dir, 'userlist.txt'), `"${user}" ""\n`);
 
-  const child = spawn(PGBOUNCER, [join(dir, 'pgbouncer.ini')], { cwd: dir, ...postgresUser(), stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
   const url = `postgres://${encodeURIComponent(user)}@127.0.0.1:${port}/${database}`;
-  const deadline = Date.now() + READY_WITHIN_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`pgbouncer exited with ${child.exitCode}:\n${log}`);
+  const answers = async () => {
     const client = new pg.Client({ connectionString: url });
     client.on('error', () => undefined);
-    const ready = await client
-      .connect()
-      .then(() => client.query('SELECT 1'))
-      .then(
-        () => true,
-        () => false,
-      );
-    await client.end().catch(() => undefined);
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`pgbouncer did not answer within ${READY_WITHIN_MS} ms:\n${log}`);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } finally {
+      await client.end().catch(() => undefined);
     }
-    await sleep(50);
-  }
-  return { url, port, log: () => log, stop };
+  };
+  const daemon = await startDaemon('pgbouncer', PGBOUNCER, [join(dir, 'pgbouncer.ini')], {
+    dir,
+    spawnOptions: postgresUser(),
+    ready: answers,
+    readyWithinMs: READY_WITHIN_MS,
+  });
+  return { url, port, log: daemon.log, stop: daemon.stop };
 }

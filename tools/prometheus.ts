@@ -1,10 +1,8 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { startDaemon } from './daemon.js';
 import { freePort } from './free-port.js';
 
 const READY_WITHIN_MS = 30_000;
@@ -57,44 +55,18 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     scrape_configs: [{ job_name: options.job, static_configs: [{ targets: options.targets }] }],
   };
   await writeFile(join(dir, 'prometheus.yml'), JSON.stringify(config, null, 2));
-  const child = spawn(
+  const url = `http://127.0.0.1:${port}`;
+  const daemon = await startDaemon(
+    'prometheus',
     binary,
     [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+    { dir, ready: () => fetch(`${url}/-/ready`).then((response) => response.ok), readyWithinMs: READY_WITHIN_MS },
   );
-  let log = '';
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  const exited = once(child, 'exit');
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + READY_WITHIN_MS;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`prometheus exited with ${child.exitCode}:\n${log}`);
-    }
-    const ready = await fetch(`${url}/-/ready`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`prometheus was not ready within ${READY_WITHIN_MS} ms:\n${log}`);
-    }
-    await sleep(50);
-  }
   const api = async <T>(path: string, params: Record<string, string> = {}): Promise<T> => {
     const response = await fetch(`${url}/api/v1/${path}?${new URLSearchParams(params).toString()}`);
     const body = (await response.json()) as { status: string; data: T; errorType?: string; error?: string };
     if (body.status !== 'success') throw new Error(`prometheus /api/v1/${path}: ${body.errorType}: ${body.error}`);
     return body.data;
   };
-  return { url, api, log: () => log, stop };
+  return { url, api, log: daemon.log, stop: daemon.stop };
 }

@@ -7,7 +7,7 @@ import { resilientFetch, type ResilienceOptions } from './resilient-fetch.js';
 export type { components, operations, paths } from '../schema.js';
 export type { ListInit, ListItem, ListPage, ListPath } from './list-iterators.js';
 export { ProblemError, type FieldError, type Problem } from './problem-error.js';
-export type { RetryEvent, RetryOptions } from './resilient-fetch.js';
+export { ConsistencyTokens, type RetryEvent, type RetryOptions } from './resilient-fetch.js';
 
 export interface MentorStatusClientOptions extends Omit<ClientOptions, 'baseUrl'>, ResilienceOptions {}
 
@@ -40,11 +40,13 @@ function withProblemError<Call extends (...args: never[]) => Promise<CallResult>
  * - Every POST carries an `Idempotency-Key` (a UUID per call, kept across its retries).
  * - Network errors, 503 and 429 (after `Retry-After`) are retried within `retry`'s budget where
  *   that is safe: GET, PUT and POST always, DELETE only on 429 and 503.
+ * - The greatest `Consistency-Token` of the answers goes with every GET and HEAD (`consistency: false` turns it off), so that
+ *   reads show the client's own writes, and nothing older than what it has seen, also where the service reads from replicas.
  * - A failed answer's `error` is a {@link ProblemError}.
  */
 export function createMentorStatusClient(baseUrl: string, options: MentorStatusClientOptions = {}): MentorStatusClient {
-  const { apiKey, retry, fetch = (input: Request, init?: RequestInit) => globalThis.fetch(input, init), ...init } = options;
-  const client = createClient<paths>({ ...init, baseUrl, fetch: resilientFetch(fetch, { apiKey, retry }) });
+  const { apiKey, retry, consistency, fetch = (input: Request, init?: RequestInit) => globalThis.fetch(input, init), ...init } = options;
+  const client = createClient<paths>({ ...init, baseUrl, fetch: resilientFetch(fetch, { apiKey, retry, consistency }) });
   client.GET = withProblemError(client.GET);
   client.PUT = withProblemError(client.PUT);
   client.POST = withProblemError(client.POST);

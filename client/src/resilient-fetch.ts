@@ -25,6 +25,32 @@ export interface RetryEvent {
   error?: unknown;
 }
 
+/**
+ * The greatest `Consistency-Token` a client has had in an answer. Where the service reads from
+ * replicas, every write and read answers one; a GET that sends the greatest back is answered only
+ * from a database that has everything up to it, so the caller sees its own writes and never an
+ * older state than one it was shown. One per client unless given: pass the same instance to
+ * several clients to share it (or seed it, e.g. with a token the server rendered).
+ */
+export class ConsistencyTokens {
+  #greatest: string | undefined;
+
+  constructor(token?: string) {
+    this.offer(token);
+  }
+
+  get token(): string | undefined {
+    return this.#greatest;
+  }
+
+  /** Keeps `token` if it is later than the one kept: tokens are opaque, but order as strings of the same length (a longer one is later). */
+  offer(token: string | null | undefined): void {
+    if (!token) return;
+    const kept = this.#greatest;
+    if (kept === undefined || token.length > kept.length || (token.length === kept.length && token > kept)) this.#greatest = token;
+  }
+}
+
 export interface ResilienceOptions {
   /**
    * An API key of the service: sent as `Authorization: Bearer <key>` on writes (POST, PUT, PATCH, DELETE) and on the
@@ -33,10 +59,15 @@ export interface ResilienceOptions {
   apiKey?: string;
   /** `false`: one attempt per call. */
   retry?: RetryOptions | false;
+  /** Where the greatest `Consistency-Token` is kept, and sent from on every GET and HEAD; `false`: none is kept or sent. Default: one of this client's own. */
+  consistency?: ConsistencyTokens | false;
 }
 
 const DEFAULTS = { maxAttempts: 4, maxElapsedMs: 15_000, baseDelayMs: 200, maxDelayMs: 5_000 };
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Writes are served by the primary, which has everything: only reads route by a token. */
+const READS = new Set(['GET', 'HEAD']);
+const CONSISTENCY_TOKEN = 'consistency-token';
 /** Reads that need a key: the subscriptions tell where every event goes. */
 const KEYED_READS = /\/api\/v1\/webhook-subscriptions(\/|$|\?)/;
 const KEY_IN_PROGRESS = '/problems/idempotency-key-in-progress';
@@ -107,14 +138,15 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * The transport under the typed client: adds the API key to writes and an `Idempotency-Key` to
- * every POST (a new UUID per call unless the caller sent one, the same on each of its attempts),
- * and retries what {@link mayRetry} allows with exponential backoff and full jitter, or after the
- * service's `Retry-After`, within the attempt and time budget.
+ * The transport under the typed client: adds the API key to writes, an `Idempotency-Key` to every
+ * POST (a new UUID per call unless the caller sent one, the same on each of its attempts) and the
+ * greatest `Consistency-Token` to reads, keeps the tokens answers carry, and retries what
+ * {@link mayRetry} allows with exponential backoff and full jitter, or after the service's
+ * `Retry-After`, within the attempt and time budget.
  */
 export function resilientFetch(
   baseFetch: (input: Request, init?: RequestInit) => Promise<Response>,
-  { apiKey, retry = {} }: ResilienceOptions,
+  { apiKey, retry = {}, consistency = new ConsistencyTokens() }: ResilienceOptions,
 ): (input: Request, init?: RequestInit) => Promise<Response> {
   const policy = { ...DEFAULTS, ...(retry === false ? { maxAttempts: 1 } : retry) };
   return async (input, init) => {
@@ -122,6 +154,8 @@ export function resilientFetch(
     const headers = new Headers(input.headers);
     if (apiKey !== undefined && (WRITES.has(method) || KEYED_READS.test(new URL(input.url).pathname))) headers.set('authorization', `Bearer ${apiKey}`);
     if (method === 'POST' && !headers.has('idempotency-key')) headers.set('idempotency-key', uuidV4());
+    const token = consistency ? consistency.token : undefined;
+    if (token !== undefined && READS.has(method) && !headers.has(CONSISTENCY_TOKEN)) headers.set(CONSISTENCY_TOKEN, token);
     const request = new Request(input, { headers });
     const started = Date.now();
     for (let attempt = 1; ; attempt++) {
@@ -130,6 +164,7 @@ export function resilientFetch(
       let error: unknown;
       try {
         response = await baseFetch(request.clone(), init);
+        if (consistency) consistency.offer(response.headers.get(CONSISTENCY_TOKEN));
         reason = response.status;
         if (!mayRetry(method, reason) || (reason === 409 && !(await isKeyInProgress(response)))) return response;
       } catch (caught) {

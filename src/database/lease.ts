@@ -31,18 +31,24 @@ export class Lease {
     }
   }
 
+  /** The rows of the statement; of its last one, for several statements in one text (sent without values). */
   async query<Row>(text: string, values?: readonly unknown[]): Promise<Row[]> {
-    if (!this.breaker) return (await this.client.query(text, values as unknown[] | undefined)).rows as Row[];
-    try {
-      this.breaker.admit();
-      const result = await this.breaker.race(this.client.query(text, values as unknown[] | undefined));
-      return result.rows as Row[];
-    } catch (error) {
-      this.breaker.failed(error);
-      // Not answered: whatever the connection still runs, it must not be lent out again.
-      if (!(error instanceof pg.DatabaseError)) this.lost ??= error instanceof Error ? error : new Error(String(error));
-      throw error;
+    const sent = () => this.client.query(text, values as unknown[] | undefined) as Promise<pg.QueryResult | pg.QueryResult[]>;
+    let result: pg.QueryResult | pg.QueryResult[];
+    if (!this.breaker) {
+      result = await sent();
+    } else {
+      try {
+        this.breaker.admit();
+        result = await this.breaker.race(sent());
+      } catch (error) {
+        this.breaker.failed(error);
+        // Not answered: whatever the connection still runs, it must not be lent out again.
+        if (!(error instanceof pg.DatabaseError)) this.lost ??= error instanceof Error ? error : new Error(String(error));
+        throw error;
+      }
     }
+    return (Array.isArray(result) ? result[result.length - 1] : result).rows as Row[];
   }
 
   /** Gives the connection back; broken (by an error it raised, or `failure`), the pool discards it instead of lending it again. */

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
 import { isDatabaseUnavailable, postgresError } from '../common/errors/postgres-error.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
+import { currentConsistency, type WalSource } from './consistency.js';
 import { APPLICATION_NAME, replicaPoolConfig } from './data-source-options.js';
 import { queryOnce } from './lease.js';
 import type { Queryable } from './queryable.js';
@@ -76,11 +77,11 @@ function labelOf(url: string): string {
   return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
-function probePool(url: string, applicationName: string): pg.Pool {
+function probePool(url: string, applicationName: string, max = 1): pg.Pool {
   const options: pg.PoolConfig & BoundedClientConfig = {
     connectionString: url,
     application_name: applicationName,
-    max: 1,
+    max,
     Client: BoundedClient,
     queryTimeoutMillis: CHECK_TIMEOUT_MS,
     connectionTimeoutMillis: CHECK_TIMEOUT_MS,
@@ -93,9 +94,11 @@ function probePool(url: string, applicationName: string): pg.Pool {
   return pool;
 }
 
-class Replica {
+class Replica implements WalSource {
   condition: ReplicaCondition = 'unknown';
   lagMs: number | null = null;
+  /** The most it is known to have replayed: from the last check, raised by any later look at it. */
+  replayedAtLeast = 0n;
   checkedAt: Date | null = null;
   error: string | null = null;
   reads = 0;
@@ -109,7 +112,8 @@ class Replica {
     private readonly config: AppConfig,
   ) {
     this.label = labelOf(url);
-    this.probe = probePool(url, `${APPLICATION_NAME} replica check`);
+    // Checks take one connection at a time; the other serves the requests asking where it stands (position()), a short query each.
+    this.probe = probePool(url, `${APPLICATION_NAME} replica check`, 2);
   }
 
   async replayed(): Promise<bigint> {
@@ -120,6 +124,21 @@ class Replica {
     if (!standby) throw new Error('not a standby (pg_is_in_recovery() is false)');
     if (replayed === null) throw new Error('has not replayed any WAL yet');
     return parseLsn(replayed);
+  }
+
+  /**
+   * Where it stands now, asked after reads: at or after everything they saw, as replay only moves
+   * on. A replica promoted meanwhile takes writes of its own, so its insert position is given then.
+   * Asked on the checks' connections, bounded like a check.
+   */
+  async position(): Promise<bigint> {
+    const [{ standby, lsn }] = await queryOnce<{ standby: boolean; lsn: string }>(
+      this.probe,
+      'SELECT standby, (CASE WHEN standby THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_insert_lsn() END)::text AS lsn FROM pg_is_in_recovery() AS standby',
+    );
+    const position = parseLsn(lsn);
+    if (standby && position > this.replayedAtLeast) this.replayedAtLeast = position;
+    return position;
   }
 
   open(): void {
@@ -153,6 +172,14 @@ class Replica {
  * replica's replayed position (see {@link replayLag}); a replica that fails a check, or a read,
  * is skipped until a check finds it back. A read that fails on a replica because of the replica
  * runs again on the primary, so a replica outage costs no request.
+ *
+ * A read whose request carries a consistency token (see consistency.ts) goes only to a replica
+ * known to have replayed it: by its last check, or by a later look at it (each request that read
+ * from it asks where it stands). When none is, it goes to the primary rather than asking a replica
+ * first: right after a write, which is when a token is ahead, a replica has seldom replayed it yet,
+ * and asking would cost a round trip more than the primary's answer. Until the next check shows
+ * a replica past the token, that client reads from the primary, as GitLab's load balancer sticks
+ * a writer to the primary until the replicas have caught up with it.
  */
 @Injectable()
 export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -162,6 +189,7 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   private samples: WalSample[] = [];
   private turn = 0;
   private fallbacks = 0;
+  private aheadOfReplicas = 0;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> | undefined;
 
@@ -194,18 +222,27 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
     await this.primaryProbe?.end();
   }
 
-  /** Each replica's condition, and how many reads fell back to the primary after failing on a replica. */
-  state(): { replicas: ReplicaState[]; fallbacks: number } {
-    return { replicas: this.replicas.map((replica) => replica.state()), fallbacks: this.fallbacks };
+  /**
+   * Each replica's condition, how many reads fell back to the primary after failing on a replica,
+   * and how many went to the primary because no replica that was up had replayed their token.
+   */
+  state(): { replicas: ReplicaState[]; fallbacks: number; aheadOfReplicas: number } {
+    return { replicas: this.replicas.map((replica) => replica.state()), fallbacks: this.fallbacks, aheadOfReplicas: this.aheadOfReplicas };
   }
 
   /** Runs a read on the next usable replica, or on the primary when there is none or the replica fails it. */
   private async read<Row>(primary: Queryable, text: string, values: readonly unknown[] | undefined): Promise<Row[]> {
-    const replica = this.nextUsable();
-    if (!replica?.pool) return primary.query<Row>(text, values);
+    const consistency = currentConsistency();
+    const wanted = consistency?.wanted;
+    const replica = this.nextUsable(wanted);
+    if (!replica?.pool) {
+      if (wanted !== undefined && this.replicas.some((any) => any.condition === 'up')) this.aheadOfReplicas += 1;
+      return primary.query<Row>(text, values);
+    }
     try {
       const rows = await queryOnce<Row>(replica.pool, text, values);
       replica.reads += 1;
+      consistency?.read(replica);
       return rows;
     } catch (error) {
       if (!isReplicaFault(error)) throw error;
@@ -215,10 +252,11 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
     }
   }
 
-  private nextUsable(): Replica | undefined {
+  /** The next replica in turn that is up and, given a position, known to have replayed it. */
+  private nextUsable(wanted: bigint | undefined): Replica | undefined {
     for (let i = 0; i < this.replicas.length; i++) {
       const replica = this.replicas[(this.turn + i) % this.replicas.length];
-      if (replica.condition === 'up') {
+      if (replica.condition === 'up' && (wanted === undefined || replica.replayedAtLeast >= wanted)) {
         this.turn = (this.turn + i + 1) % this.replicas.length;
         return replica;
       }
@@ -247,6 +285,8 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
   private async checkReplica(replica: Replica): Promise<void> {
     try {
       const replayed = await replica.replayed();
+      // A check is the truth: a replica that was restarted may have started again from further back.
+      replica.replayedAtLeast = replayed;
       replica.open();
       const lag = replayLag(this.samples, replayed, performance.now());
       this.mark(replica, lag > this.config.replicaMaxLagMs ? 'lagging' : 'up', lag);

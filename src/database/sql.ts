@@ -3,12 +3,13 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
+import { currentConsistency, positionOf, RequestConsistency, type WalSource } from './consistency.js';
 import { DatabaseLock } from './database-lock.js';
 import { dataSourceOptions, directConnectionConfig, directPoolConfig, primaryProbePoolConfig } from './data-source-options.js';
 import { Lease, queryOnce } from './lease.js';
 import { PrimaryBreaker } from './primary-breaker.js';
 import type { OpenTransaction, Queryable, TransactionOptions, Tx } from './queryable.js';
-import { ReplicaRouter } from './replica-router.js';
+import { parseLsn, ReplicaRouter } from './replica-router.js';
 
 export type { OpenTransaction, Queryable, TransactionOptions, Tx };
 
@@ -25,22 +26,39 @@ class OpenLeaseTransaction implements OpenTransaction {
     await this.end('COMMIT');
   }
 
+  /**
+   * Commits, and gives a WAL position at or after the commit record, in the COMMIT's own round
+   * trip: the SELECT runs once the COMMIT has returned, the commit record inserted. The insert
+   * position, not pg_current_wal_lsn(): with asynchronous commit the record may not be written
+   * yet. Read inside the transaction instead it would come before the commit record. The
+   * function fails only on a standby, which a session that has just committed is not on, so an
+   * error here is the COMMIT's.
+   */
+  async commitAt(): Promise<bigint> {
+    const [{ lsn }] = await this.end<{ lsn: string }>(COMMIT_AT);
+    return parseLsn(lsn);
+  }
+
   async rollback(): Promise<void> {
     await this.end('ROLLBACK').catch(() => undefined);
   }
 
-  private async end(command: 'COMMIT' | 'ROLLBACK'): Promise<void> {
-    if (this.ended) return;
+  private async end<Row>(command: string): Promise<Row[]> {
+    if (this.ended) return [];
     this.ended = true;
     try {
-      await this.lease.query(command);
+      const rows = await this.lease.query<Row>(command);
       this.lease.release();
+      return rows;
     } catch (error) {
       this.lease.release(error);
       throw error;
     }
   }
 }
+
+/** One simple-protocol message, so one round trip: PostgreSQL runs the statements in order. */
+const COMMIT_AT = 'COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn';
 
 /**
  * The service's one way to PostgreSQL: every repository takes this handle, and nothing else of the
@@ -55,16 +73,28 @@ class OpenLeaseTransaction implements OpenTransaction {
  *   from start to end on the direct connection (DATABASE_DIRECT_URL), which no transaction pooler
  *   shares with others.
  *
- * Every connection is a {@link BoundedClient}: pg's own `query_timeout` only rejects the caller's
- * promise, leaving the query queued on a connection that goes back to the pool, so every later
- * query on it would wait behind a database that stopped answering; the bounded client ends that
- * connection instead, so the pool discards it.
+ * Every connection is a BoundedClient (bounded-client.ts): pg's own `query_timeout` only rejects
+ * the caller's promise, leaving the query queued on a connection that goes back to the pool, so
+ * every later query on it would wait behind a database that stopped answering; the bounded client
+ * ends that connection instead, so the pool discards it.
  */
 @Injectable()
 export class Sql implements Queryable, OnApplicationShutdown {
-  /** Reads that may be served by a replica: never a write, a read a write depends on, or anything in a transaction. */
+  /**
+   * Reads that may be served by a replica: never a write, a read a write depends on, or anything
+   * in a transaction. Within a request that carries a consistency token, only by a replica that
+   * has replayed it (see consistency.ts).
+   */
   readonly replica: Queryable;
   private readonly primary: pg.Pool;
+  private readonly replicated: boolean;
+  /** The primary as a request's reads see it: its insert position bounds every commit they could see. */
+  private readonly primaryWal: WalSource = {
+    position: async () => {
+      const [{ lsn }] = await queryOnce<{ lsn: string }>(this.primary, 'SELECT pg_current_wal_insert_lsn()::text AS lsn', undefined, this.breaker);
+      return parseLsn(lsn);
+    },
+  };
   private direct: pg.Pool | undefined;
   private probePool: pg.Pool | undefined;
   private readonly breaker: PrimaryBreaker | undefined;
@@ -79,6 +109,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
     this.primary = primaryPool(dataSource);
     this.breaker = config.dbFailFastProbeMs > 0 ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs }) : undefined;
     this.replica = replicas.reads(this);
+    this.replicated = config.databaseReplicaUrls.length > 0;
     this.transactionSettings = config.databasePooler !== 'none' && config.dbStatementTimeoutMs > 0 ? { statement_timeout: config.dbStatementTimeoutMs } : {};
   }
 
@@ -111,18 +142,35 @@ export class Sql implements Queryable, OnApplicationShutdown {
     this.breaker?.failed(error);
   }
 
-  query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<Row[]> {
-    return queryOnce<Row>(this.primary, text, values, this.breaker);
+  async query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<Row[]> {
+    const consistency = currentConsistency();
+    const rows = await queryOnce<Row>(this.primary, text, values, this.breaker);
+    consistency?.read(this.primaryWal);
+    return rows;
+  }
+
+  /**
+   * The consistency bookkeeping of one request, to run it in (withConsistency) and answer its
+   * token from; `token` is the Consistency-Token a read sent (an invalid one is refused before
+   * this). Undefined without replicas: every read is then the primary's and sees every write, so
+   * there is nothing to route or bound, and no answer carries a token, which a browser would
+   * otherwise send back on every later GET and pay a CORS preflight for.
+   */
+  consistencyFor(token: string | undefined): RequestConsistency | undefined {
+    if (!this.replicated) return undefined;
+    return new RequestConsistency(token === undefined ? undefined : positionOf(token), this.primaryWal);
   }
 
   /**
    * Runs `work` in one transaction on the primary and commits it, or rolls it back when `work`
    * throws (or asked for it: {@link Tx.rollbackAtEnd}). Callbacks registered with
    * {@link Tx.afterCommit} run once the commit has succeeded. An error ends the unit of work: nothing
-   * is run again here yet, and a failure of the COMMIT itself leaves the outcome unknown.
+   * is run again here yet, and a failure of the COMMIT itself leaves the outcome unknown. Within a
+   * request, the COMMIT brings back the position its answer's consistency token gives (commitAt).
    */
   async tx<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const transaction = await this.begin(options);
+    const consistency = currentConsistency();
+    const transaction = await this.open(options);
     const callbacks = new Set<() => void>();
     let rollback = false;
     const handle: Tx = {
@@ -135,19 +183,36 @@ export class Sql implements Queryable, OnApplicationShutdown {
       result = await work(handle);
     } catch (error) {
       await transaction.rollback();
+      consistency?.read(this.primaryWal);
       throw error;
     }
     if (rollback) {
       await transaction.rollback();
+      consistency?.read(this.primaryWal);
       return result;
     }
-    await transaction.commit();
+    if (consistency) {
+      const mark = consistency.committing();
+      consistency.committed(mark, await transaction.commitAt());
+    } else {
+      await transaction.commit();
+    }
     for (const callback of callbacks) callback();
     return result;
   }
 
-  /** Starts a transaction that the caller ends with `commit()` or `rollback()`; prefer {@link tx}. */
+  /**
+   * Starts a transaction that the caller ends with `commit()` or `rollback()`; prefer {@link tx}.
+   * Its reads count as the request's reads of the primary (an export's): its answer is bounded
+   * once it is sent, after the statements that took the snapshot its reads share.
+   */
   async begin(options: TransactionOptions = {}): Promise<OpenTransaction> {
+    const transaction = await this.open(options);
+    currentConsistency()?.read(this.primaryWal);
+    return transaction;
+  }
+
+  private async open(options: TransactionOptions): Promise<OpenLeaseTransaction> {
     const lease = await Lease.of(this.primary, this.breaker);
     const transaction = new OpenLeaseTransaction(lease);
     const settings = Object.entries({ ...this.transactionSettings, ...options.settings });

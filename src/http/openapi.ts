@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDto } from '../common/errors/problem.dto.js';
 import { documentWriteSafety } from '../common/openapi/write-safety.openapi.js';
+import { documentConsistencyTokens } from '../database/consistency-token.openapi.js';
 import { documentIdempotencyKeys } from '../idempotency/idempotency.openapi.js';
 
 /** One tag per module, in the order a reader meets them. */
@@ -75,7 +76,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '- Paths exactly as printed in the contracts (base + path, e.g. `/api/v1/mentor-statuses/api/v1/mentor-statuses`) are accepted too and served by the same operations; only the canonical paths are listed here.',
       ].join('\n'),
     )
-    .setVersion('1.1.0')
+    .setVersion('1.2.0')
     // Relative: the API is where the document is served from, whatever host that is.
     .addServer('/')
     .build();
@@ -84,6 +85,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   closeRequestBodySchemas(document);
   documentWriteSafety(document);
   documentIdempotencyKeys(document);
+  documentConsistencyTokens(document);
   declarePublicOperations(document);
   return document;
 }

@@ -14,7 +14,7 @@ import { clientErrorAsProblem, frameworkErrorAsProblem } from '../common/http/fr
 import { parseJsonBodiesStrictly } from '../common/http/json-body.parser.js';
 import { refuseAmbiguousHeaders } from '../common/http/request-headers.hook.js';
 import { capConnections, serverLimits } from '../common/http/server-limits.js';
-import { refuseRequestsWhileClosing } from '../common/http/shutdown-gate.js';
+import { refuseRequestsWhileClosing, ShutdownDrain } from '../common/http/shutdown-gate.js';
 import { logRequests, REQUEST_ID_KEY, requestId, rootLogger } from '../common/logging/loggers.js';
 import { measureRequests } from '../common/metrics/http-metrics.hook.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
@@ -22,6 +22,8 @@ import { linkNextPages } from '../common/pagination/next-link.hook.js';
 import { allowConfiguredOrigins, refuseDeepBodies, securityHeaders } from '../common/security/security.setup.js';
 import { StrictValidationPipe } from '../common/validation/strict-validation.pipe.js';
 import { UndeclaredQueryGuard } from '../common/validation/undeclared-query.guard.js';
+import { carryConsistencyTokens } from '../database/consistency-token.hook.js';
+import { Sql } from '../database/sql.js';
 import { installIdempotency } from '../idempotency/idempotency.interceptor.js';
 import { canonicalContractPath } from './contract-paths.js';
 
@@ -117,10 +119,10 @@ export async function requestPipeline(config: AppConfig, overrides: AppOverrides
       install: ({ app, fastify }) => measureRequests(fastify, app.get(MetricsService)),
     },
     {
-      step: 'shutdown gate: 503 once the app is closing, and Connection: close on every answer from then on',
+      step: 'shutdown gate: Connection: close on every answer from the drain on (SHUTDOWN_DRAIN_MS), 503 once the app is closing',
       why: 'the first refusal: a closing service takes nothing on, not even a place in the queue',
       server: { return503OnClosing: false },
-      install: ({ fastify }) => refuseRequestsWhileClosing(fastify),
+      install: ({ app, fastify }) => refuseRequestsWhileClosing(fastify, app.get(ShutdownDrain)),
     },
     {
       step: 'ambiguous headers: 400 for a repeated Host, Authorization, Content-Type, Content-Length, Idempotency-Key or If-Match, or no Host',
@@ -148,6 +150,11 @@ export async function requestPipeline(config: AppConfig, overrides: AppOverrides
       step: 'the bulk routes take bodies up to BULK_BODY_LIMIT_BYTES',
       why: 'an onRoute hook, so it must be in place before Nest registers the routes at init',
       install: ({ fastify }) => limitBulkBodies(fastify, config.bulkBodyLimitBytes),
+    },
+    {
+      step: 'consistency tokens: a read routed by its Consistency-Token (400 if it is not one), each answer given the token of what the request wrote or saw',
+      why: "preValidation, after the body is parsed, so that the handler runs in the request's consistency; its onSend comes before the idempotency keys' one, whose writes it need not cover",
+      install: ({ app, fastify }) => carryConsistencyTokens(fastify, app.get(Sql)),
     },
     {
       step: 'JSON bodies nest at most 32 levels (400)',

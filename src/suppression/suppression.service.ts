@@ -127,10 +127,9 @@ export class SuppressionService {
    * ({@link EventsService.lockMentors}): the single POST's one, and a bulk POST's items. Each is
    * decided in the order given, against the mentor's active suppression (one made by an earlier one
    * of these included), and gets its suppression, with the events the caller records, or the
-   * refusal the single POST answers with;
-   * the suppressions are inserted together. Every writer of suppressions holds the mentor's lock,
-   * so the active one read here is still the one when this commits; the partial unique index holds
-   * the rule against any writer that would not.
+   * refusal the single POST answers with; the suppressions are inserted together. Every writer of
+   * suppressions holds the mentor's lock, so the active one read here is still the one when this
+   * commits; the partial unique index holds the rule against any writer that would not.
    */
   async writeInOrder(tx: Tx, bodies: readonly CreateMentorSuppressionDto[]): Promise<(MentorChange<MentorSuppressionDto> | ProblemException)[]> {
     const mentorIds = bodies.map((body) => body.mentor_id);

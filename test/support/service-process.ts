@@ -16,10 +16,14 @@ export interface ServiceProcess {
 /**
  * The compiled `src/main.js`, as `npm start` runs it, with only the given DATABASE_URL (none: the embedded default).
  * No metrics listener unless `env` sets METRICS_PORT: suites run side by side and would all want the default port.
+ * No drain on SIGTERM unless `env` sets SHUTDOWN_DRAIN_MS: no balancer is in front to wait for.
  */
 export function startService(env: Record<string, string>): ServiceProcess {
   const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [mainJs], { env: { ...inherited, METRICS_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [mainJs], {
+    env: { ...inherited, METRICS_PORT: '0', SHUTDOWN_DRAIN_MS: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-/** Every route, the races, idempotency across instances, the sweeps and their locks, pagination, If-Match and the exports' cursors. */
+/** Every route, the races, idempotency across instances, the sweeps and their locks, pagination, If-Match, the exports' cursors and the writes' consistency tokens. */
 const SUITES = [
   'status',
   'suppression',
@@ -18,6 +18,7 @@ const SUITES = [
   'keyset-pagination',
   'etag',
   'exports',
+  'consistency-token',
 ];
 
 const e2e = join(dirname(fileURLToPath(import.meta.url)), '..', 'e2e');

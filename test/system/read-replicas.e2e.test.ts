@@ -1,16 +1,24 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createMentorStatusClient } from '@mentor-status/client';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
-import { ReplicaRouter } from '../../src/database/replica-router.js';
+import { parseLsn, ReplicaRouter } from '../../src/database/replica-router.js';
 import { PgCluster, startPrivateCluster } from '../../tools/pg-cluster.js';
 import { PgReplica, startReplica } from '../../tools/pg-replica.js';
 import { waitUntil } from '../support/poll.js';
 
 const DATABASE = 'mss_replica_reads';
 const CHAPTER = 'chpt_replica';
+
+/** The position a Consistency-Token stands for (16 hex digits). */
+function positionOf(token: unknown): bigint {
+  assert.match(String(token), /^[0-9a-f]{16}$/);
+  return BigInt(`0x${String(token)}`);
+}
 
 /** A primary of the test's own, a streaming replica of it, and apps that read from the replica. */
 describe('reads from a streaming replica (DATABASE_REPLICA_URLS)', () => {
@@ -35,7 +43,7 @@ describe('reads from a streaming replica (DATABASE_REPLICA_URLS)', () => {
       }),
     );
     apps.push(app);
-    return { http: app.getHttpServer(), router: app.get(ReplicaRouter) };
+    return { app, http: app.getHttpServer(), router: app.get(ReplicaRouter) };
   };
   const conditionOf = (router: ReplicaRouter) => router.state().replicas[0].condition;
   const readsOf = (router: ReplicaRouter) => router.state().replicas[0].reads;
@@ -213,6 +221,115 @@ describe('reads from a streaming replica (DATABASE_REPLICA_URLS)', () => {
       assert.equal((await request(http).get('/api/v1/mentors/mntr_stale')).body.full_name, 'New Name');
       const paused = await request(http).get(`/api/v1/chapters/${CHAPTER}/mentors/paused`);
       assert.ok(paused.body.data.some((mentor: { mentor_id: string }) => mentor.mentor_id === 'mntr_stale'));
+    });
+  });
+
+  describe('Consistency-Token, with REPLICA_MAX_LAG_MS at an hour and replay paused', () => {
+    let http: ReturnType<NestFastifyApplication['getHttpServer']>;
+    let router: ReplicaRouter;
+    const MENTOR = '/api/v1/mentors/mntr_token';
+    /** The token of the rename made while replay is paused. */
+    let renamed: string;
+    before(async () => {
+      ({ http, router } = await start(3_600_000));
+      assert.equal((await request(http).put(MENTOR).send({ full_name: 'Before', chapter_id: CHAPTER })).status, 201);
+      await replica.waitForReplay();
+      await replica.query('SELECT pg_wal_replay_pause()');
+    });
+    after(() => replica.query('SELECT pg_wal_replay_resume()'));
+
+    it('a read with the token of a write shows the write the replica has not replayed: the primary answers it', async () => {
+      const write = await request(http).put(MENTOR).send({ full_name: 'After', chapter_id: CHAPTER });
+      assert.equal(write.status, 200);
+      renamed = String(write.headers['consistency-token']);
+      const [reads, ahead] = [readsOf(router), router.state().aheadOfReplicas];
+      const read = await request(http).get(MENTOR).set('Consistency-Token', renamed);
+      assert.equal(read.status, 200);
+      assert.equal(read.body.full_name, 'After');
+      assert.equal(readsOf(router), reads, 'not from the replica');
+      assert.equal(router.state().aheadOfReplicas, ahead + 1);
+      assert.ok(positionOf(read.headers['consistency-token']) >= positionOf(renamed), 'the primary has at least the write');
+      // Created after replay stopped: unknown to the replica, found with the token.
+      const created = await request(http).put('/api/v1/mentors/mntr_token_new').send({ full_name: 'New', chapter_id: CHAPTER });
+      assert.equal(created.status, 201);
+      assert.equal((await request(http).get('/api/v1/mentors/mntr_token_new')).status, 404);
+      assert.equal(
+        (await request(http).get('/api/v1/mentors/mntr_token_new').set('Consistency-Token', String(created.headers['consistency-token']))).status,
+        200,
+      );
+    });
+
+    it('without the token the replica answers, as it was, with the position it has replayed; that token keeps the read there', async () => {
+      const reads = readsOf(router);
+      const stale = await request(http).get(MENTOR);
+      assert.equal(stale.body.full_name, 'Before');
+      assert.equal(readsOf(router), reads + 1);
+      const [{ replayed }] = await replica.query<{ replayed: string }>('SELECT pg_last_wal_replay_lsn()::text AS replayed', [], DATABASE);
+      assert.equal(positionOf(stale.headers['consistency-token']), parseLsn(replayed));
+      assert.ok(positionOf(stale.headers['consistency-token']) < positionOf(renamed));
+      const again = await request(http).get(MENTOR).set('Consistency-Token', String(stale.headers['consistency-token']));
+      assert.equal(again.body.full_name, 'Before');
+      assert.equal(readsOf(router), reads + 2);
+    });
+
+    it('once replay resumes, a read with the token goes to the replica as soon as the replica is known to have replayed it', async () => {
+      await replica.query('SELECT pg_wal_replay_resume()');
+      let served: request.Response | undefined;
+      await waitUntil(async () => {
+        const reads = readsOf(router);
+        const answer = await request(http).get(MENTOR).set('Consistency-Token', renamed);
+        if (readsOf(router) === reads) return false;
+        served = answer;
+        return true;
+      }, 'the replica serves a read with the token');
+      assert.equal(served?.body.full_name, 'After');
+      assert.ok(positionOf(served?.headers['consistency-token']) >= positionOf(renamed));
+    });
+  });
+
+  describe('Consistency-Token, with two replicas, one paused behind the other', () => {
+    let ahead: PgReplica;
+    let baseUrl: string;
+    const mentor = { params: { path: { mentor_id: 'mntr_monotonic' } } };
+    before(async () => {
+      ahead = await startReplica(primary);
+      const { app, router } = await start(3_600_000, { DATABASE_REPLICA_URLS: `${replica.urlFor(DATABASE)},${ahead.urlFor(DATABASE)}` });
+      await app.listen(0, '127.0.0.1');
+      baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+      const http = app.getHttpServer();
+      assert.equal((await request(http).put('/api/v1/mentors/mntr_monotonic').send({ full_name: 'Old', chapter_id: CHAPTER })).status, 201);
+      await Promise.all([replica.waitForReplay(), ahead.waitForReplay()]);
+      await replica.query('SELECT pg_wal_replay_pause()');
+      // Someone else's write, whose token the clients below never get.
+      assert.equal((await request(http).put('/api/v1/mentors/mntr_monotonic').send({ full_name: 'New', chapter_id: CHAPTER })).status, 200);
+      await ahead.waitForReplay();
+      await waitUntil(() => router.state().replicas.every((state) => state.condition === 'up'), 'both replicas are up');
+    });
+    after(async () => {
+      await replica.query('SELECT pg_wal_replay_resume()');
+      await ahead?.destroy();
+    });
+
+    const names = async (api: ReturnType<typeof createMentorStatusClient>) => {
+      const seen: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const { data } = await api.GET('/api/v1/mentors/{mentor_id}', mentor);
+        assert.ok(data);
+        seen.push(data.full_name);
+      }
+      return seen;
+    };
+
+    it('a client sending the greatest token it has had (the client package) never reads an older state than one it has seen', async () => {
+      const seen = await names(createMentorStatusClient(baseUrl));
+      const first = seen.indexOf('New');
+      assert.ok(first !== -1, `reads in turn reach the replica that has the rename: ${seen.join(', ')}`);
+      assert.deepEqual(seen.slice(first), Array<string>(seen.length - first).fill('New'), seen.join(', '));
+    });
+
+    it('without tokens the same reads go back in time, turn by turn', async () => {
+      const seen = await names(createMentorStatusClient(baseUrl, { consistency: false }));
+      assert.ok(seen.indexOf('Old', seen.indexOf('New')) !== -1, seen.join(', '));
     });
   });
 });

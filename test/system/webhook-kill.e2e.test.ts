@@ -18,7 +18,16 @@ const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'applicatio
 async function startService(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
   const port = await freePort();
   const child = spawn(process.execPath, [mainJs], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', CERT_SWEEP_INTERVAL_SECONDS: '0', RATE_LIMIT_PER_MINUTE: '0', ...env },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+      CERT_SWEEP_INTERVAL_SECONDS: '0',
+      RATE_LIMIT_PER_MINUTE: '0',
+      SHUTDOWN_DRAIN_MS: '0',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

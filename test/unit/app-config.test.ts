@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     assert.equal(config.dbStatementTimeoutMs, 10_000);
     assert.equal(config.dbConnectTimeoutMs, 3_000);
     assert.equal(config.shutdownGraceMs, 10_000);
+    assert.equal(config.shutdownDrainMs, 5_000);
     assert.equal(config.requestTimeoutMs, 30_000);
     assert.equal(config.maxConnections, 1024);
     assert.equal(config.keepAliveTimeoutMs, 65_000);
@@ -63,6 +64,11 @@ describe('loadConfig', () => {
   it('takes the shutdown grace period and the limits on slow clients and connections', () => {
     const config = loadConfig({ SHUTDOWN_GRACE_MS: '2500', REQUEST_TIMEOUT_MS: '1500', MAX_CONNECTIONS: '3', KEEP_ALIVE_TIMEOUT_MS: '75000' });
     assert.deepEqual([config.shutdownGraceMs, config.requestTimeoutMs, config.maxConnections, config.keepAliveTimeoutMs], [2500, 1500, 3, 75_000]);
+  });
+
+  it('takes a shutdown drain, 0 meaning none', () => {
+    assert.equal(loadConfig({ SHUTDOWN_DRAIN_MS: '2000' }).shutdownDrainMs, 2000);
+    assert.equal(loadConfig({ SHUTDOWN_DRAIN_MS: '0' }).shutdownDrainMs, 0);
   });
 
   it('bounds each query a second beyond the statement timeout unless told otherwise, and not at all when there is no statement timeout', () => {
@@ -201,6 +207,8 @@ describe('loadConfig', () => {
     ['DB_CONNECT_TIMEOUT_MS', '0'],
     ['SHUTDOWN_GRACE_MS', '0'],
     ['SHUTDOWN_GRACE_MS', 'ten seconds'],
+    ['SHUTDOWN_DRAIN_MS', '-1'],
+    ['SHUTDOWN_DRAIN_MS', '5 s'],
     ['REQUEST_TIMEOUT_MS', '0'],
     ['REQUEST_TIMEOUT_MS', '600001'],
     ['MAX_CONNECTIONS', '0'],

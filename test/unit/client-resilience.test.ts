@@ -1,4 +1,4 @@
-import { createMentorStatusClient, ProblemError, type MentorStatusClientOptions, type RetryEvent } from '@mentor-status/client';
+import { ConsistencyTokens, createMentorStatusClient, ProblemError, type MentorStatusClientOptions, type RetryEvent } from '@mentor-status/client';
 import assert from 'node:assert/strict';
 import { afterEach, describe, it, mock } from 'node:test';
 
@@ -177,6 +177,86 @@ describe('the client package: API key, idempotency keys and retries', () => {
     const api = client(network, { retry: { baseDelayMs: 1_000, onRetry: () => queueMicrotask(() => controller.abort()) } });
     await assert.rejects(api.GET('/api/v1/mentors', { signal: controller.signal }), { name: 'AbortError' });
     assert.equal(network.requests.length, 1);
+  });
+});
+
+describe('the client package: consistency tokens', () => {
+  const token = (value: string) => ({ 'consistency-token': value });
+  const MENTOR = { mentor_id: 'mntr_1', full_name: 'A', chapter_id: 'chpt_1' };
+  const read = (api: ReturnType<typeof client>) => api.GET('/api/v1/mentors/{mentor_id}', { params: { path: { mentor_id: 'mntr_1' } } });
+  const sent = (network: ReturnType<typeof fakeNetwork>) => network.requests.map((request) => [request.method, request.headers.get('consistency-token')]);
+
+  it('sends the greatest token of the answers on every later GET, and none on writes', async () => {
+    const network = fakeNetwork(
+      json(201, CREATED, token('0000000000000200')),
+      json(200, MENTOR, token('0000000000000300')),
+      // An older position, from a replica further behind: the greatest stays.
+      json(200, MENTOR, token('0000000000000100')),
+      json(200, MENTOR),
+      json(201, CREATED, token('0000000100000000')),
+      json(200, MENTOR),
+    );
+    const api = client(network);
+    await api.POST('/api/v1/mentor-statuses', { body: CREATE });
+    await read(api);
+    await read(api);
+    await read(api);
+    await api.POST('/api/v1/mentor-statuses', { body: CREATE });
+    await read(api);
+    assert.deepEqual(sent(network), [
+      ['POST', null],
+      ['GET', '0000000000000200'],
+      ['GET', '0000000000000300'],
+      ['GET', '0000000000000300'],
+      ['POST', null],
+      ['GET', '0000000100000000'],
+    ]);
+  });
+
+  it('keeps the token of an answer it retried after, and of a failed answer', async () => {
+    const network = fakeNetwork(
+      json(503, { type: 'about:blank', title: 'Unavailable', status: 503 }, token('0000000000000600')),
+      json(200, MENTOR, token('0000000000000400')),
+      json(404, { type: '/problems/not-found', title: 'Not found', status: 404 }, token('0000000000000700')),
+      json(200, MENTOR),
+    );
+    const api = client(network);
+    await read(api);
+    await read(api);
+    await read(api);
+    assert.deepEqual(sent(network), [
+      ['GET', null],
+      ['GET', null],
+      ['GET', '0000000000000600'],
+      ['GET', '0000000000000700'],
+    ]);
+  });
+
+  it('keeps none and sends none with consistency: false, and keeps a token the caller set', async () => {
+    const network = fakeNetwork(json(201, CREATED, token('0000000000000200')), json(200, MENTOR), json(200, MENTOR));
+    const api = client(network, { consistency: false });
+    await api.POST('/api/v1/mentor-statuses', { body: CREATE });
+    await read(api);
+    await api.GET('/api/v1/mentors/{mentor_id}', { params: { path: { mentor_id: 'mntr_1' }, header: { 'Consistency-Token': '0000000000000001' } } });
+    assert.deepEqual(sent(network).slice(1), [
+      ['GET', null],
+      ['GET', '0000000000000001'],
+    ]);
+  });
+
+  it('shares the tokens of a ConsistencyTokens given to several clients, seeded or not', async () => {
+    const tokens = new ConsistencyTokens('0000000000000010');
+    const writer = fakeNetwork(json(201, CREATED, token('0000000000000700')));
+    const reader = fakeNetwork(json(200, MENTOR), json(200, MENTOR));
+    const readerApi = client(reader, { consistency: tokens });
+    await read(readerApi);
+    await client(writer, { consistency: tokens }).POST('/api/v1/mentor-statuses', { body: CREATE });
+    await read(readerApi);
+    assert.deepEqual(sent(reader), [
+      ['GET', '0000000000000010'],
+      ['GET', '0000000000000700'],
+    ]);
+    assert.equal(tokens.token, '0000000000000700');
   });
 });
 

@@ -298,6 +298,15 @@ const variables = {
     default: 10_000,
     description: 'on SIGTERM/SIGINT, how long requests in flight may take to finish; past it the process exits with code 1',
   },
+  shutdownDrainMs: {
+    env: 'SHUTDOWN_DRAIN_MS',
+    parse: integer(0, 600_000),
+    default: 5_000,
+    description:
+      'on SIGTERM, how long the service keeps serving with readiness already 503 (answers say `Connection: close`), so that a load balancer ' +
+      'takes the instance out before it refuses requests; then SHUTDOWN_GRACE_MS begins. On by default, since the service runs behind a balancer; ' +
+      'set it above the time the balancer takes to see readiness fail, or `0` to refuse at once (SIGINT never drains, a second signal ends the drain)',
+  },
   requestTimeoutMs: {
     env: 'REQUEST_TIMEOUT_MS',
     parse: integer(100, 600_000),

@@ -69,8 +69,8 @@ export function allowConfiguredOrigins(app: NestFastifyApplication, config: AppC
   app.enableCors({
     origin: [...config.corsOrigins],
     methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
-    exposedHeaders: ['etag', 'idempotent-replayed', 'retry-after', 'x-request-id', 'www-authenticate'],
+    allowedHeaders: ['authorization', 'consistency-token', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
+    exposedHeaders: ['consistency-token', 'etag', 'idempotent-replayed', 'retry-after', 'x-request-id', 'www-authenticate'],
     maxAge: 600,
   });
 }
