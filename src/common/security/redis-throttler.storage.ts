@@ -109,7 +109,8 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleInit, On
       maxRetriesPerRequest: 0,
       commandTimeout: COMMAND_TIMEOUT_MS,
       connectTimeout: CONNECT_WAIT_MS,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+      // Null ends the reconnecting: a disconnect() that lands while a connect is under way would not always stop it.
+      retryStrategy: (attempt) => (this.closed ? null : Math.min(attempt * 200, 2_000)),
     });
     this.redis.on('error', (error: Error) => this.warn(`Redis: ${error.message}`));
     this.redis.defineCommand('throttleHit', { numberOfKeys: 2, lua: INCREMENT });
