@@ -57,6 +57,48 @@ function summary(traffic: Traffic): string {
     .join('; ');
 }
 
+/**
+ * Runs `count` loops of each named request, each asking again once answered (after `pauseMs`), and
+ * records every answer, a request that got none as status 0, until `stop()`.
+ */
+function driveTraffic(requests: Record<string, () => Promise<Response>>, loops: [string, number][], pauseMs = 0) {
+  const traffic: Traffic = Object.fromEntries(loops.map(([name]) => [name, []]));
+  let running = true;
+  const loop = async (name: string) => {
+    while (running) {
+      const startedAt = performance.now();
+      const answer = await requests[name]().then(
+        async (response) => {
+          await response.arrayBuffer();
+          return { status: response.status, contentType: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after') };
+        },
+        () => ({ status: 0, contentType: null, retryAfter: null }),
+      );
+      traffic[name].push({ startedAt, endedAt: performance.now(), ...answer });
+      if (pauseMs > 0) await sleep(pauseMs);
+    }
+  };
+  const loopsRunning = loops.flatMap(([name, count]) => Array.from({ length: count }, () => loop(name)));
+  return {
+    traffic,
+    stop: async () => {
+      running = false;
+      await Promise.all(loopsRunning);
+    },
+  };
+}
+
+/** Polls `condition` until it holds; past `withinMs` fails with what the traffic got so far. */
+async function pollUntil(traffic: Traffic, what: string, condition: () => boolean | Promise<boolean>, withinMs: number): Promise<void> {
+  const deadline = performance.now() + withinMs;
+  while (!(await condition())) {
+    if (performance.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms: ${summary(traffic)}`);
+    await sleep(20);
+  }
+}
+
+const is2xx = (answer: Answer) => answer.status >= 200 && answer.status < 300;
+
 describe('when the database freezes (stops answering without refusing connections) and thaws', () => {
   let cluster: PgCluster;
   let env: Record<string, string>;
@@ -203,36 +245,13 @@ describe('when the database freezes (stops answering without refusing connection
       ['GET /health', 1],
       ['POST /api/v1/mentor-statuses', 1],
     ];
-    const traffic: Traffic = Object.fromEntries(loops.map(([name]) => [name, []]));
-    let running = true;
-    const loop = async (name: string) => {
-      while (running) {
-        const startedAt = performance.now();
-        const answer = await requests[name]().then(
-          async (response) => {
-            await response.arrayBuffer();
-            return { status: response.status, contentType: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after') };
-          },
-          () => ({ status: 0, contentType: null, retryAfter: null }),
-        );
-        traffic[name].push({ startedAt, endedAt: performance.now(), ...answer });
-      }
-    };
-    const waitFor = async (what: string, condition: () => boolean, withinMs: number) => {
-      const deadline = performance.now() + withinMs;
-      while (!condition()) {
-        if (performance.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms: ${summary(traffic)}`);
-        await sleep(20);
-      }
-    };
-    const is2xx = (answer: Answer) => answer.status >= 200 && answer.status < 300;
-    const running$ = loops.flatMap(([name, count]) => Array.from({ length: count }, () => loop(name)));
+    const { traffic, stop } = driveTraffic(requests, loops);
 
     let frozenAt = 0;
     let stoppedAt = 0;
     let thawedAt = 0;
     try {
-      await waitFor('steady 2xx traffic', () => Object.values(traffic).every((answers) => answers.filter(is2xx).length >= 3), 20_000);
+      await pollUntil(traffic, 'steady 2xx traffic', () => Object.values(traffic).every((answers) => answers.filter(is2xx).length >= 3), 20_000);
       frozenAt = performance.now();
       await cluster.freeze();
       stoppedAt = performance.now();
@@ -244,11 +263,10 @@ describe('when the database freezes (stops answering without refusing connection
         const after = answers.filter((answer) => answer.startedAt > thawedAt);
         return after.length >= 3 && after.slice(-3).every(is2xx);
       };
-      await waitFor('2xx traffic after the thaw', () => Object.values(traffic).every(recovered), 20_000);
+      await pollUntil(traffic, '2xx traffic after the thaw', () => Object.values(traffic).every(recovered), 20_000);
     } finally {
       cluster.thaw();
-      running = false;
-      await Promise.all(running$);
+      await stop();
     }
 
     const report: Record<string, unknown> = {};
@@ -309,32 +327,8 @@ describe('when the database freezes (stops answering without refusing connection
       ['GET /health/ready', 1],
       ['POST /api/v1/mentor-statuses', 1],
     ];
-    const traffic: Traffic = Object.fromEntries(loops.map(([name]) => [name, []]));
-    let running = true;
-    const loop = async (name: string) => {
-      while (running) {
-        const startedAt = performance.now();
-        const answer = await requests[name]().then(
-          async (response) => {
-            await response.arrayBuffer();
-            return { status: response.status, contentType: response.headers.get('content-type'), retryAfter: response.headers.get('retry-after') };
-          },
-          () => ({ status: 0, contentType: null, retryAfter: null }),
-        );
-        traffic[name].push({ startedAt, endedAt: performance.now(), ...answer });
-        // Pacing, as a client retrying would: answers that come at once must not spin the machine.
-        await sleep(25);
-      }
-    };
-    const is2xx = (answer: Answer) => answer.status >= 200 && answer.status < 300;
-    const running$ = loops.flatMap(([name, count]) => Array.from({ length: count }, () => loop(name)));
-    const pollUntil = async (what: string, condition: () => boolean | Promise<boolean>, withinMs: number) => {
-      const deadline = performance.now() + withinMs;
-      while (!(await condition())) {
-        if (performance.now() > deadline) throw new Error(`${what} did not happen within ${withinMs} ms: ${summary(traffic)}`);
-        await sleep(20);
-      }
-    };
+    // Paced, as a client retrying would: answers that come at once must not spin the machine.
+    const { traffic, stop } = driveTraffic(requests, loops, 25);
     /** Whether the database answers a connection of the test's own, bounded so that a frozen one says no. */
     const databaseAnswers = async () => {
       const client = new pg.Client({ connectionString: cluster.urlFor('frozen'), connectionTimeoutMillis: 500, query_timeout: 500 });
@@ -354,24 +348,24 @@ describe('when the database freezes (stops answering without refusing connection
     let thawedAt = 0;
     let answeredAt: number;
     try {
-      await pollUntil('steady 2xx traffic', () => Object.values(traffic).every((answers) => answers.filter(is2xx).length >= 3), 20_000);
+      await pollUntil(traffic, 'steady 2xx traffic', () => Object.values(traffic).every((answers) => answers.filter(is2xx).length >= 3), 20_000);
       await cluster.freeze();
       stoppedAt = performance.now();
       // The outage itself, not a synchronisation: the loops keep asking all along.
       await sleep(FAIL_FAST_AFTER_MS + FAIL_FAST_OBSERVED_MS);
       thawedAt = performance.now();
       cluster.thaw();
-      await pollUntil('the database answering after the thaw', databaseAnswers, 10_000);
+      await pollUntil(traffic, 'the database answering after the thaw', databaseAnswers, 10_000);
       answeredAt = performance.now();
       await pollUntil(
+        traffic,
         '2xx traffic after the thaw',
         () => Object.values(traffic).every((answers) => answers.some((answer) => is2xx(answer) && answer.startedAt > thawedAt)),
         10_000,
       );
     } finally {
       cluster.thaw();
-      running = false;
-      await Promise.all(running$);
+      await stop();
       await slow.close();
     }
 
