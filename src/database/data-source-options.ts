@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
@@ -94,18 +94,23 @@ export function directConnectionConfig(config: AppConfig, applicationName = APPL
   };
 }
 
-/** The longest the primary's fail-fast probe waits to connect, and then for its answer. */
-export const PRIMARY_PROBE_TIMEOUT_MS = 1000;
-
-/** One connection for the primary's fail-fast probe (see PrimaryBreaker): never queued behind the app's pool. */
-export function primaryProbePoolConfig(config: AppConfig): PoolConfig {
-  return {
-    connectionString: required(config.databaseUrl),
-    application_name: `${APPLICATION_NAME} primary probe`,
-    max: 1,
-    connectionTimeoutMillis: PRIMARY_PROBE_TIMEOUT_MS,
+/**
+ * A pool of one connection (or `max`) for checks — health, the primary's probe, replica checks —
+ * that never queue behind requests: connecting and each query bounded by `timeoutMs`, the
+ * connection kept between checks, and one that breaks left for the next check to find.
+ */
+export function checkPool(url: string | undefined, applicationName: string, timeoutMs: number, max = 1): pg.Pool {
+  const options: PoolConfig = {
+    connectionString: url,
+    application_name: applicationName,
+    max,
+    Client: BoundedClient,
+    queryTimeoutMillis: timeoutMs,
+    connectionTimeoutMillis: timeoutMs,
     idleTimeoutMillis: 60_000,
-    ...connectionSettings(config, { pooled: config.databasePooler !== 'none' }),
-    queryTimeoutMillis: PRIMARY_PROBE_TIMEOUT_MS,
+    ...KEEPALIVE,
   };
+  const pool = new pg.Pool(options);
+  pool.on('error', () => undefined);
+  return pool;
 }

@@ -2,9 +2,8 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
 import { isDatabaseUnavailable, postgresError } from '../common/errors/postgres-error.js';
-import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from './bounded-client.js';
 import { currentConsistency, type WalSource } from './consistency.js';
-import { APPLICATION_NAME, replicaPoolConfig } from './data-source-options.js';
+import { APPLICATION_NAME, checkPool, replicaPoolConfig } from './data-source-options.js';
 import { queryOnce } from './lease.js';
 import type { Queryable } from './queryable.js';
 
@@ -77,23 +76,6 @@ function labelOf(url: string): string {
   return `${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
 }
 
-function probePool(url: string, applicationName: string, max = 1): pg.Pool {
-  const options: pg.PoolConfig & BoundedClientConfig = {
-    connectionString: url,
-    application_name: applicationName,
-    max,
-    Client: BoundedClient,
-    queryTimeoutMillis: CHECK_TIMEOUT_MS,
-    connectionTimeoutMillis: CHECK_TIMEOUT_MS,
-    idleTimeoutMillis: 60_000,
-    ...KEEPALIVE,
-  };
-  const pool = new pg.Pool(options);
-  // A probe connection that breaks is dropped by the pool; the next check says what it finds.
-  pool.on('error', () => undefined);
-  return pool;
-}
-
 class Replica implements WalSource {
   condition: ReplicaCondition = 'unknown';
   lagMs: number | null = null;
@@ -113,7 +95,7 @@ class Replica implements WalSource {
   ) {
     this.label = labelOf(url);
     // Checks take one connection at a time; the other serves the requests asking where it stands (position()), a short query each.
-    this.probe = probePool(url, `${APPLICATION_NAME} replica check`, 2);
+    this.probe = checkPool(url, `${APPLICATION_NAME} replica check`, CHECK_TIMEOUT_MS, 2);
   }
 
   async replayed(): Promise<bigint> {
@@ -195,7 +177,8 @@ export class ReplicaRouter implements OnApplicationBootstrap, OnApplicationShutd
 
   constructor(private readonly config: AppConfig) {
     this.replicas = config.databaseReplicaUrls.map((url) => new Replica(url, config));
-    this.primaryProbe = this.replicas.length > 0 && config.databaseUrl ? probePool(config.databaseUrl, `${APPLICATION_NAME} replica check`) : undefined;
+    this.primaryProbe =
+      this.replicas.length > 0 && config.databaseUrl ? checkPool(config.databaseUrl, `${APPLICATION_NAME} replica check`, CHECK_TIMEOUT_MS) : undefined;
   }
 
   /**

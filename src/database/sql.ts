@@ -5,13 +5,16 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { currentConsistency, positionOf, RequestConsistency, type WalSource } from './consistency.js';
 import { DatabaseLock } from './database-lock.js';
-import { dataSourceOptions, directConnectionConfig, directPoolConfig, primaryProbePoolConfig } from './data-source-options.js';
+import { APPLICATION_NAME, checkPool, dataSourceOptions, directConnectionConfig, directPoolConfig } from './data-source-options.js';
 import { Lease, queryOnce } from './lease.js';
 import { PrimaryBreaker } from './primary-breaker.js';
 import type { OpenTransaction, Queryable, TransactionOptions, Tx } from './queryable.js';
 import { parseLsn, ReplicaRouter } from './replica-router.js';
 
 export type { OpenTransaction, Queryable, TransactionOptions, Tx };
+
+/** The longest the primary's fail-fast probe waits to connect, and then for its answer. */
+const PRIMARY_PROBE_TIMEOUT_MS = 1000;
 
 class OpenLeaseTransaction implements OpenTransaction {
   private ended = false;
@@ -273,11 +276,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
 
   /** One bounded `SELECT 1` on the probe's own connection. */
   private async probe(): Promise<void> {
-    if (!this.probePool) {
-      this.probePool = new pg.Pool(primaryProbePoolConfig(this.config));
-      // A probe connection that breaks is dropped by the pool; the next probe opens another.
-      this.probePool.on('error', () => undefined);
-    }
+    this.probePool ??= checkPool(this.config.databaseUrl, `${APPLICATION_NAME} primary probe`, PRIMARY_PROBE_TIMEOUT_MS);
     await this.probePool.query('SELECT 1');
   }
 

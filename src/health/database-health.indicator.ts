@@ -2,8 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
-import { BoundedClient, type BoundedClientConfig, KEEPALIVE } from '../database/bounded-client.js';
-import { MIGRATIONS_TABLE } from '../database/data-source-options.js';
+import { checkPool, MIGRATIONS_TABLE } from '../database/data-source-options.js';
 import { migrations } from '../database/migrations/index.js';
 import { Sql } from '../database/sql.js';
 
@@ -41,20 +40,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     private readonly health: HealthIndicatorService,
     private readonly sql: Sql,
   ) {
-    const options: pg.PoolConfig & BoundedClientConfig = {
-      connectionString: config.databaseUrl,
-      application_name: 'mentor-status-service health',
-      max: 1,
-      Client: BoundedClient,
-      queryTimeoutMillis: HEALTH_TIMEOUT_MS,
-      connectionTimeoutMillis: HEALTH_TIMEOUT_MS,
-      // Probes come every few seconds: keep the connection between them rather than reconnect each time.
-      idleTimeoutMillis: 60_000,
-      ...KEEPALIVE,
-    };
-    this.pool = new pg.Pool(options);
-    // An idle connection that breaks is dropped by the pool; the next check says what it finds.
-    this.pool.on('error', () => undefined);
+    this.pool = checkPool(config.databaseUrl, 'mentor-status-service health', HEALTH_TIMEOUT_MS);
   }
 
   check<const Key extends string>(key: Key) {
