@@ -74,7 +74,8 @@ export async function startHaproxy(servers: readonly HaproxyServer[], options: H
     '  timeout client 30s',
     '  timeout server 30s',
     '  timeout http-keep-alive 30s',
-    `  timeout check ${Math.max(options.checkIntervalMs, 100)}ms`,
+    // A readiness answer that is merely slow (a loaded machine) must not count as a failed check: only a 503 or no answer takes a server out.
+    '  timeout check 2s',
     'frontend front',
     `  bind 127.0.0.1:${port}`,
     `  default_backend ${BACKEND}`,
