@@ -13,7 +13,7 @@ export class CertificationSweepController {
 
   @Post()
   @RequiresScope('admin')
-  @Idempotent()
+  @Idempotent({ keptAfterSending: true })
   @HttpCode(200)
   @ApiOperation({
     operationId: 'runCertificationSweep',

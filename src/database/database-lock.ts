@@ -13,6 +13,11 @@ export enum DatabaseLock {
   EventPublisher = 802_114_010,
   /** One resume sweep (pauses whose resume_at has come) at a time. */
   ResumeSweep = 802_114_011,
+  /**
+   * With a key hashed from an Idempotency-Key (the two-number form): the transaction that writes
+   * for that key holds it, so a second request with the key is told it is in progress.
+   */
+  IdempotencyKey = 802_114_012,
 }
 
 /** Namespace of the per-mentor transaction locks that serialise the writes of one mentor's history (as `lock_mentor_histories` hashes it). */

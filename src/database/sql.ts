@@ -1,8 +1,10 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { setTimeout } from 'node:timers/promises';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
+import { isRetryableTransactionFailure } from '../common/errors/postgres-error.js';
 import { currentConsistency, positionOf, RequestConsistency, type WalSource } from './consistency.js';
 import { DatabaseLock } from './database-lock.js';
 import { APPLICATION_NAME, checkPool, dataSourceOptions, directConnectionConfig, directPoolConfig } from './data-source-options.js';
@@ -10,8 +12,22 @@ import { Lease, queryOnce } from './lease.js';
 import { PrimaryBreaker } from './primary-breaker.js';
 import type { OpenTransaction, Queryable, TransactionOptions, Tx } from './queryable.js';
 import { parseLsn, ReplicaRouter } from './replica-router.js';
+import { takeTransactionClaim, type TransactionClaim, withoutTransactionClaim } from './transaction-claim.js';
 
 export type { OpenTransaction, Queryable, TransactionOptions, Tx };
+
+/** Attempts of a transaction in all, the first included (see Sql.tx). */
+export const TX_ATTEMPTS = 4;
+/** The backoff before the first retry of a transaction is drawn from 0 to this, doubling with each retry. */
+const TX_RETRY_BASE_MS = 100;
+
+/** A transaction whose work is done, not yet committed. */
+interface WorkDone<T> {
+  transaction: OpenLeaseTransaction;
+  callbacks: Set<() => void>;
+  rollback: boolean;
+  result: T;
+}
 
 /** The longest the primary's fail-fast probe waits to connect, and then for its answer. */
 const PRIMARY_PROBE_TIMEOUT_MS = 1000;
@@ -70,7 +86,7 @@ const COMMIT_AT = 'COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn';
  *
  * - {@link query}: one statement on the primary, outside any transaction.
  * - {@link tx}: a unit of work in one transaction, with its `SET LOCAL` settings and its after-commit
- *   callbacks. It is the one place that will decide which failed transactions are run again.
+ *   callbacks. It is the one place that decides which failed transactions are run again.
  * - {@link replica}: reads that may be a little behind, routed to a replica when one is usable.
  * - {@link session}, {@link withSessionLockIfFree} and {@link dedicatedClient}: one server session
  *   from start to end on the direct connection (DATABASE_DIRECT_URL), which no transaction pooler
@@ -98,6 +114,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
       return parseLsn(lsn);
     },
   };
+  private readonly logger = new Logger('Database');
   private direct: pg.Pool | undefined;
   private probePool: pg.Pool | undefined;
   private readonly breaker: PrimaryBreaker | undefined;
@@ -167,40 +184,76 @@ export class Sql implements Queryable, OnApplicationShutdown {
   /**
    * Runs `work` in one transaction on the primary and commits it, or rolls it back when `work`
    * throws (or asked for it: {@link Tx.rollbackAtEnd}). Callbacks registered with
-   * {@link Tx.afterCommit} run once the commit has succeeded. An error ends the unit of work: nothing
-   * is run again here yet, and a failure of the COMMIT itself leaves the outcome unknown. Within a
-   * request, the COMMIT brings back the position its answer's consistency token gives (commitAt).
+   * {@link Tx.afterCommit} run once the commit has succeeded. Within a request, the COMMIT brings
+   * back the position its answer's consistency token gives (commitAt), and the request's
+   * {@link TransactionClaim} (its idempotency key) is claimed first and answered last.
+   *
+   * The one place that runs a failed transaction again: when it failed before its COMMIT was sent
+   * and PostgreSQL rolled it back or its connection was lost (isRetryableTransactionFailure), up to
+   * {@link TX_ATTEMPTS} attempts with a short jittered backoff, each from the start of `work`, which
+   * must therefore leave nothing behind but its statements. A failed COMMIT is never repeated: its
+   * outcome is unknown, and only the idempotency key (whose answer commits with the write) can tell.
    */
   async tx<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const consistency = currentConsistency();
+    const claim = options.readOnly ? undefined : takeTransactionClaim();
+    for (let attempt = 1; ; attempt++) {
+      let done: WorkDone<T>;
+      try {
+        done = await this.runUncommitted(work, options, claim);
+      } catch (error) {
+        if (attempt >= TX_ATTEMPTS || !isRetryableTransactionFailure(error)) throw error;
+        const waitMs = Math.round(Math.random() * TX_RETRY_BASE_MS * 2 ** (attempt - 1));
+        this.logger.warn({ msg: 'transaction failed before its commit; running it again', attempt, waitMs, error: String(error) });
+        await setTimeout(waitMs);
+        continue;
+      }
+      return this.end(done, claim);
+    }
+  }
+
+  /** Opens the transaction and runs the work (claim first, answer last); everything but the COMMIT. */
+  private async runUncommitted<T>(work: (tx: Tx) => Promise<T>, options: TransactionOptions, claim: TransactionClaim | undefined): Promise<WorkDone<T>> {
     const transaction = await this.open(options);
-    const callbacks = new Set<() => void>();
-    let rollback = false;
+    const done: WorkDone<T> = { transaction, callbacks: new Set(), rollback: false, result: undefined as T };
     const handle: Tx = {
       query: (text, values) => transaction.query(text, values),
-      afterCommit: (callback) => callbacks.add(callback),
-      rollbackAtEnd: () => (rollback = true),
+      afterCommit: (callback) => done.callbacks.add(callback),
+      rollbackAtEnd: () => (done.rollback = true),
     };
-    let result: T;
     try {
-      result = await work(handle);
+      await claim?.claim(handle);
+      done.result = await work(handle);
+      if (!done.rollback) await claim?.answer(handle, done.result);
     } catch (error) {
       await transaction.rollback();
-      consistency?.read(this.primaryWal);
+      currentConsistency()?.read(this.primaryWal);
       throw error;
     }
+    return done;
+  }
+
+  private async end<T>({ transaction, callbacks, rollback, result }: WorkDone<T>, claim: TransactionClaim | undefined): Promise<T> {
+    const consistency = currentConsistency();
     if (rollback) {
       await transaction.rollback();
       consistency?.read(this.primaryWal);
       return result;
     }
-    if (consistency) {
-      const mark = consistency.committing();
-      consistency.committed(mark, await transaction.commitAt());
-    } else {
-      await transaction.commit();
+    try {
+      if (consistency) {
+        const mark = consistency.committing();
+        consistency.committed(mark, await transaction.commitAt());
+      } else {
+        await transaction.commit();
+      }
+    } catch (error) {
+      this.logger.warn({ msg: 'COMMIT failed: whether the transaction committed is unknown', error: String(error) });
+      throw error;
     }
-    for (const callback of callbacks) callback();
+    claim?.committed();
+    withoutTransactionClaim(() => {
+      for (const callback of callbacks) callback();
+    });
     return result;
   }
 

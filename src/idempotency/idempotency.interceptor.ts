@@ -2,12 +2,16 @@ import { CallHandler, ExecutionContext, Injectable, Logger, NestInterceptor } fr
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
-import { Observable, of } from 'rxjs';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { catchError, Observable, of } from 'rxjs';
 import { callerName } from '../common/auth/write-auth.guard.js';
 import { ProblemException } from '../common/errors/problem.exception.js';
-import { IdempotencyService, IdempotentRequest } from './idempotency.service.js';
+import { withTransactionClaim } from '../database/transaction-claim.js';
+import { IdempotencyService, KeyTaken, type KeyState, type KeyUse } from './idempotency.service.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+/** Metadata of a handler whose answer is kept once sent, not with a write (see Idempotent). */
+export const ANSWER_KEPT_AFTER_SENDING = 'idempotency:answer-kept-after-sending';
 export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
 /** Printable ASCII without spaces: a UUID, a ULID or any opaque token of the caller's. */
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -43,16 +47,17 @@ function idempotencyKeyOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * The requests whose key was reserved, for the onSend hook to settle. Shared: every module whose
+ * The requests that run with a key, for the onSend hook to settle. Shared: every module whose
  * controllers use the interceptor has an instance of its own.
  */
-const reservations = new WeakMap<FastifyRequest, { request: IdempotentRequest; reservationId: string }>();
+const uses = new WeakMap<FastifyRequest, KeyUse>();
 
 /**
  * `Idempotency-Key` on POST: the first request with a key runs and its answer (2xx or 4xx) is
  * kept for 24 hours; a retry with the same key and body gets that answer again without running.
- * A key's outcome is recorded by {@link IdempotencyInterceptor.recordOutcome}, a Fastify onSend
- * hook, because only there is the final answer known, whether the handler or the filter wrote it.
+ * A write's answer is stored in its own transaction (KeyUse, the transaction's claim); any other
+ * answer by {@link IdempotencyInterceptor.recordOutcome}, a Fastify onSend hook, because only there
+ * is the final answer known, whether the handler or the filter wrote it.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -66,53 +71,61 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = idempotencyKeyOf(request);
     if (key === undefined) return next.handle();
     const idempotent = { scope: callerName(request) ?? '', key, requestHash: requestHash(request) };
-    const reservation = await this.idempotency.reserve(idempotent);
-    switch (reservation.outcome) {
-      case 'reserved':
-        reservations.set(request, { request: idempotent, reservationId: reservation.reservationId });
-        return next.handle();
-      case 'mismatch':
-        throw new ProblemException(422, 'This Idempotency-Key was already used with a different request; use a new key for a new request.', {
-          type: '/problems/idempotency-key-reused',
-        });
-      case 'in-progress':
-        throw new ProblemException(409, 'A request with this Idempotency-Key is still being processed; retry once it has finished.', {
-          type: '/problems/idempotency-key-in-progress',
-        });
-      case 'replay': {
-        const reply = context.switchToHttp().getResponse<FastifyReply>();
-        const { status, contentType, body } = reservation.response;
-        void reply.status(status).header('content-type', contentType).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
-        return of(body);
-      }
-    }
+    const state = await this.idempotency.lookup(idempotent);
+    if (state.outcome !== 'reserved') return answerFromKey(context, state);
+    const handler = context.getHandler();
+    const use = this.idempotency.use(idempotent, (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ?? 201);
+    uses.set(request, use);
+    // The claim must be current when Nest binds the handler's async scope, which next.handle() does.
+    const handled = Reflect.getMetadata(ANSWER_KEPT_AFTER_SENDING, handler) ? next.handle() : withTransactionClaim(use, () => next.handle());
+    return handled.pipe(
+      catchError((error: unknown) => {
+        if (error instanceof KeyTaken) return answerFromKey(context, error.state);
+        throw error;
+      }),
+    );
   }
 
-  /**
-   * Keeps a 2xx or 4xx answer for replay. An answer that says to try again later (a 5xx, or one with
-   * Retry-After: 429, a sweep already running) frees the key instead, so that the retry really runs.
-   */
+  /** Keeps the answer of a request that ran with a key (see IdempotencyService.settle). */
   readonly recordOutcome = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
-    const reserved = reservations.get(request);
-    // Most requests reserved no key: they pass without a promise of their own.
-    if (!reserved) return done(null, payload);
-    reservations.delete(request);
-    void this.settle(reserved, reply, payload).then(() => done(null, payload));
+    const use = uses.get(request);
+    // Most requests have no key: they pass without a promise of their own.
+    if (!use) return done(null, payload);
+    uses.delete(request);
+    void this.settle(use, reply, payload).then(() => done(null, payload));
   };
 
-  private async settle(reserved: { request: IdempotentRequest; reservationId: string }, reply: FastifyReply, payload: unknown): Promise<void> {
-    const { request: idempotent, reservationId } = reserved;
+  private async settle(use: KeyUse, reply: FastifyReply, payload: unknown): Promise<void> {
+    const tryAgainLater = reply.statusCode >= 500 || reply.getHeader('retry-after') !== undefined;
+    const response =
+      typeof payload === 'string'
+        ? { status: reply.statusCode, contentType: String(reply.getHeader('content-type') ?? 'application/json'), body: payload }
+        : undefined;
     try {
-      const tryAgainLater = reply.statusCode >= 500 || reply.getHeader('retry-after') !== undefined;
-      if (!tryAgainLater && typeof payload === 'string') {
-        const contentType = String(reply.getHeader('content-type') ?? 'application/json');
-        await this.idempotency.complete(idempotent, reservationId, { status: reply.statusCode, contentType, body: payload });
-      } else {
-        await this.idempotency.release(idempotent, reservationId);
-      }
+      await this.idempotency.settle(use, response, tryAgainLater);
     } catch (error) {
-      // The answer still goes out; the key stays reserved until it counts as abandoned.
-      this.logger.warn({ msg: 'could not record the outcome of an idempotent request', error: String(error) });
+      // The answer still goes out; a retry then runs the request, which has written nothing.
+      this.logger.warn({ msg: 'could not keep the answer of an idempotent request', error: String(error) });
+    }
+  }
+}
+
+/** The answer a key gives instead of running the request: the stored one again, or 409 / 422. */
+function answerFromKey(context: ExecutionContext, state: Exclude<KeyState, { outcome: 'reserved' }>): Observable<unknown> {
+  switch (state.outcome) {
+    case 'mismatch':
+      throw new ProblemException(422, 'This Idempotency-Key was already used with a different request; use a new key for a new request.', {
+        type: '/problems/idempotency-key-reused',
+      });
+    case 'in-progress':
+      throw new ProblemException(409, 'A request with this Idempotency-Key is still being processed; retry once it has finished.', {
+        type: '/problems/idempotency-key-in-progress',
+      });
+    case 'replay': {
+      const reply = context.switchToHttp().getResponse<FastifyReply>();
+      const { status, contentType, body } = state.response;
+      void reply.status(status).header('content-type', contentType).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
+      return of(body);
     }
   }
 }

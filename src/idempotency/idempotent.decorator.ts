@@ -1,5 +1,18 @@
-import { UseInterceptors } from '@nestjs/common';
-import { IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { ANSWER_KEPT_AFTER_SENDING, IdempotencyInterceptor } from './idempotency.interceptor.js';
 
-/** A POST handler that honours Idempotency-Key. Every POST of the API has it; a test checks that none is missed. */
-export const Idempotent = () => UseInterceptors(IdempotencyInterceptor);
+export interface IdempotentOptions {
+  /**
+   * For work that spans transactions and is safe to run again (a sweep): its answer is kept once
+   * sent rather than with a write, so a retry after a lost answer runs it again.
+   */
+  keptAfterSending?: boolean;
+}
+
+/**
+ * A POST handler that honours Idempotency-Key. Every POST of the API has it; a test checks that
+ * none is missed. Unless `keptAfterSending`, the handler answers with the result of its one write
+ * transaction, which stores that answer with the write (see KeyUse).
+ */
+export const Idempotent = (options: IdempotentOptions = {}) =>
+  applyDecorators(UseInterceptors(IdempotencyInterceptor), ...(options.keptAfterSending ? [SetMetadata(ANSWER_KEPT_AFTER_SENDING, true)] : []));

@@ -99,14 +99,16 @@ export class WebhooksService implements OnModuleInit {
     await this.assertAllowed(body.url);
     const { tail } = await this.events.tail();
     const secret = newSecret();
-    const row = await this.subscriptions.insert(this.sql, {
-      url: body.url,
-      eventTypes: body.event_types ?? null,
-      description: body.description ?? null,
-      secret,
-      position: tail ?? BEGINNING,
+    return this.sql.tx(async (tx) => {
+      const row = await this.subscriptions.insert(tx, {
+        url: body.url,
+        eventTypes: body.event_types ?? null,
+        description: body.description ?? null,
+        secret,
+        position: tail ?? BEGINNING,
+      });
+      return { ...toDto(row), secret };
     });
-    return { ...toDto(row), secret };
   }
 
   async get(id: string): Promise<WebhookSubscriptionDto> {
@@ -148,9 +150,10 @@ export class WebhooksService implements OnModuleInit {
   /** A new secret signs every delivery from now on; the old one stops at once. */
   async rotateSecret(id: string): Promise<WebhookSecretDto> {
     const secret = newSecret();
-    const row = await this.subscriptions.setSecret(this.sql, id, secret);
-    if (!row) throw notFound(id);
-    return { subscription_id: id, secret };
+    return this.sql.tx(async (tx) => {
+      if (!(await this.subscriptions.setSecret(tx, id, secret))) throw notFound(id);
+      return { subscription_id: id, secret };
+    });
   }
 
   async deliveries(id: string, query: PageQueryDto): Promise<WebhookDeliveryListDto> {
@@ -163,10 +166,13 @@ export class WebhooksService implements OnModuleInit {
 
   /** Another attempt now, with a fresh retry window: of a failed delivery, a pending one (sooner than its backoff), or a succeeded one (to send it again). */
   async retry(id: string, deliveryId: string): Promise<WebhookDeliveryDto> {
-    const row = await this.sql.tx((tx) => this.subscriptions.retryDelivery(tx, id, deliveryId, this.clock.now()));
-    if (!row) throw new NotFoundException(`Webhook subscription '${id}' has no delivery '${deliveryId}'.`);
+    const delivery = await this.sql.tx(async (tx) => {
+      const row = await this.subscriptions.retryDelivery(tx, id, deliveryId, this.clock.now());
+      if (!row) throw new NotFoundException(`Webhook subscription '${id}' has no delivery '${deliveryId}'.`);
+      return toDeliveryDto(row);
+    });
     this.worker.wake();
-    return toDeliveryDto(row);
+    return delivery;
   }
 
   private async assertAllowed(url: string): Promise<void> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
+import { DatabaseLock } from '../../src/database/database-lock.js';
 import { IdempotencyService } from '../../src/idempotency/idempotency.service.js';
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { assertProblem } from '../support/problem.js';
@@ -31,6 +32,15 @@ describe('Idempotency-Key on POST', () => {
   const keyRow = async (key: string) =>
     (await t.db.query('SELECT scope, state, response_status FROM idempotency_keys WHERE key = $1', [key])).rows[0] as
       { scope: string; state: string; response_status: number | null } | undefined;
+
+  const holdsKeyLock = async () =>
+    (
+      await t.db.query(
+        `SELECT count(*)::int AS n FROM pg_locks
+         WHERE locktype = 'advisory' AND classid = $1 AND objsubid = 2 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [DatabaseLock.IdempotencyKey],
+      )
+    ).rows[0].n > 0;
 
   before(async () => {
     t = await startTestApp();
@@ -115,7 +125,8 @@ describe('Idempotency-Key on POST', () => {
     let first: Promise<request.Response>;
     try {
       first = postStatus(t.http, 'key-running', body).then((response) => response);
-      await waitUntil(async () => (await keyRow('key-running'))?.state === 'in_progress', 'the first request reserved its key');
+      await waitUntil(async () => await holdsKeyLock(), "the first request's transaction holds its key");
+      assert.equal(await keyRow('key-running'), undefined, 'nothing of the key is committed before its write');
       const retry = await postStatus(t.http, 'key-running', body);
       assertProblem(retry, 409);
       assert.equal(retry.body.type, '/problems/idempotency-key-in-progress');
@@ -129,7 +140,7 @@ describe('Idempotency-Key on POST', () => {
     assert.equal(await statusRows(mentorId), 1);
   });
 
-  it('a reservation whose request died is taken over by a retry of the same request once 60 s have passed', async () => {
+  it('a reservation left by an earlier version whose request died is taken over by a retry of the same request once 60 s have passed', async () => {
     const mentorId = await newMentor();
     const body = { mentor_id: mentorId, status: 'active', changed_by: 'user_idem' };
     assert.equal((await postStatus(t.http, 'key-abandoned', body)).status, 201);
@@ -221,7 +232,7 @@ describe('Idempotency-Key on POST', () => {
 });
 
 describe('Idempotency-Key with failures and callers', () => {
-  it('a request that fails with a 5xx frees its key, so that a retry runs again', async () => {
+  it('a request that fails with a 5xx keeps nothing of its key, so that a retry runs again', async () => {
     const t = await startTestApp({ DB_STATEMENT_TIMEOUT_MS: '300' });
     try {
       await request(t.http).put('/api/v1/mentors/mntr_5xx').send({ full_name: 'Five', chapter_id: 'chpt_idem' });

@@ -18,6 +18,14 @@ const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EP
 const CONNECTION_LOST = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Client was closed)/;
 
 /**
+ * SQLSTATEs after which PostgreSQL has ended the transaction without committing it, and a new one
+ * on another connection may well succeed: the server shutting down or restarting (57P01-57P03),
+ * a connection exception (08…), a server that is now read-only because it was demoted (25006), a
+ * serialization failure or deadlock (40001, 40P01).
+ */
+const RETRYABLE_STATES = /^(57P0[123]|08...|25006|40001|40P01)$/;
+
+/**
  * A query that got no answer within DB_QUERY_TIMEOUT_MS, timed by the service itself: the database
  * may be stuck or cut off without refusing anything, where its own statement_timeout cannot fire.
  */
@@ -46,5 +54,19 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_FAILURES.has(code))) return true;
+  return CONNECTION_LOST.test(error.message);
+}
+
+/**
+ * True when a transaction that failed before its COMMIT was sent may be run again from its start:
+ * the server rolled it back, or the connection under it was lost, so none of it took effect. Not a
+ * timeout (the database may be stuck; a second attempt would wait as long), not a known outage
+ * (the breaker is open), and never a failure of the COMMIT itself, whose outcome is unknown: the
+ * caller decides that, not this test.
+ */
+export function isRetryableTransactionFailure(error: unknown): boolean {
+  if (!(error instanceof Error) || error instanceof QueryTimeoutError || error instanceof DatabaseUnavailableError) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') return RETRYABLE_STATES.test(code) || NETWORK_FAILURES.has(code);
   return CONNECTION_LOST.test(error.message);
 }
