@@ -101,7 +101,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '- JSON fields are snake_case; timestamps are ISO 8601 UTC strings ending in `Z`; absent optional values are `null`.',
         '- Lists take `?page=` (from 1) and `?limit=` (1-100, default 20) and answer `{ data, pagination: { page, limit, total } }`.',
         '- Every 4xx/5xx answer is `application/problem+json` (RFC 9457) with `type`, `title`, `status`, `detail`, `instance`, and `errors: [{ field, message }]` on validation failures.',
-        '- Unknown body and query properties are rejected with 400 rather than ignored, as are text with U+0000 or unpaired surrogates, bodies that are not UTF-8, date-times with a zone offset beyond ±15:59 and query integers not written in plain decimal digits.',
+        '- Unknown body and query properties are rejected with 400 rather than ignored, as are text with U+0000 or unpaired surrogates, bodies that are not UTF-8, JSON objects that give a member twice, date-times with a zone offset beyond ±15:59 and query integers not written in plain decimal digits.',
         '- A validation answer lists each distinct problem once, at most 20 of them; `errors_omitted` counts the rest.',
         '- Writes need an API key with the scope the operation names in `x-required-scope` when the service has API keys.',
         '- Paths exactly as printed in the contracts (base + path, e.g. `/api/v1/mentor-statuses/api/v1/mentor-statuses`) are accepted too and served by the same operations; only the canonical paths are listed here.',
