@@ -19,6 +19,17 @@ interface Container {
   parent: Container | undefined;
 }
 
+/** Where the string that opens at `start` ends: the next quote that no backslash escapes. */
+function closingQuote(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  for (;;) {
+    let backslashes = 0;
+    while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+}
+
 /** The member as a validation error names it: its path as `field` (`items.1.status`), and the object it is in. */
 function repeated(container: Container, name: string): FieldError {
   const segments: string[] = [];
@@ -28,9 +39,9 @@ function repeated(container: Container, name: string): FieldError {
 }
 
 /**
- * The first member name that an object of this JSON text gives twice, or undefined. One pass over text that JSON.parse has accepted (so it is well-formed): strings
- * are skipped to their closing quote, and a name with escapes is compared as it decodes (`"a"` and
- * `"\u0061"` are the same member).
+ * The first member name that an object of this JSON text gives twice, or undefined. One pass over
+ * text that JSON.parse has accepted (so it is well-formed): strings are skipped to their closing
+ * quote, and a name with escapes is compared as it decodes (`"a"` and `"\u0061"` are the same member).
  */
 export function repeatedMember(text: string): FieldError | undefined {
   let open: Container | undefined;
@@ -39,16 +50,11 @@ export function repeatedMember(text: string): FieldError | undefined {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
       const start = i;
-      let escaped = false;
-      for (i++; text.charCodeAt(i) !== QUOTE; i++) {
-        if (text.charCodeAt(i) === BACKSLASH) {
-          escaped = true;
-          i++;
-        }
-      }
+      i = closingQuote(text, start);
       if (!expectName || !open?.names) continue;
       expectName = false;
-      const name = escaped ? (JSON.parse(text.slice(start, i + 1)) as string) : text.slice(start + 1, i);
+      const raw = text.slice(start + 1, i);
+      const name = raw.includes('\\') ? (JSON.parse(text.slice(start, i + 1)) as string) : raw;
       if (open.names.has(name)) return repeated(open, name);
       open.names.add(name);
       open.at = name;
