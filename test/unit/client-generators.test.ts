@@ -105,11 +105,11 @@ describe('clients generated from openapi.json by the generators frontends use', 
       );
       for (const { name, code, stdout, stderr } of generated) assert.equal(code, 0, `${name} failed:\n${stdout}${stderr}`);
     },
-    { timeout: 60_000 },
+    { timeout: 180_000 },
   );
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('compile with a strict usage of each', { timeout: 60_000 }, async () => {
+  it('compile with a strict usage of each', { timeout: 180_000 }, async () => {
     await Promise.all(Object.entries(USAGE).map(([file, source]) => writeFile(join(dir, file), source)));
     const compilerOptions = {
       strict: true,
