@@ -91,6 +91,36 @@ const REQUESTED_URL = `
   console.log(requested);
 `;
 
+/**
+ * Every example of a request or answer body, parsed by the zod schema hey-api generated for it:
+ * prints the number checked and the ones refused.
+ */
+const ZOD_PARSES_EXAMPLES = `
+  import { readFileSync } from 'node:fs';
+  import * as generated from './hey-api/zod.gen.ts';
+
+  const document = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+  const refused = [];
+  let checked = 0;
+  for (const [path, pathItem] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(pathItem)) {
+      const bodies = [['request', operation.requestBody ?? {}], ...Object.entries(operation.responses ?? {})];
+      for (const [status, { content = {} }] of bodies) {
+        for (const [type, media] of Object.entries(content)) {
+          const name = media.schema?.$ref?.split('/').pop();
+          const examples = [...('example' in media ? [media.example] : []), ...Object.values(media.examples ?? {}).map((example) => example.value)];
+          for (const example of name ? examples : []) {
+            checked++;
+            const parsed = generated['z' + name].safeParse(example);
+            if (!parsed.success) refused.push(method + ' ' + path + ' ' + status + ' ' + type + ': ' + parsed.error.message);
+          }
+        }
+      }
+    }
+  }
+  console.log(JSON.stringify({ checked, refused }));
+`;
+
 describe('clients generated from openapi.json by the generators frontends use', () => {
   let dir: string;
   before(
@@ -131,5 +161,15 @@ describe('clients generated from openapi.json by the generators frontends use', 
     const result = await runCommand(process.execPath, ['--experimental-transform-types', '--no-warnings', script], {}, dir);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stdout.trim(), '/api/v1/mentor-statuses?status=paused');
+  });
+
+  it('gives only request and answer examples that the zod schemas hey-api generates accept', { timeout: 60_000 }, async () => {
+    const script = join(dir, 'zod-parses-examples.mjs');
+    await writeFile(script, ZOD_PARSES_EXAMPLES);
+    const result = await runCommand(process.execPath, ['--experimental-transform-types', '--no-warnings', script, document], {}, dir);
+    assert.equal(result.code, 0, result.stderr);
+    const { checked, refused } = JSON.parse(result.stdout) as { checked: number; refused: string[] };
+    assert.ok(checked >= 15, `${checked} examples checked`);
+    assert.deepEqual(refused, []);
   });
 });
