@@ -130,5 +130,11 @@ describe('openapi.json, as client generators read it', () => {
 
   it('declares each enum of several values once, as a shared schema that the document refers to', () => {
     assert.deepEqual(inlineEnums(document, '#'), [], 'name the enum (`enumName`) where it is declared, then `npm run openapi`');
+    // A shared enum is its values alone: a description would be one property's, shown wherever it is used.
+    const described = recordsOf((document.components as Node).schemas).filter(([, schema]) => Array.isArray(schema.enum) && 'description' in schema);
+    assert.deepEqual(
+      described.map(([name]) => name),
+      [],
+    );
   });
 });
