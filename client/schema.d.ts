@@ -644,13 +644,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @enum {string} */
+        HealthIndicatorStatus: "up" | "down" | "degraded";
+        HealthIndicatorResultDto: {
+            status: components["schemas"]["HealthIndicatorStatus"];
+        };
+        /** @enum {string} */
+        HealthStatus: "ok" | "degraded";
         HealthCheckDto: {
             /**
              * @description `ok`: every check passed; `degraded` (readiness only): a check reports an impairment that does not stop this instance serving.
              * @example ok
-             * @enum {string}
              */
-            status: "ok" | "degraded";
+            status: components["schemas"]["HealthStatus"];
             /**
              * @description The checks that passed, by name.
              * @example {
@@ -660,20 +666,14 @@ export interface components {
              *     }
              */
             info: {
-                [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "down" | "degraded";
-                };
+                [key: string]: components["schemas"]["HealthIndicatorResultDto"];
             };
             /**
              * @description The checks that failed, by name: empty on a 200.
              * @example {}
              */
             error: {
-                [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "down" | "degraded";
-                };
+                [key: string]: components["schemas"]["HealthIndicatorResultDto"];
             };
             /**
              * @description Every check, by name.
@@ -684,10 +684,7 @@ export interface components {
              *     }
              */
             details: {
-                [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "down" | "degraded";
-                };
+                [key: string]: components["schemas"]["HealthIndicatorResultDto"];
             };
         };
         UpsertMentorProfileDto: {
@@ -764,7 +761,7 @@ export interface components {
         MentorSuppressionDto: {
             /**
              * Format: uuid
-             * @example c3d4e5f6-a7b8-9012-cdef-123456789012
+             * @example c3d4e5f6-a7b8-4012-8def-123456789012
              */
             suppression_id: string;
             /** @example mntr_02BY7M3RL */
@@ -858,6 +855,8 @@ export interface components {
             /** @example mntr_02BY7M3RL */
             mentor_id: string;
         };
+        /** @enum {string} */
+        MentorStatus: "active" | "paused";
         MentorStatusRecordDto: {
             /**
              * @description `msr_` and a ULID.
@@ -866,11 +865,8 @@ export interface components {
             mentor_status_id: string;
             /** @example mntr_01HX4V2K8P */
             mentor_id: string;
-            /**
-             * @example active
-             * @enum {string}
-             */
-            status: "active" | "paused";
+            /** @example active */
+            status: components["schemas"]["MentorStatus"];
             /**
              * @description Always set on a pause; may be null on an activation.
              * @example null
@@ -909,11 +905,8 @@ export interface components {
             mentor_status_id: string;
             /** @example mntr_01HX4V2K8P */
             mentor_id: string;
-            /**
-             * @example active
-             * @enum {string}
-             */
-            status: "active" | "paused";
+            /** @example active */
+            status: components["schemas"]["MentorStatus"];
             /**
              * @description Always set on a pause; may be null on an activation.
              * @example null
@@ -947,9 +940,8 @@ export interface components {
             /**
              * @description Status of the mentor's preceding non-deleted record (by `changed_at`, then id); null for the first.
              * @example paused
-             * @enum {string|null}
              */
-            previous_status: "active" | "paused" | null;
+            previous_status: (string & components["schemas"]["MentorStatus"]) | null;
         };
         CreateMentorStatusDto: {
             /**
@@ -960,9 +952,8 @@ export interface components {
             /**
              * @description The new status. Must differ from the current one (else 409).
              * @example paused
-             * @enum {string}
              */
-            status: "active" | "paused";
+            status: components["schemas"]["MentorStatus"];
             /**
              * @description Why the status changes. Required when `status` is `paused`; optional (absent or null) when `active`.
              * @example Personal leave
@@ -993,11 +984,8 @@ export interface components {
             mentor_status_id: string;
             /** @example mntr_01HX4V2K8P */
             mentor_id: string;
-            /**
-             * @example active
-             * @enum {string}
-             */
-            status: "active" | "paused";
+            /** @example active */
+            status: components["schemas"]["MentorStatus"];
             /**
              * @description Always set on a pause; may be null on an activation.
              * @example null
@@ -1425,9 +1413,8 @@ export interface components {
             /**
              * @description The current status; `null` when the mentor has no status record.
              * @example active
-             * @enum {string|null}
              */
-            status: "active" | "paused" | null;
+            status: (string & components["schemas"]["MentorStatus"]) | null;
         };
         ExpiringChapterMentorListDto: {
             /** @description This page of items, in the order the operation documents. */
@@ -1466,6 +1453,8 @@ export interface components {
             /** @description Mentors with a renewed certification whose current status was the sweep's own pause, now `active` by `system_auto_restore`. */
             reactivated: components["schemas"]["CertificationSweepActionDto"];
         };
+        /** @enum {string} */
+        ReasonCodeUse: "pause" | "suppression";
         ReasonCodeDto: {
             /** @example parental_leave */
             code: string;
@@ -1475,7 +1464,7 @@ export interface components {
              *       "pause"
              *     ]
              */
-            applies_to: ("pause" | "suppression")[];
+            applies_to: components["schemas"]["ReasonCodeUse"][];
             /**
              * @description What a coordinator reads.
              * @example Parental leave
@@ -1506,7 +1495,7 @@ export interface components {
              *       "pause"
              *     ]
              */
-            applies_to: ("pause" | "suppression")[];
+            applies_to: components["schemas"]["ReasonCodeUse"][];
             /**
              * @description What a coordinator reads.
              * @example Parental leave
@@ -1613,9 +1602,8 @@ export interface components {
             /**
              * @description The mentor's current status after the delete (the record before it took over); null when no record is left.
              * @example active
-             * @enum {string|null}
              */
-            current_status: "active" | "paused" | null;
+            current_status: (string & components["schemas"]["MentorStatus"]) | null;
         };
         MentorStatusDeletedEventDto: {
             /**
@@ -1787,7 +1775,7 @@ export interface components {
             /**
              * @description Every suppression record of the mentor that was deleted.
              * @example [
-             *       "c3d4e5f6-a7b8-9012-cdef-123456789012"
+             *       "c3d4e5f6-a7b8-4012-8def-123456789012"
              *     ]
              */
             suppression_ids: string[];
@@ -2007,6 +1995,8 @@ export interface components {
              */
             next_cursor: string;
         };
+        /** @enum {string} */
+        EventType: "mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled";
         CreateWebhookSubscriptionDto: {
             /**
              * @description Where to POST the events: `https://` (`http://` only where WEBHOOK_ALLOW_HTTP=true), never to a loopback, private, link-local or metadata address (unless its host is in WEBHOOK_ALLOWED_HOSTS).
@@ -2019,7 +2009,7 @@ export interface components {
              *       "mentor.eligibility.changed"
              *     ]
              */
-            event_types?: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[];
+            event_types?: components["schemas"]["EventType"][];
             /**
              * @description What the subscription is for.
              * @example Matching service: eligibility changes
@@ -2037,7 +2027,7 @@ export interface components {
              *       "mentor.eligibility.changed"
              *     ]
              */
-            event_types: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[] | null;
+            event_types: components["schemas"]["EventType"][] | null;
             /** @example Matching service: eligibility changes */
             description: string | null;
             /** @description False once disabled (by a PUT, or after failing for `WEBHOOK_DISABLE_AFTER_SECONDS`); a PUT with `enabled: true` resumes where it stopped. */
@@ -2072,7 +2062,7 @@ export interface components {
              *       "mentor.eligibility.changed"
              *     ]
              */
-            event_types: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[] | null;
+            event_types: components["schemas"]["EventType"][] | null;
             /** @example Matching service: eligibility changes */
             description: string | null;
             /** @description False once disabled (by a PUT, or after failing for `WEBHOOK_DISABLE_AFTER_SECONDS`); a PUT with `enabled: true` resumes where it stopped. */
@@ -2108,7 +2098,7 @@ export interface components {
              *       "mentor.eligibility.changed"
              *     ]
              */
-            event_types?: ("mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled")[];
+            event_types?: components["schemas"]["EventType"][];
             /**
              * @description What the subscription is for.
              * @example Matching service: eligibility changes
@@ -2138,6 +2128,8 @@ export interface components {
              */
             secret: string;
         };
+        /** @enum {string} */
+        WebhookDeliveryStatus: "pending" | "succeeded" | "failed";
         WebhookDeliveryDto: {
             /** Format: uuid */
             delivery_id: string;
@@ -2148,13 +2140,9 @@ export interface components {
              * @description The event delivered; also its `webhook-id`.
              */
             event_id: string;
-            /** @enum {string} */
-            event_type: "mentor.status.changed" | "mentor.status.corrected" | "mentor.status.deleted" | "mentor.suppression.created" | "mentor.suppression.updated" | "mentor.suppression.restored" | "mentor.suppression.deleted" | "mentor.profile.upserted" | "mentor.eligibility.changed" | "webhook.subscription.disabled";
-            /**
-             * @description `pending`: to be (re)tried at `next_attempt_at`; `succeeded`: the receiver answered 2xx; `failed`: given up (after retrying, or at once on a 4xx other than 408 and 429).
-             * @enum {string}
-             */
-            status: "pending" | "succeeded" | "failed";
+            event_type: components["schemas"]["EventType"];
+            /** @description `pending`: to be (re)tried at `next_attempt_at`; `succeeded`: the receiver answered 2xx; `failed`: given up (after retrying, or at once on a 4xx other than 408 and 429). */
+            status: components["schemas"]["WebhookDeliveryStatus"];
             /** @description Attempts made. */
             attempts: number;
             /**
@@ -3265,7 +3253,7 @@ export interface operations {
                 /** @description Only records of this mentor. */
                 mentor_id?: string;
                 /** @description Only records setting this status. */
-                status?: "active" | "paused";
+                status?: components["schemas"]["MentorStatus"];
                 /** @description Only records with this pause reason code. For example `parental_leave`, `certification_expired`. */
                 reason_code?: string;
                 /** @description Only records written by this actor. */
@@ -4570,7 +4558,7 @@ export interface operations {
                 /** @description Where the page starts: the `pagination.next_cursor` of the previous page (keyset pagination, as cheap at any depth). Opaque; valid only with the filters it was given for. Not with `page`. */
                 cursor?: string;
                 /** @description Only the codes that apply to pauses, or to suppressions. */
-                applies_to?: "pause" | "suppression";
+                applies_to?: components["schemas"]["ReasonCodeUse"];
             };
             header?: {
                 /** @description The `ETag` of an earlier answer (weak comparison; `*` matches any): while the representation is still the same, the answer is 304 with no body, and the cached one can be used. */
@@ -4884,7 +4872,7 @@ export interface operations {
                 /** @description Only records of this mentor. */
                 mentor_id?: string;
                 /** @description Only records setting this status. */
-                status?: "active" | "paused";
+                status?: components["schemas"]["MentorStatus"];
                 /** @description Only records with this pause reason code. For example `parental_leave`, `certification_expired`. */
                 reason_code?: string;
                 /** @description Only records written by this actor. */

@@ -1,3 +1,5 @@
+import type { NamedEnum } from '../common/validation/property.decorators.js';
+
 /** Every change event type, by name; the names are part of the API. */
 export const MENTOR_EVENT_TYPES = [
   'mentor.status.changed',
@@ -12,6 +14,7 @@ export const MENTOR_EVENT_TYPES = [
 ] as const;
 export const EVENT_TYPES = [...MENTOR_EVENT_TYPES, 'webhook.subscription.disabled'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
+export const EVENT_TYPE_ENUM: NamedEnum<EventType> = { enumName: 'EventType', enum: EVENT_TYPES };
 
 /** The CloudEvents `source` of every event this service emits. */
 export const EVENT_SOURCE = '/mentor-status-service';

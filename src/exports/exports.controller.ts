@@ -71,7 +71,7 @@ export class ExportsController {
   @exportAnswer(
     'mentor-suppressions',
     MentorSuppressionDto,
-    'suppression_id,mentor_id,coordinator_id,reason,suppressed_at,restored_at,is_active,restore_reason\r\nc3d4e5f6-a7b8-9012-cdef-123456789012,mntr_02BY7M3RL,coord_maya_patel,certification_expired,2026-03-26T00:01:00.000Z,,true,\r\n',
+    'suppression_id,mentor_id,coordinator_id,reason,suppressed_at,restored_at,is_active,restore_reason\r\nc3d4e5f6-a7b8-4012-8def-123456789012,mntr_02BY7M3RL,coord_maya_patel,certification_expired,2026-03-26T00:01:00.000Z,,true,\r\n',
   )
   @BUSY
   @ApiProblemResponses(400)

@@ -60,6 +60,37 @@ function declarePublicOperations(document: OpenAPIObject): void {
   }
 }
 
+const SCHEMAS = '#/components/schemas/';
+
+/**
+ * Named enums (`enumName`) as @nestjs/swagger writes them, made plain for readers and generators:
+ * the shared schema is the values alone (it is declared with the description of the first property
+ * that uses it, which that property keeps), a reference with nothing beside it is the `$ref` itself
+ * rather than an `allOf` of one, and a nullable reference names its `type`, as OpenAPI 3.0 reads
+ * `nullable` only beside one.
+ */
+function tidyNamedEnums(document: OpenAPIObject): void {
+  const schemas = document.components?.schemas ?? {};
+  const sharedEnum = (ref: string) => {
+    const schema = schemas[ref.replace(SCHEMAS, '')];
+    return schema && !('$ref' in schema) && schema.enum ? schema : undefined;
+  };
+  for (const schema of Object.values(schemas)) {
+    if ('$ref' in schema) continue;
+    if (schema.enum) delete schema.description;
+    const properties = schema.properties ?? {};
+    for (const [name, property] of Object.entries(properties)) {
+      if ('$ref' in property || property.allOf?.length !== 1) continue;
+      const [only] = property.allOf;
+      const shared = '$ref' in only ? sharedEnum(only.$ref) : undefined;
+      if (!shared) continue;
+      const { allOf: _only, ...beside } = property;
+      if (Object.keys(beside).length === 0) properties[name] = only;
+      else if (property.nullable) property.type = shared.type;
+    }
+  }
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Mentor Status & Visibility Service')
@@ -70,19 +101,22 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         '- JSON fields are snake_case; timestamps are ISO 8601 UTC strings ending in `Z`; absent optional values are `null`.',
         '- Lists take `?page=` (from 1) and `?limit=` (1-100, default 20) and answer `{ data, pagination: { page, limit, total } }`.',
         '- Every 4xx/5xx answer is `application/problem+json` (RFC 9457) with `type`, `title`, `status`, `detail`, `instance`, and `errors: [{ field, message }]` on validation failures.',
-        '- Unknown body and query properties are rejected with 400 rather than ignored, as are text with U+0000 or unpaired surrogates, bodies that are not UTF-8, date-times with a zone offset beyond ±15:59 and query integers not written in plain decimal digits.',
+        '- Unknown body and query properties are rejected with 400 rather than ignored, as are text with U+0000 or unpaired surrogates, bodies that are not UTF-8, JSON objects that give a member twice, date-times with a zone offset beyond ±15:59 and query integers not written in plain decimal digits.',
         '- A validation answer lists each distinct problem once, at most 20 of them; `errors_omitted` counts the rest.',
         '- Writes need an API key with the scope the operation names in `x-required-scope` when the service has API keys.',
         '- Paths exactly as printed in the contracts (base + path, e.g. `/api/v1/mentor-statuses/api/v1/mentor-statuses`) are accepted too and served by the same operations; only the canonical paths are listed here.',
       ].join('\n'),
     )
     .setVersion('1.2.0')
-    // Relative: the API is where the document is served from, whatever host that is.
-    .addServer('/')
+    // Paths are appended to this URL as they are, and each starts with `/`: an empty URL keeps
+    // requests on the host that serves the document or the app (a `/` here made `//api/v1/…`,
+    // another host for a browser), and a caller elsewhere names the host as its client's base URL.
+    .addServer('')
     .build();
   config.tags = TAGS.map(([name, description]) => ({ name, description }));
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
   closeRequestBodySchemas(document);
+  tidyNamedEnums(document);
   documentWriteSafety(document);
   documentIdempotencyKeys(document);
   documentConsistencyTokens(document);

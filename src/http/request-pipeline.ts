@@ -138,7 +138,7 @@ export async function requestPipeline(config: AppConfig, overrides: AppOverrides
     },
     // The body.
     {
-      step: 'bodies: strict UTF-8 JSON up to BODY_LIMIT_BYTES (413), any other media type 415',
+      step: 'bodies: strict UTF-8 JSON up to BODY_LIMIT_BYTES (413), no member given twice in an object (400), any other media type 415',
       why: 'Fastify parses after the request hooks, so these refusals already carry the headers',
       server: { bodyLimit: config.bodyLimitBytes },
       install: ({ fastify }) => {

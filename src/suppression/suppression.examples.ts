@@ -6,7 +6,7 @@ import { UpdateMentorSuppressionDto } from './dto/update-mentor-suppression.dto.
 // carry milliseconds, and a restored suppression shows the `restore_reason` it was given.
 
 export const SUPPRESSION_EXAMPLE: MentorSuppressionDto = {
-  suppression_id: 'c3d4e5f6-a7b8-9012-cdef-123456789012',
+  suppression_id: 'c3d4e5f6-a7b8-4012-8def-123456789012',
   mentor_id: 'mentor_james_okafor',
   coordinator_id: 'coord_maya_patel',
   reason: 'certification_expired',

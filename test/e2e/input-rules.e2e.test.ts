@@ -192,6 +192,51 @@ describe('input rules', () => {
     });
   });
 
+  describe('JSON objects that give a member twice', () => {
+    const postStatus = (body: string) => request(t.http).post('/api/v1/mentor-statuses').set('content-type', 'application/json').send(body);
+    const problemErrors = (response: Response) => response.body.errors as { field: string; message: string }[];
+
+    it('a body member given twice is 400 naming it, and writes nothing (JSON.parse would keep the last value)', async () => {
+      const before = await fingerprint();
+      const response = await postStatus('{"mentor_id":"mntr_in_1","status":"active","status":"paused","reason":"Leave","changed_by":"user_in"}');
+      assertProblem(response, 400, ['status']);
+      assert.deepEqual(problemErrors(response), [{ field: 'status', message: '"status" appears more than once in the body' }]);
+      assert.equal(await fingerprint(), before);
+    });
+    it('a member given twice in a nested object or in an array item is 400 naming its path', async () => {
+      const before = await fingerprint();
+      assertProblem(await putMentor('{"full_name":"In One","chapter_id":"chpt_in","extra":{"a":1,"b":{"c":1,"c":2}}}'), 400, ['extra.b.c']);
+      const bulk = await request(t.http)
+        .post('/api/v1/mentor-statuses/bulk')
+        .set('content-type', 'application/json')
+        .send(
+          '{"items":[{"mentor_id":"mntr_in_1","status":"paused","reason":"Leave","changed_by":"user_in"},' +
+            '{"mentor_id":"mntr_in_1","status":"active","changed_by":"user_in","changed_by":"user_other"}]}',
+        );
+      assertProblem(bulk, 400, ['items.1.changed_by']);
+      assert.deepEqual(problemErrors(bulk), [{ field: 'items.1.changed_by', message: '"changed_by" appears more than once in items.1' }]);
+      assert.equal(await fingerprint(), before);
+    });
+    it('a name is compared as it decodes: an escaped spelling of a member is the same member', async () => {
+      assertProblem(await putMentor('{"full_name":"In One","chapter_id":"chpt_in","full\\u005fname":"In Two"}'), 400, ['full_name']);
+    });
+    it('the same name in different objects, or inside a string, is no repetition', async () => {
+      const response = await putMentor('{"full_name":"In \\"full_name\\": {\\"x\\":1}","chapter_id":"chpt_in"}');
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.equal(response.body.full_name, 'In "full_name": {"x":1}');
+      const bulk = await request(t.http)
+        .post('/api/v1/mentor-statuses/bulk')
+        .send({
+          dry_run: true,
+          items: [
+            { mentor_id: 'mntr_in_1', status: 'paused', reason: 'Leave', changed_by: 'user_in' },
+            { mentor_id: 'mntr_in_1', status: 'active', changed_by: 'user_in' },
+          ],
+        });
+      assert.equal(bulk.status, 200, JSON.stringify(bulk.body));
+    });
+  });
+
   describe('integers in the query: plain decimal digits only', () => {
     for (const value of ['1e2', '1E1', '0x10', '0b1', '0o7', ' 10', '10 ', '+10', '010', '00', '10.0', '1_0', '١٠', 'Infinity', '']) {
       it(`limit=${JSON.stringify(value)} is 400 naming limit`, async () => {

@@ -119,6 +119,7 @@ describe('the OpenAPI document', () => {
       assert.equal(list?.properties?.data?.type, 'array', operation.operationId);
     }
     const statusFilter = served.paths['/api/v1/mentor-statuses']?.get?.parameters?.find((parameter) => parameter.name === 'status');
-    assert.deepEqual(statusFilter?.schema.enum, [...MENTOR_STATUSES]);
+    assert.equal(statusFilter?.schema.$ref, '#/components/schemas/MentorStatus');
+    assert.deepEqual(served.components.schemas.MentorStatus?.enum, [...MENTOR_STATUSES]);
   });
 });

@@ -466,7 +466,7 @@ describe('mentor suppressions in the demo data', () => {
     const response = await request(t.http).get(`${BASE}/mntr_02BY7M3RL`);
     assert.equal(response.status, 200);
     assert.deepEqual(response.body, {
-      suppression_id: 'c3d4e5f6-a7b8-9012-cdef-123456789012',
+      suppression_id: 'c3d4e5f6-a7b8-4012-8def-123456789012',
       mentor_id: 'mntr_02BY7M3RL',
       coordinator_id: 'coord_maya_patel',
       reason: 'certification_expired',

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
+import { MENTOR_STATUS_ENUM, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 
 export class ExpiringChapterMentorDto {
   @ApiProperty({ example: 'mntr_05DF9N2QW' })
@@ -24,8 +24,7 @@ export class ExpiringChapterMentorDto {
   days_remaining: number;
 
   @ApiProperty({
-    type: String,
-    enum: MENTOR_STATUSES,
+    ...MENTOR_STATUS_ENUM,
     nullable: true,
     description: 'The current status; `null` when the mentor has no status record.',
     example: 'active',

@@ -34,6 +34,16 @@ const ZONED_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|
 /** The one spelling of a whole number in a query string: decimal digits, no sign but `-`, no leading zero, exponent, point or space. */
 const CANONICAL_INTEGER = /^(?:0|-?[1-9]\d*)$/;
 
+/**
+ * A fixed list of string values and the name of its OpenAPI schema: the document declares the list
+ * once under that name and refers to it wherever it is used, so that a generated client has one
+ * type for it (`MentorStatus`), not one per property.
+ */
+export interface NamedEnum<T extends string = string> {
+  readonly enumName: string;
+  readonly enum: readonly T[];
+}
+
 type PropertyDocs = Pick<ApiPropertyOptions, 'description' | 'example'> & { required?: boolean };
 
 /**
@@ -119,16 +129,21 @@ export function QueryInteger(docs: PropertyDocs & { minimum: number; maximum: nu
   );
 }
 
-/** One of a fixed list of string values; the list is the OpenAPI enum too. A `default` is only documented: the DTO's initialiser gives it. */
-export function OneOf(values: readonly string[], { default: fallback, ...docs }: PropertyDocs & { default?: string }) {
-  return documented(docs, { type: String, enum: [...values], ...(fallback !== undefined && { default: fallback }) }, IsIn(values));
+/**
+ * One of a fixed list of string values; the list is the OpenAPI enum too. A `default` is only
+ * documented: the DTO's initialiser gives it. A query parameter with a default lists its values
+ * in place, as the schema of a parameter that refers to a named enum loses its default.
+ */
+export function OneOf(values: NamedEnum | readonly string[], { default: fallback, ...docs }: PropertyDocs & { default?: string }) {
+  const named = 'enumName' in values ? values : { enum: values };
+  return documented(docs, { ...named, enum: [...named.enum], ...(fallback !== undefined && { default: fallback }) }, IsIn(named.enum));
 }
 
 /** A JSON array of distinct values from a fixed list, at least one; the list is the items' OpenAPI enum. */
-export function SetOf(values: readonly string[], docs: PropertyDocs) {
+export function SetOf({ enumName, enum: values }: NamedEnum, docs: PropertyDocs) {
   return documented(
     docs,
-    { type: String, isArray: true, enum: [...values], minItems: 1, maxItems: values.length, uniqueItems: true },
+    { isArray: true, enum: [...values], enumName, minItems: 1, maxItems: values.length, uniqueItems: true },
     IsArray({ message: `$property must be an array of ${values.join(', ')}` }),
     ArrayMinSize(1),
     ArrayUnique({ message: '$property must not repeat a value' }),

@@ -11,7 +11,7 @@ export const DEMO_MENTORS = [
 
 /** The contract's example suppression: James Okafor, hidden until his certification is renewed. */
 export const DEMO_SUPPRESSION = {
-  id: 'c3d4e5f6-a7b8-9012-cdef-123456789012',
+  id: 'c3d4e5f6-a7b8-4012-8def-123456789012',
   mentorId: 'mntr_02BY7M3RL',
   coordinatorId: 'coord_maya_patel',
   reason: 'certification_expired',

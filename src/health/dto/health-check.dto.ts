@@ -1,20 +1,24 @@
-import { ApiProperty, SchemaObject } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 
 type CheckStatus = 'up' | 'down' | 'degraded';
 
-const CHECKS_BY_NAME: { type: 'object'; additionalProperties: SchemaObject } = {
-  type: 'object',
-  additionalProperties: {
-    type: 'object',
-    required: ['status'],
-    properties: { status: { type: 'string', enum: ['up', 'down', 'degraded'] } },
-  },
+/** One check's result, as Terminus gives it. */
+class HealthIndicatorResultDto {
+  @ApiProperty({ enum: ['up', 'down', 'degraded'], enumName: 'HealthIndicatorStatus' })
+  status: CheckStatus;
+}
+
+const CHECKS_BY_NAME = {
+  type: 'object' as const,
+  additionalProperties: { $ref: getSchemaPath(HealthIndicatorResultDto) },
 };
 
 /** Terminus's health check result, as the health routes give it when every check passes. */
+@ApiExtraModels(HealthIndicatorResultDto)
 export class HealthCheckDto {
   @ApiProperty({
     enum: ['ok', 'degraded'],
+    enumName: 'HealthStatus',
     description: '`ok`: every check passed; `degraded` (readiness only): a check reports an impairment that does not stop this instance serving.',
     example: 'ok',
   })

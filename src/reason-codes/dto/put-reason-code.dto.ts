@@ -1,8 +1,8 @@
 import { NonBlankText, SetOf } from '../../common/validation/property.decorators.js';
-import { REASON_CODE_USES, type ReasonCodeUse } from './reason-code.dto.js';
+import { REASON_CODE_USE_ENUM, type ReasonCodeUse } from './reason-code.dto.js';
 
 export class PutReasonCodeDto {
-  @SetOf(REASON_CODE_USES, {
+  @SetOf(REASON_CODE_USE_ENUM, {
     description:
       'What the code explains: `pause` (status records may carry it as `reason_code`), `suppression` (listed as a known suppression reason), or both. ' +
       'A code that pause records carry must keep `pause` (else 409).',

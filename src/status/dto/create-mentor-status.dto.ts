@@ -1,12 +1,12 @@
 import { OneOf, OpaqueId, ReasonCode, ZonedDateTime } from '../../common/validation/property.decorators.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
+import { MENTOR_STATUS_ENUM, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 import { StatusReason } from './status-reason.decorator.js';
 
 export class CreateMentorStatusDto {
   @OpaqueId({ description: 'The mentor whose status changes. The mentor must have a profile (else 422).', example: 'mntr_01HX4V2K8P' })
   mentor_id: string;
 
-  @OneOf(MENTOR_STATUSES, { description: 'The new status. Must differ from the current one (else 409).', example: 'paused' })
+  @OneOf(MENTOR_STATUS_ENUM, { description: 'The new status. Must differ from the current one (else 409).', example: 'paused' })
   status: MentorStatus;
 
   @StatusReason({

@@ -1,12 +1,12 @@
 import { PageQueryDto } from '../../common/pagination/pagination.dto.js';
 import { OneOf, OpaqueId, ReasonCode, ZonedDateTime } from '../../common/validation/property.decorators.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
+import { MENTOR_STATUS_ENUM, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 
 export class ListMentorStatusesQueryDto extends PageQueryDto {
   @OpaqueId({ required: false, description: 'Only records of this mentor.', example: 'mntr_01HX4V2K8P' })
   mentor_id?: string;
 
-  @OneOf(MENTOR_STATUSES, { required: false, description: 'Only records setting this status.', example: 'paused' })
+  @OneOf(MENTOR_STATUS_ENUM, { required: false, description: 'Only records setting this status.', example: 'paused' })
   status?: MentorStatus;
 
   @ReasonCode({ required: false, description: 'Only records with this pause reason code.', examples: ['parental_leave', 'certification_expired'] })

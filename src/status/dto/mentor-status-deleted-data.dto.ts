@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
+import { MENTOR_STATUS_ENUM, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 
 /** The data of `mentor.status.deleted`. */
 export class MentorStatusDeletedDataDto {
@@ -13,7 +13,7 @@ export class MentorStatusDeletedDataDto {
   deleted_at: string;
 
   @ApiProperty({
-    enum: MENTOR_STATUSES,
+    ...MENTOR_STATUS_ENUM,
     nullable: true,
     description: "The mentor's current status after the delete (the record before it took over); null when no record is left.",
     example: 'active',

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
 import { REASON_CODE_PATTERN } from '../../common/validation/property.decorators.js';
-import { MENTOR_STATUSES, type MentorStatus } from '../../mentor-directory/mentor-status.js';
+import { MENTOR_STATUS_ENUM, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 import { MENTOR_STATUS_ID_PATTERN } from './mentor-status-id.params.js';
 
 const MENTOR_STATUS_ID = { pattern: MENTOR_STATUS_ID_PATTERN.source, example: 'msr_01KK9T4N2H8Q6V3X7C5D1F0G2J' };
@@ -14,7 +14,7 @@ export class MentorStatusRecordDto {
   @ApiProperty({ example: 'mntr_01HX4V2K8P' })
   mentor_id: string;
 
-  @ApiProperty({ enum: MENTOR_STATUSES, example: 'active' })
+  @ApiProperty({ ...MENTOR_STATUS_ENUM, example: 'active' })
   status: MentorStatus;
 
   @ApiProperty({ type: String, nullable: true, description: 'Always set on a pause; may be null on an activation.', example: null })
@@ -55,7 +55,7 @@ export class CreatedMentorStatusDto extends MentorStatusRecordDto {
 /** A single record, with the status it replaced. */
 export class MentorStatusDetailDto extends CreatedMentorStatusDto {
   @ApiProperty({
-    enum: MENTOR_STATUSES,
+    ...MENTOR_STATUS_ENUM,
     nullable: true,
     description: "Status of the mentor's preceding non-deleted record (by `changed_at`, then id); null for the first.",
     example: 'paused',

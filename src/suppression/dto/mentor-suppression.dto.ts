@@ -3,7 +3,7 @@ import { PaginatedList } from '../../common/pagination/pagination.dto.js';
 import { REASON_CODE_PATTERN } from '../../common/validation/property.decorators.js';
 
 export class MentorSuppressionDto {
-  @ApiProperty({ format: 'uuid', example: 'c3d4e5f6-a7b8-9012-cdef-123456789012' })
+  @ApiProperty({ format: 'uuid', example: 'c3d4e5f6-a7b8-4012-8def-123456789012' })
   suppression_id: string;
 
   @ApiProperty({ example: 'mntr_02BY7M3RL' })

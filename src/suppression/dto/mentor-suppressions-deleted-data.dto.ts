@@ -9,7 +9,7 @@ export class MentorSuppressionsDeletedDataDto {
     type: [String],
     format: 'uuid',
     description: 'Every suppression record of the mentor that was deleted.',
-    example: ['c3d4e5f6-a7b8-9012-cdef-123456789012'],
+    example: ['c3d4e5f6-a7b8-4012-8def-123456789012'],
   })
   suppression_ids: string[];
 }

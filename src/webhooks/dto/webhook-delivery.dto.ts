@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
-import { EVENT_TYPES, type EventType } from '../../events/event-types.js';
+import { EVENT_TYPE_ENUM, type EventType } from '../../events/event-types.js';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '../webhook-delivery.entity.js';
 
 export class WebhookDeliveryDto {
@@ -13,11 +13,12 @@ export class WebhookDeliveryDto {
   @ApiProperty({ format: 'uuid', description: 'The event delivered; also its `webhook-id`.' })
   event_id: string;
 
-  @ApiProperty({ enum: EVENT_TYPES })
+  @ApiProperty(EVENT_TYPE_ENUM)
   event_type: EventType;
 
   @ApiProperty({
     enum: DELIVERY_STATUSES,
+    enumName: 'WebhookDeliveryStatus',
     description:
       '`pending`: to be (re)tried at `next_attempt_at`; `succeeded`: the receiver answered 2xx; `failed`: given up (after retrying, or at once on a 4xx other than 408 and 429).',
   })

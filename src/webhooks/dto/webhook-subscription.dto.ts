@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
-import { EVENT_TYPES, type EventType } from '../../events/event-types.js';
+import { EVENT_TYPE_ENUM, type EventType } from '../../events/event-types.js';
 
 export class WebhookSubscriptionDto {
   @ApiProperty({ format: 'uuid' })
@@ -10,7 +10,7 @@ export class WebhookSubscriptionDto {
   url: string;
 
   @ApiProperty({
-    enum: EVENT_TYPES,
+    ...EVENT_TYPE_ENUM,
     isArray: true,
     nullable: true,
     description: 'The event types delivered; null: all of them.',

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsString, Length } from 'class-validator';
 import { BodyBoolean, IsOmittable, NonBlankText } from '../../common/validation/property.decorators.js';
-import { EVENT_TYPES, type EventType } from '../../events/event-types.js';
+import { EVENT_TYPE_ENUM, EVENT_TYPES, type EventType } from '../../events/event-types.js';
 
 export class CreateWebhookSubscriptionDto {
   @ApiProperty({
@@ -17,7 +17,7 @@ export class CreateWebhookSubscriptionDto {
 
   @ApiProperty({
     required: false,
-    enum: EVENT_TYPES,
+    ...EVENT_TYPE_ENUM,
     isArray: true,
     description: 'Only these event types; omitted: all.',
     example: ['mentor.eligibility.changed'],
