@@ -310,9 +310,9 @@ export class PatroniCluster {
   /**
    * SIGKILL of the primary's Patroni and its PostgreSQL (the postmaster and every process it
    * started) at once, as when its host dies: nothing shuts down, the leader key stays in etcd until
-   * its ttl runs out. Gives the killed node's name.
+   * its ttl runs out. Gives the killed node's name and when (epoch ms) the signals went out.
    */
-  async killPrimary(): Promise<string> {
+  async killPrimary(): Promise<{ name: string; killedAt: number }> {
     const name = await this.primary();
     const node = this.node(name);
     const postmaster = Number((await readFile(join(node.dir, 'data', 'postmaster.pid'), 'utf8')).split('\n')[0]);
@@ -322,13 +322,19 @@ export class PatroniCluster {
     const children = childrenOf(postmaster);
     signal(postmaster, 'SIGKILL');
     for (const child of children) signal(child, 'SIGKILL');
+    const killedAt = Date.now();
     await poll(
       `${name}'s processes are gone`,
       async () => ([node.daemon!.pid, postmaster, ...children].every((pid) => !processStat(pid) || processStat(pid)?.state === 'Z') ? true : undefined),
       10_000,
     );
     node.daemon = undefined;
-    return name;
+    return { name, killedAt };
+  }
+
+  /** The nodes whose Patroni was killed and not revived. */
+  killedNodes(): string[] {
+    return this.nodes.filter((node) => !node.daemon).map((node) => node.name);
   }
 
   /** Starts a killed node's Patroni again and waits until it runs as a replica of the primary (rewound or copied anew). */
@@ -346,24 +352,31 @@ export class PatroniCluster {
     const leader = await this.primary();
     const args = ['-c', join(this.node(leader).dir, 'patroni.yml'), 'switchover', SCOPE, '--leader', leader, '--force'];
     if (candidate) args.push('--candidate', candidate);
-    try {
-      await promisify(execFile)(PATRONICTL, args, { env: { ...process.env, HOME: this.root } });
-    } catch (error) {
+    const { stdout, stderr } = await promisify(execFile)(PATRONICTL, args, { env: { ...process.env, HOME: this.root } }).catch((error: unknown) => {
       const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
       throw new Error(`patronictl switchover failed: ${(error as Error).message}\n${stdout}${stderr}`, { cause: error });
-    }
+    });
+    // patronictl exits 0 also when the switchover did not happen; it says so on its output.
+    if (!/Successfully switched over/.test(stdout)) throw new Error(`patronictl switchover did not switch over:\n${stdout}${stderr}`);
     return this.waitForNewPrimary(leader);
   }
 
-  /** What each part logged, for a failing test's message. */
+  /** What each part logged, for a failing test's message; without the tracebacks Patroni's REST API logs when a health check hangs up first. */
   logs(): string {
+    const patroniLines = (log: string) =>
+      log
+        .split('\n')
+        .filter(
+          (line) => /^\d{4}-\d\d-\d\d /.test(line) && !/Exception happened during processing|Traceback \(most recent call last\)|INFO: no action/.test(line),
+        )
+        .join('\n');
     const parts = [
-      ...this.nodes.map((node) => [node.name, node.daemon?.log() ?? '(not running)'] as const),
+      ...this.nodes.map((node) => [node.name, node.daemon ? patroniLines(node.daemon.log()) : '(not running)'] as const),
       ['haproxy', this.haproxy?.log() ?? ''] as const,
       ['pgbouncer', this.bouncer?.log() ?? ''] as const,
       ['etcd', this.etcd?.log() ?? ''] as const,
     ];
-    return parts.map(([name, log]) => `--- ${name}\n${log.slice(-3000)}`).join('\n');
+    return parts.map(([name, log]) => `--- ${name}\n${log.slice(-4000)}`).join('\n');
   }
 
   /** Stops everything (Patroni shuts its PostgreSQL down) and deletes the folder; a PostgreSQL left behind is killed. */
@@ -377,7 +390,7 @@ export class PatroniCluster {
         return undefined;
       }
     });
-    await Promise.all(this.nodes.map((node) => node.daemon?.stop()));
+    await Promise.all(this.nodes.map(async (node) => node.daemon?.stop()));
     for (const [index, pid] of postmasters.entries()) {
       if (pid === undefined || !isPostmasterOf(pid, this.nodes[index])) continue;
       for (const child of childrenOf(pid)) signal(child, 'SIGKILL');
