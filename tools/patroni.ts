@@ -319,6 +319,7 @@ export class PatroniCluster {
     signal(node.daemon!.pid, 'SIGKILL');
     // Stopped first, so that it forks no one after its children are listed (each child leads a process group of its own).
     signal(postmaster, 'SIGSTOP');
+    await poll(`${name}'s postmaster has stopped`, async () => (processStat(postmaster)?.state === 'T' ? true : undefined), 5_000);
     const children = childrenOf(postmaster);
     signal(postmaster, 'SIGKILL');
     for (const child of children) signal(child, 'SIGKILL');

@@ -367,3 +367,98 @@ export function errorLines(instance: AppInstance): string[] {
       }
     });
 }
+
+/** A call that ended for its caller without an answer that says what happened (a 201, or a no-op for a status already written). */
+export const unknownToCaller = (call: WriteCall) => call.outcome !== 201 && call.problemType !== '/problems/no-op-transition';
+
+/** What one SIGKILL of the primary under the storm gave. */
+export interface KillRun {
+  storm: Storm;
+  killed: string;
+  /** When the signals went out (epoch ms). */
+  killedAt: number;
+  newPrimary: string;
+  /** Per instance, from the kill to the first acknowledged write sent after it. */
+  firstWriteMs: Record<string, number>;
+}
+
+/** The first acknowledged write through `instance` that was sent after `since`, in ms after it. */
+function firstWriteAfter(storm: Storm, instance: string, since: number): number | undefined {
+  const written = storm.attempts.filter(
+    (attempt) => attempt.instance === instance && attempt.method === 'POST' && attempt.status === 201 && attempt.startedAt >= since,
+  );
+  return written.length ? Math.min(...written.map((attempt) => attempt.endedAt)) - since : undefined;
+}
+
+/**
+ * Starts a storm, and once `writesAround` writes are acknowledged SIGKILLs the primary's Patroni
+ * and PostgreSQL; waits until writes succeed again through every instance, then for `writesAround`
+ * more, and stops the storm (every call ended).
+ */
+export async function killPrimaryUnderLoad(topology: FailoverTopology, name: string, writesAround: number, recoveryBoundMs: number): Promise<KillRun> {
+  const { cluster, instances } = topology;
+  const storm = await Storm.start(name, instances);
+  try {
+    await waitUntil(() => storm.acked().length >= writesAround, `${writesAround} writes are acknowledged`, 60_000);
+    const { name: killed, killedAt } = await cluster.killPrimary();
+    const newPrimary = await cluster.waitForNewPrimary(killed, recoveryBoundMs);
+    await waitUntil(
+      () => instances.every((instance) => firstWriteAfter(storm, instance.name, killedAt) !== undefined),
+      'writes succeed again through every instance',
+      recoveryBoundMs,
+    );
+    const firstWriteMs = Object.fromEntries(instances.map((instance) => [instance.name, firstWriteAfter(storm, instance.name, killedAt)!]));
+    const recovered = storm.acked().length;
+    await waitUntil(() => storm.acked().length >= recovered + writesAround, `${writesAround} more writes after the recovery`, 60_000);
+    await storm.stop();
+    return { storm, killed, killedAt, newPrimary, firstWriteMs };
+  } catch (error) {
+    await storm.stop();
+    throw new Error(`${(error as Error).message}\n${cluster.logs()}`, { cause: error });
+  }
+}
+
+/** The figures of a kill, for the test's output and the bench's results. */
+export async function killFigures(topology: FailoverTopology, { storm, killed, killedAt, newPrimary, firstWriteMs }: KillRun) {
+  const acked = storm.acked();
+  const inFlight = storm.attempts.filter((attempt) => attempt.startedAt < killedAt && attempt.endedAt > killedAt);
+  return {
+    killed,
+    newPrimary,
+    firstWriteAfterKillMs: firstWriteMs,
+    acknowledgedWrites: acked.length,
+    lost: (await missingAcknowledged(topology.primaryUrl, acked)).length,
+    calls: storm.writes.length,
+    callsFailedForTheCaller: storm.writes.filter((call) => !call.probe && unknownToCaller(call)).length,
+    keysInProgress: (await keysInProgress(topology.primaryUrl)).length,
+    attemptsByStatus: tally(storm.attempts, (attempt) => String(attempt.status)),
+    inFlightAtKill: inFlight.length,
+    slowestInFlightAnsweredMs: inFlight.length ? Math.max(...inFlight.map((attempt) => attempt.endedAt - killedAt)) : 0,
+    reads: storm.reads,
+    readFailures: storm.readFailures.length,
+    errorLogLines: topology.instances.reduce((lines, instance) => lines + errorLines(instance).length, 0),
+  };
+}
+
+/**
+ * Retries every call of unknown outcome with its key (retryUnknown) and says how each resolved:
+ * `wrong` lists those whose answer was not the original 201 of a committed write, or a single
+ * performance of one that had not committed.
+ */
+export async function resolveUnknown(topology: FailoverTopology, storm: Storm) {
+  const unknown = storm.writes.filter(unknownToCaller);
+  const committed = await recordsOf(topology.primaryUrl, unknown);
+  const answers = await retryUnknown(topology.instances[0].base, unknown);
+  const wrong = answers.filter(({ call, status, recordId, problemType }) => {
+    const record = committed.get(call.tag);
+    if (record) return status !== 201 || recordId !== record;
+    return !(status === 201 || problemType === '/problems/no-op-transition');
+  });
+  return {
+    unknown: unknown.length,
+    endedAs: tally(unknown, (call) => `${call.outcome} ${call.problemType ?? ''}`.trim()),
+    hadCommitted: committed.size,
+    retriedAnswers: tally(answers, (answer) => `${answer.status} ${answer.problemType ?? ''}`.trim()),
+    wrong: wrong.map(({ call, status, problemType }) => `${call.key}: committed ${committed.get(call.tag) ?? 'no'}, retry ${status} ${problemType ?? ''}`),
+  };
+}

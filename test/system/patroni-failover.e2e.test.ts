@@ -5,12 +5,13 @@ import { waitUntil } from '../support/poll.js';
 import {
   type Attempt,
   duplicatedCalls,
-  errorLines,
   type FailoverTopology,
   keysInProgress,
+  killFigures,
+  killPrimaryUnderLoad,
+  type KillRun,
   missingAcknowledged,
-  recordsOf,
-  retryUnknown,
+  resolveUnknown,
   startFailoverTopology,
   Storm,
   tally,
@@ -27,7 +28,6 @@ const WRITES_AROUND_FAULT = 64;
 const RECOVERY_BOUND_MS = 150_000;
 
 const describeAttempt = (attempt: Attempt) => `${attempt.instance} ${attempt.method} ${attempt.status}${attempt.body ? ` ${attempt.body.slice(0, 300)}` : ''}`;
-const unknownToCaller = (call: WriteCall) => call.outcome !== 201 && call.problemType !== '/problems/no-op-transition';
 
 describe(
   'failover on a real Patroni cluster (etcd, three nodes in strict synchronous mode, HAProxy, PgBouncer, two instances)',
@@ -45,91 +45,41 @@ describe(
     });
 
     describe('SIGKILL of the primary’s Patroni and PostgreSQL under 16 writers and a reader', () => {
-      let storm: Storm;
-      let killedAt: number;
-      let killed: string;
-      let newPrimary: string;
-      const firstWriteMs: Record<string, number | undefined> = {};
-
-      /** The first acknowledged write through `instance` that was sent after the kill, in ms after it. */
-      const firstWriteAfterKill = (instance: string) => {
-        const written = storm.attempts.filter(
-          (attempt) => attempt.instance === instance && attempt.method === 'POST' && attempt.status === 201 && attempt.startedAt >= killedAt,
-        );
-        return written.length ? Math.min(...written.map((attempt) => attempt.endedAt)) - killedAt : undefined;
-      };
+      let run: KillRun;
 
       before(
         async () => {
-          const { cluster, instances } = topology;
-          storm = await Storm.start('kill', instances);
-          try {
-            await waitUntil(() => storm.acked().length >= WRITES_AROUND_FAULT, `${WRITES_AROUND_FAULT} writes are acknowledged`, 60_000);
-            ({ name: killed, killedAt } = await cluster.killPrimary());
-            newPrimary = await cluster.waitForNewPrimary(killed, RECOVERY_BOUND_MS);
-            await waitUntil(
-              () => instances.every((instance) => firstWriteAfterKill(instance.name) !== undefined),
-              'writes succeed again through both instances',
-              RECOVERY_BOUND_MS,
-            );
-            for (const instance of instances) firstWriteMs[instance.name] = firstWriteAfterKill(instance.name);
-            const recovered = storm.acked().length;
-            await waitUntil(() => storm.acked().length >= recovered + WRITES_AROUND_FAULT, `${WRITES_AROUND_FAULT} more writes after the recovery`, 60_000);
-          } catch (error) {
-            await storm.stop();
-            throw new Error(`${(error as Error).message}\n${cluster.logs()}`, { cause: error });
-          }
-          await storm.stop();
+          run = await killPrimaryUnderLoad(topology, 'kill', WRITES_AROUND_FAULT, RECOVERY_BOUND_MS);
         },
         { timeout: 6 * 60_000 },
       );
 
       it('loses no acknowledged write: every 201 is on the new primary', async (t) => {
-        const acked = storm.acked();
-        const missing = await missingAcknowledged(topology.primaryUrl, acked);
-        const attempts = storm.attempts;
-        const inFlight = attempts.filter((attempt) => attempt.startedAt < killedAt && attempt.endedAt > killedAt);
-        const figures = {
-          killed,
-          newPrimary,
-          firstWriteAfterKillMs: firstWriteMs,
-          acknowledgedWrites: acked.length,
-          lost: missing.length,
-          calls: storm.writes.length,
-          callsFailedForTheCaller: storm.writes.filter((call) => !call.probe && unknownToCaller(call)).length,
-          keysInProgress: (await keysInProgress(topology.primaryUrl)).length,
-          attemptsByStatus: tally(attempts, (attempt) => String(attempt.status)),
-          unavailableAnswers: attempts.filter((attempt) => attempt.status === 503).length,
-          inFlightAtKill: inFlight.length,
-          slowestInFlightAnsweredMs: inFlight.length ? Math.max(...inFlight.map((attempt) => attempt.endedAt - killedAt)) : 0,
-          reads: storm.reads,
-          readFailures: storm.readFailures.length,
-          errorLogLines: Object.fromEntries(topology.instances.map((instance) => [instance.name, errorLines(instance).length])),
-        };
-        t.diagnostic(`figures: ${JSON.stringify(figures)}`);
+        t.diagnostic(`figures: ${JSON.stringify(await killFigures(topology, run))}`);
         assert.deepEqual(
-          missing.map((call) => call.recordId),
+          (await missingAcknowledged(topology.primaryUrl, run.storm.acked())).map((call) => call.recordId),
           [],
         );
       });
 
       it('writes succeed again within 30 s of the kill, through both instances (no restart)', () => {
-        for (const [instance, ms] of Object.entries(firstWriteMs)) {
+        for (const [instance, ms] of Object.entries(run.firstWriteMs)) {
           assert.ok(ms !== undefined && ms <= WRITES_AGAIN_WITHIN_MS, `first write through ${instance} ${ms} ms after the kill`);
         }
         for (const instance of topology.instances) assert.equal(instance.service.process.exitCode, null, `${instance.name} still runs`);
       });
 
       it('never answers 500; every 503 is problem+json with Retry-After', () => {
-        const serverErrors = storm.attempts.filter((attempt) => attempt.status >= 500 && attempt.status !== 503);
+        const serverErrors = run.storm.attempts.filter((attempt) => attempt.status >= 500 && attempt.status !== 503);
         assert.deepEqual(serverErrors.map(describeAttempt), []);
-        const malformed503 = storm.attempts.filter(
+        const malformed503 = run.storm.attempts.filter(
           (attempt) => attempt.status === 503 && (!attempt.contentType?.startsWith('application/problem+json') || !attempt.retryAfter),
         );
         assert.deepEqual(malformed503.map(describeAttempt), []);
       });
 
       it('answers the requests in flight at the kill within 2 s', () => {
+        const { storm, killedAt } = run;
         const slow = storm.attempts.filter((attempt) => attempt.startedAt < killedAt && attempt.endedAt - killedAt > IN_FLIGHT_ANSWERED_WITHIN_MS);
         assert.deepEqual(
           slow.map((attempt) => `${describeAttempt(attempt)} after ${attempt.endedAt - killedAt} ms`),
@@ -143,26 +93,14 @@ describe(
       });
 
       it('resolves unknown outcomes: a retry with the same Idempotency-Key answers the original 201 if it committed, or performs it once; never two records for one key', async (t) => {
-        const unknown = storm.writes.filter(unknownToCaller);
-        const before = await recordsOf(topology.primaryUrl, unknown);
-        const answers = await retryUnknown(topology.instances[0].base, unknown);
-        t.diagnostic(
-          `unknown outcomes: ${unknown.length} ${JSON.stringify(tally(unknown, (call) => `${call.outcome} ${call.problemType ?? ''}`.trim()))}, ` +
-            `${before.size} of them had committed; retried: ${JSON.stringify(tally(answers, (answer) => `${answer.status} ${answer.problemType ?? ''}`.trim()))}`,
-        );
-        const wrong = answers.filter(({ call, status, recordId, problemType }) => {
-          const committed = before.get(call.tag);
-          if (committed) return status !== 201 || recordId !== committed;
-          return !(status === 201 || problemType === '/problems/no-op-transition');
-        });
-        assert.deepEqual(
-          wrong.map(({ call, status, problemType }) => `${call.key}: committed ${before.get(call.tag) ?? 'no'}, retry ${status} ${problemType ?? ''}`),
-          [],
-        );
-        assert.deepEqual(await duplicatedCalls(topology.primaryUrl, storm.writes), []);
+        const { wrong, ...resolution } = await resolveUnknown(topology, run.storm);
+        t.diagnostic(`unknown outcomes: ${JSON.stringify(resolution)}`);
+        assert.deepEqual(wrong, []);
+        assert.deepEqual(await duplicatedCalls(topology.primaryUrl, run.storm.writes), []);
       });
 
       it('keeps /health/live 200 throughout; /health/ready is 503 during the outage and 200 after', async () => {
+        const { storm, killedAt, firstWriteMs } = run;
         const notLive = storm.health.filter((sample) => sample.path === '/health/live' && sample.status !== 200);
         assert.deepEqual(
           notLive.map((sample) => `${sample.instance} ${sample.status} at +${sample.at - killedAt} ms`),
@@ -250,26 +188,46 @@ describe(
     });
 
     describe('control: the checks can fail', () => {
-      it('the loss check flags an acknowledged write whose record was dropped behind the service’s back', async () => {
-        const storm = await Storm.start('control', topology.instances);
-        await waitUntil(() => storm.acked().length >= 4, 'a few writes are acknowledged', 60_000);
-        await storm.stop();
-        const acked = storm.acked();
-        assert.deepEqual(await missingAcknowledged(topology.primaryUrl, acked), []);
-        const dropped = acked[1];
+      let acked: WriteCall[];
+      /** Runs statements on the primary with triggers (the foreign keys' among them) off: changes made behind the service's back. */
+      const behindTheServicesBack = async (sql: string, params: unknown[]) => {
         const client = new pg.Client({ connectionString: topology.primaryUrl });
         await client.connect();
         try {
-          // Triggers (the foreign keys' among them) off for this session: a record removed as a lost commit would be.
           await client.query(`SET session_replication_role = replica`);
-          await client.query('DELETE FROM mentor_status_records WHERE id = $1', [dropped.recordId]);
+          await client.query(sql, params);
         } finally {
           await client.end();
         }
+      };
+
+      before(async () => {
+        const storm = await Storm.start('control', topology.instances);
+        await waitUntil(() => storm.acked().length >= 4, 'a few writes are acknowledged', 60_000);
+        await storm.stop();
+        acked = storm.acked();
+      });
+
+      it('the loss check flags an acknowledged write whose record was dropped', async () => {
+        assert.deepEqual(await missingAcknowledged(topology.primaryUrl, acked), []);
+        await behindTheServicesBack('DELETE FROM mentor_status_records WHERE id = $1', [acked[1].recordId]);
         assert.deepEqual(
           (await missingAcknowledged(topology.primaryUrl, acked)).map((call) => call.recordId),
-          [dropped.recordId],
+          [acked[1].recordId],
         );
+      });
+
+      it('the duplicate check flags a call whose write was performed twice', async () => {
+        assert.deepEqual(await duplicatedCalls(topology.primaryUrl, acked), []);
+        // A second record of the call: the same row under another id, a millisecond later.
+        await behindTheServicesBack(
+          `INSERT INTO mentor_status_records
+             SELECT (jsonb_populate_record(NULL::mentor_status_records,
+                       to_jsonb(r) || jsonb_build_object('id', left(r.id, 29) || 'X', 'changed_at', r.changed_at + interval '1 millisecond'))).*
+             FROM mentor_status_records r WHERE id = $1`,
+          [acked[2].recordId],
+        );
+        assert.deepEqual(await duplicatedCalls(topology.primaryUrl, acked), [{ tag: acked[2].tag, records: 2 }]);
       });
     });
   },
