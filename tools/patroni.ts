@@ -218,9 +218,7 @@ export class PatroniCluster {
       await chown(node.dir, uid, gid);
     }
     await Promise.all(this.nodes.map((node) => this.startPatroni(node)));
-    await this.waitForMembers('a primary, a synchronous standby and a replica, all running', (members) =>
-      ['leader', 'sync_standby', 'replica'].every((role) => members.some((member) => member.role === role && member.state === 'running')),
-    );
+    await this.waitForAllThree();
 
     const haproxyDir = join(this.root, 'haproxy');
     await mkdir(haproxyDir);
@@ -289,6 +287,13 @@ export class PatroniCluster {
         return condition(members) ? members : undefined;
       },
       timeoutMs,
+    );
+  }
+
+  /** Polls until it has a primary, a synchronous standby and a replica, all running. */
+  async waitForAllThree(): Promise<void> {
+    await this.waitForMembers('a primary, a synchronous standby and a replica, all running', (members) =>
+      ['leader', 'sync_standby', 'replica'].every((role) => members.some((member) => member.role === role && ['running', 'streaming'].includes(member.state))),
     );
   }
 

@@ -129,11 +129,7 @@ describe(
         async () => {
           const { cluster, instances } = topology;
           for (const name of cluster.killedNodes()) await cluster.revive(name);
-          await cluster.waitForMembers('a primary, a synchronous standby and a replica, all running', (members) =>
-            ['leader', 'sync_standby', 'replica'].every((role) =>
-              members.some((member) => member.role === role && ['running', 'streaming'].includes(member.state)),
-            ),
-          );
+          await cluster.waitForAllThree();
           storm = await Storm.start('switchover', instances);
           try {
             await waitUntil(() => storm.acked().length >= WRITES_AROUND_FAULT, `${WRITES_AROUND_FAULT} writes are acknowledged`, 60_000);
