@@ -12,6 +12,7 @@ import { DatasetShape, feedEvents, loadDataset, suppressedMentorIndexes } from '
 import { BENCH_API_KEY, Endpoint, endpoints } from './endpoints.js';
 import { eventsRun } from './events.js';
 import { exportFigures } from './export-figures.js';
+import { failoverRun } from './failover.js';
 import { clientFrom, floodEndpoint, listCosts, pointReads, unfilteredFirstPage } from './limits.js';
 import { LoadGenerator, measure, MeasuredFigures, RunFigures, runLoad, summarise } from './load.js';
 import { BenchOptions, parseOptions } from './options.js';
@@ -406,10 +407,17 @@ async function eventsOf(bench: BenchServer, options: BenchOptions) {
   return eventsRun(bench, { url, summary: datasetSummary(shape, loadSeconds) }, options, log);
 }
 
+const failover = (_bench: BenchServer, options: BenchOptions) => failoverRun(options.runs, log);
+
 const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 async function report(options: BenchOptions, machine: Machine, started: number, { results }: { results: object }) {
-  const settings = options.mode === 'events' ? { runs: options.runs, durationSeconds: options.duration } : settingsOf(options);
+  const settings =
+    options.mode === 'events'
+      ? { runs: options.runs, durationSeconds: options.duration }
+      : options.mode === 'failover'
+        ? { runs: options.runs }
+        : settingsOf(options);
   const written = { mode: options.mode, date: new Date().toISOString(), machine, settings, ...results } as unknown as BenchResults;
   await mkdir(dirname(options.output), { recursive: true });
   await writeFile(options.output, `${JSON.stringify(written, null, 2)}\n`);
@@ -418,17 +426,13 @@ async function report(options: BenchOptions, machine: Machine, started: number, 
   for (const name of shown) console.log(`\n${renderTable(name, written)}\n`);
   if (written.targets) console.log(`${targetsTable(written.targets)}\n`);
   const rewritten = rewriteTableOf(options.output, written);
-  log(rewritten ? `docs/PERFORMANCE.md: the ${rewritten} table rewritten from it` : 'docs/PERFORMANCE.md left as it was: no table of it comes from that file');
+  log(rewritten ? `docs: the ${rewritten} table rewritten from it` : 'docs left as they were: no table of them comes from that file');
 }
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), benchDir);
   if (options.mode === 'tables') {
-    log(
-      rewriteAllTables()
-        ? 'docs/PERFORMANCE.md: tables rewritten from bench/results*.json'
-        : 'docs/PERFORMANCE.md: every table already matches bench/results*.json',
-    );
+    log(rewriteAllTables() ? 'docs: tables rewritten from bench/results*.json' : 'docs: every table already matches bench/results*.json');
     return;
   }
   if (options.generators.includes('wrk')) ensureWrk();
@@ -442,7 +446,7 @@ async function main(): Promise<void> {
   try {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
-    const run = { compare, scale, adapters, limits, instances, triggers, bulk, exports: exportsRun, events: eventsOf }[options.mode];
+    const run = { compare, scale, adapters, limits, instances, triggers, bulk, exports: exportsRun, events: eventsOf, failover }[options.mode];
     await report(options, machine, started, await run(bench, options));
   } finally {
     await stopEverything();

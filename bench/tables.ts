@@ -1,5 +1,5 @@
 /**
- * The one table per benchmark mode in docs/PERFORMANCE.md, made from that mode's results file and
+ * The one table per benchmark mode in docs/PERFORMANCE.md (the failover's in docs/OPERATIONS.md), made from that mode's results file and
  * from nothing else, so that figures live in two places only: bench/results*.json and these tables.
  * Each table stands between `<!-- bench:<name>:begin -->` and `<!-- bench:<name>:end -->`, where
  * <name> comes from the results file: results.json is `compare`, results-<name>.json is <name>.
@@ -15,6 +15,9 @@ import { formatMs, formatRatio, type Machine, markdownTable, type TargetCheck } 
 
 export const benchDir = join(dirname(fileURLToPath(import.meta.url)), '../../bench');
 export const performanceDoc = join(benchDir, '../docs/PERFORMANCE.md');
+export const operationsDoc = join(benchDir, '../docs/OPERATIONS.md');
+/** The documents that hold tables. */
+export const tableDocuments = [performanceDoc, operationsDoc];
 
 /** What every results file holds besides its mode's own figures. */
 export interface BenchResults {
@@ -156,6 +159,22 @@ interface EventsResults extends BenchResults {
   runs: Record<'with' | 'without', EventFigure[][]>;
 }
 
+type FailoverRun = {
+  firstWriteAfterKillMs: Record<string, number>;
+  acknowledgedWrites: number;
+  lost: number;
+  attemptsByStatus: Record<string, number>;
+  callsFailedForTheCaller: number;
+  keysInProgress: number;
+  duplicates: number;
+  resolution: { unknown: number; hadCommitted: number; retriedAnswers: Record<string, number> };
+};
+
+interface FailoverResults extends BenchResults {
+  writers: number;
+  runs: FailoverRun[];
+}
+
 const loadSettings = ({ settings }: BenchResults) =>
   `${settings.generator ?? 'autocannon'}, ${settings.connections} connections, ${settings.runs} × ${settings.durationSeconds} s per endpoint and server after ${settings.warmupSeconds} s of warm-up, medians`;
 
@@ -169,6 +188,8 @@ function statuses(client: ClientFigures): string {
 }
 
 interface Table<R extends BenchResults> {
+  /** The document it stands in: docs/PERFORMANCE.md unless given. */
+  document?: string;
   /** How the run was made, after the machine: settings and dataset. */
   settings(results: R): string;
   table(results: R): string;
@@ -386,6 +407,44 @@ export const TABLES: Record<string, Table<BenchResults>> = {
       );
     },
   }),
+  failover: table<FailoverResults>({
+    document: operationsDoc,
+    settings: (results) =>
+      `${results.runs.length} runs, each on a new cluster built by test/support/failover.ts: ${results.writers} writers using the client package (retrying for up to 60 s), a probe without retries and a reader per instance`,
+    table: ({ runs }) =>
+      markdownTable(
+        [
+          'run',
+          'first write after the kill, s (per instance)',
+          'acknowledged writes',
+          'lost',
+          '503 answers',
+          '500 answers',
+          "callers' failed calls",
+          'keys left in progress',
+          "calls of unknown outcome, probes' included (had committed)",
+          'their retries with the same key',
+          'records twice',
+        ],
+        runs.map((run, index) => [
+          index + 1,
+          Object.values(run.firstWriteAfterKillMs)
+            .map((ms) => (ms / 1000).toFixed(1))
+            .join(' / '),
+          count(run.acknowledgedWrites),
+          run.lost,
+          count(run.attemptsByStatus['503'] ?? 0),
+          run.attemptsByStatus['500'] ?? 0,
+          run.callsFailedForTheCaller,
+          run.keysInProgress,
+          `${run.resolution.unknown} (${run.resolution.hadCommitted})`,
+          Object.entries(run.resolution.retriedAnswers)
+            .map(([answer, times]) => `${answer} × ${times}`)
+            .join(', '),
+          run.duplicates,
+        ]),
+      ),
+  }),
 };
 
 /** The table's name for a results file: `compare` for results.json, <name> for results-<name>.json. */
@@ -415,30 +474,38 @@ export function replaceTable(document: string, name: string, table: string): str
   const start = document.indexOf(begin);
   const stop = document.indexOf(end);
   if (start === -1 || stop < start || document.indexOf(begin, start + 1) !== -1) {
-    throw new Error(`docs/PERFORMANCE.md needs exactly one ${begin} … ${end}`);
+    throw new Error(`the document needs exactly one ${begin} … ${end}`);
   }
   return `${document.slice(0, start + begin.length)}\n\n${table}\n\n${document.slice(stop)}`;
 }
 
 export const readResults = (name: string) => JSON.parse(readFileSync(resultsFileOf(name), 'utf8')) as BenchResults;
 
-/** The document with every table made again from the results files. */
-export function withAllTables(document: string, results: (name: string) => BenchResults = readResults): string {
-  return Object.keys(TABLES).reduce((text, name) => replaceTable(text, name, renderTable(name, results(name))), document);
+const documentOf = (name: string) => TABLES[name].document ?? performanceDoc;
+
+/** The document (`file`'s text) with every table that stands in it made again from the results files. */
+export function withAllTables(document: string, file = performanceDoc, results: (name: string) => BenchResults = readResults): string {
+  return Object.keys(TABLES)
+    .filter((name) => documentOf(name) === file)
+    .reduce((text, name) => replaceTable(text, name, renderTable(name, results(name))), document);
 }
 
-/** Rewrites docs/PERFORMANCE.md with every table made from the committed results files; returns whether anything changed. */
+/** Rewrites the documents with every table made from the committed results files; returns whether anything changed. */
 export function rewriteAllTables(): boolean {
-  const before = readFileSync(performanceDoc, 'utf8');
-  const after = withAllTables(before);
-  if (after !== before) writeFileSync(performanceDoc, after);
-  return after !== before;
+  let changed = false;
+  for (const file of tableDocuments) {
+    const before = readFileSync(file, 'utf8');
+    const after = withAllTables(before, file);
+    if (after !== before) writeFileSync(file, after);
+    changed ||= after !== before;
+  }
+  return changed;
 }
 
 /** Rewrites the one table a run's results file feeds, if it feeds one. */
 export function rewriteTableOf(resultsFile: string, results: BenchResults): string | undefined {
   const name = tableNameOf(resultsFile);
   if (!name || resolve(resultsFile) !== resolve(resultsFileOf(name))) return undefined;
-  writeFileSync(performanceDoc, replaceTable(readFileSync(performanceDoc, 'utf8'), name, renderTable(name, results)));
+  writeFileSync(documentOf(name), replaceTable(readFileSync(documentOf(name), 'utf8'), name, renderTable(name, results)));
   return name;
 }

@@ -5,6 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A server process that a test started in a folder of its own. */
 export interface Daemon {
+  /** Its process id. */
+  pid: number;
   /** What it printed so far, stdout and stderr together. */
   log: () => string;
   /** Ends it (SIGTERM) and removes its folder; safe to call twice. */
@@ -39,7 +41,7 @@ export async function startDaemon(
       await stop();
       throw new Error(`${name} exited with ${child.exitCode}:\n${log}`);
     }
-    if (await ready().catch(() => false)) return { log: () => log, stop };
+    if (await ready().catch(() => false)) return { pid: child.pid!, log: () => log, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`${name} was not ready within ${readyWithinMs} ms:\n${log}`);

@@ -10,7 +10,7 @@ import { PG_BIN, postgresOwnedTempDir, runAsPostgres } from './postgres-user.js'
 const TEST_SETTINGS = ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'shared_buffers = 16MB', 'max_connections = 60'];
 
 /** State and parent of a process, from /proc/<pid>/stat ("pid (name) state ppid …", where the name may hold anything). */
-function processStat(pid: number): { state: string; parentPid: number } | undefined {
+export function processStat(pid: number): { state: string; parentPid: number } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const [state, parentPid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -21,7 +21,7 @@ function processStat(pid: number): { state: string; parentPid: number } | undefi
 }
 
 /** Sends a signal to a process unless it has exited meanwhile. */
-function signal(pid: number, name: NodeJS.Signals): void {
+export function signal(pid: number, name: NodeJS.Signals): void {
   try {
     process.kill(pid, name);
   } catch (error) {
@@ -29,7 +29,8 @@ function signal(pid: number, name: NodeJS.Signals): void {
   }
 }
 
-function childrenOf(pid: number): number[] {
+/** The processes whose parent is `pid`. */
+export function childrenOf(pid: number): number[] {
   return readdirSync('/proc')
     .filter((entry) => /^\d+$/.test(entry))
     .map(Number)

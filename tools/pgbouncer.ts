@@ -13,6 +13,8 @@ export interface PgBouncerOptions {
   poolSize?: number;
   /** Startup parameters PgBouncer should drop instead of refusing the connection (`ignore_startup_parameters`). */
   ignoreStartupParameters?: string[];
+  /** Seconds PgBouncer waits after a failed connection to the server before it tries again (`server_login_retry`); PgBouncer's 15 unless given. */
+  serverLoginRetrySeconds?: number;
 }
 
 export interface PgBouncer {
@@ -54,6 +56,7 @@ export async function startPgBouncer(targetUrl: string, options: PgBouncerOption
     'pool_mode = transaction',
     `default_pool_size = ${options.poolSize ?? 5}`,
     'max_client_conn = 500',
+    ...(options.serverLoginRetrySeconds === undefined ? [] : [`server_login_retry = ${options.serverLoginRetrySeconds}`]),
     ...(options.ignoreStartupParameters?.length ? [`ignore_startup_parameters = ${options.ignoreStartupParameters.join(',')}`] : []),
   ];
   await writeFile(join(dir, 'pgbouncer.ini'), `${settings.join('\n')}\n`);
