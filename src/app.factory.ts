@@ -4,6 +4,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { AppModule, AppOverrides } from './app.module.js';
 import { AppConfig } from './common/config/app-config.js';
 import { nestLogger, rootLogger } from './common/logging/loggers.js';
+import { resolveDatabasePooler } from './database/pooled-sessions.js';
 import { setupSwagger } from './http/openapi.js';
 import { installPipeline, requestPipeline, serverOptions } from './http/request-pipeline.js';
 
@@ -16,7 +17,8 @@ export function configureRoutes(app: INestApplication): void {
  * Builds the application exactly as production runs it: the request pipeline (http/request-pipeline.ts),
  * the routes under their prefix, Swagger. `main.ts` and every e2e test start from here.
  */
-export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
+export async function createApp(given: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
+  const config = await resolveDatabasePooler(given);
   const pipeline = await requestPipeline(config, overrides);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), new FastifyAdapter(serverOptions(pipeline)), {
     bufferLogs: true,

@@ -12,7 +12,8 @@ import { Sql } from '../database/sql.js';
 const loaded = loadConfig(process.env);
 const { sql, dataSource, close } = await Sql.open(loaded.databaseUrl ? loaded : loaded.withDatabaseUrl(embeddedDatabaseUrl(loaded.embeddedPgPort)));
 try {
-  await runMigrations(dataSource);
+  // Its data source is DATABASE_URL's, which may go through a transaction pooler: no session outlives a transaction there.
+  await runMigrations(dataSource, { inOneTransaction: true });
   await seedDemoData(sql);
   console.log('demo data loaded');
 } finally {

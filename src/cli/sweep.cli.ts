@@ -5,6 +5,7 @@ import { AppModule } from '../app.module.js';
 import { loadConfig } from '../common/config/app-config.js';
 import { nestLogger, rootLogger } from '../common/logging/loggers.js';
 import { embeddedDatabaseUrl } from '../database/embedded-postgres.js';
+import { resolveDatabasePooler } from '../database/pooled-sessions.js';
 import { CertificationSweepService } from '../certification/certification-sweep.service.js';
 
 /**
@@ -17,7 +18,7 @@ const config = loadConfig({ ...process.env, CERT_SWEEP_INTERVAL_SECONDS: '0', RE
 const logger = nestLogger(rootLogger(config.logLevel));
 Logger.overrideLogger(logger);
 const app = await NestFactory.createApplicationContext(
-  AppModule.forRoot(config.databaseUrl ? config : config.withDatabaseUrl(embeddedDatabaseUrl(config.embeddedPgPort))),
+  AppModule.forRoot(config.databaseUrl ? await resolveDatabasePooler(config) : config.withDatabaseUrl(embeddedDatabaseUrl(config.embeddedPgPort))),
   { logger },
 );
 try {

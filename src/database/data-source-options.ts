@@ -11,6 +11,19 @@ export const MIGRATIONS_TABLE = 'typeorm_migrations';
 type Options = Extract<DataSourceOptions, { type: 'postgres' }>;
 type PoolConfig = pg.PoolConfig & BoundedClientConfig & { Client: typeof BoundedClient };
 
+/** Whether DATABASE_URL leads to a transaction pooler (DATABASE_POOLER, `auto` resolved at start by resolveDatabasePooler). */
+export function throughPooler(config: AppConfig): boolean {
+  return config.databasePooler === 'pgbouncer';
+}
+
+/**
+ * Whether a server session can outlive a transaction: always, but behind a transaction pooler
+ * only over a DATABASE_DIRECT_URL of its own.
+ */
+export function hasDirectSessions(config: AppConfig): boolean {
+  return !throughPooler(config) || config.databaseDirectUrl !== config.databaseUrl;
+}
+
 function required(url: string | undefined): string {
   if (!url) throw new Error('the data source needs a database URL: start the embedded server first or set DATABASE_URL');
   return url;
@@ -48,7 +61,7 @@ export function dataSourceOptions(config: AppConfig): Options {
     poolSize: config.dbPoolSize,
     // A request waits this long for a pool connection (a free one, or a new one whose server may accept but never answer), then fails with 503 instead of hanging.
     connectTimeoutMS: config.dbConnectTimeoutMs,
-    extra: connectionSettings(config, { pooled: config.databasePooler !== 'none' }),
+    extra: connectionSettings(config, { pooled: throughPooler(config) }),
     applicationName: APPLICATION_NAME,
     logging: false,
   };
@@ -59,14 +72,14 @@ export function directDataSourceOptions(config: AppConfig): Options {
   return { ...dataSourceOptions(config), url: required(config.databaseDirectUrl), poolSize: 2, extra: connectionSettings(config, { pooled: false }) };
 }
 
-/** The pool of sessions on the direct connection (session locks), when it is not the app's own. */
+/** The pool of sessions on the direct connection (session locks), when it is not the app's own; through the pooler when there is no direct connection. */
 export function directPoolConfig(config: AppConfig): PoolConfig {
   return {
     connectionString: required(config.databaseDirectUrl),
     application_name: APPLICATION_NAME,
     max: 2,
     connectionTimeoutMillis: config.dbConnectTimeoutMs,
-    ...connectionSettings(config, { pooled: false }),
+    ...connectionSettings(config, { pooled: !hasDirectSessions(config) }),
   };
 }
 
@@ -77,7 +90,7 @@ export function replicaPoolConfig(config: AppConfig, url: string): PoolConfig {
     application_name: APPLICATION_NAME,
     max: config.dbPoolSize,
     connectionTimeoutMillis: config.dbConnectTimeoutMs,
-    ...connectionSettings(config, { pooled: config.databasePooler !== 'none' }),
+    ...connectionSettings(config, { pooled: throughPooler(config) }),
   };
 }
 

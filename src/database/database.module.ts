@@ -3,10 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../common/config/app-config.js';
 import { DatabaseMetrics, DatabaseMetricsModule } from './database.metrics.js';
-import { dataSourceOptions, directDataSourceOptions } from './data-source-options.js';
+import { dataSourceOptions, directDataSourceOptions, hasDirectSessions, throughPooler } from './data-source-options.js';
 import { ExportCursors } from './export-cursor.js';
 import { runMigrations } from './migrate.js';
-import { assertPooledStatementTimeout, explainPoolerRefusal, PoolerRefusedSessionSettings } from './pooled-sessions.js';
+import { explainPoolerRefusal, PoolerRefusedSessionSettings } from './pooled-sessions.js';
 import { ReplicaRouter } from './replica-router.js';
 import { ReplicaMetrics } from './replica.metrics.js';
 import { hasAnyMentor, seedDemoData } from './seed/demo-data.js';
@@ -29,7 +29,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
   async onModuleInit(): Promise<void> {
     this.metrics.watchPool(PRIMARY_POOL, this.sql.pool);
     this.metrics.watchPrimary(() => this.sql.primaryAvailable);
-    if (this.config.databasePooler !== 'none') await assertPooledStatementTimeout(this.sql, this.config.dbStatementTimeoutMs);
+    await this.sayHowTheDatabaseIsReached();
     const applied = await this.migrate();
     if (applied.length > 0) this.logger.log(`applied migrations: ${applied.join(', ')}`);
   }
@@ -41,9 +41,45 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationBootstrap {
     this.logger.log('loaded the demo data into the empty database');
   }
 
+  /**
+   * One line at start: what stands between the service and PostgreSQL (set, or detected by
+   * resolveDatabasePooler), and what follows from it; a warning when something is done the costly
+   * way, or not at all, for want of a setting it names.
+   */
+  private async sayHowTheDatabaseIsReached(): Promise<void> {
+    const { config } = this;
+    if (!throughPooler(config)) {
+      this.logger.log(`DATABASE_URL reaches PostgreSQL itself (${config.databasePoolerFoundBy ?? `DATABASE_POOLER=${config.databasePooler}`})`);
+      return;
+    }
+    const parts = [
+      `DATABASE_URL goes through a transaction pooler (${config.databasePoolerFoundBy ?? 'DATABASE_POOLER=pgbouncer'}): no settings at connect, statement_timeout set in each transaction`,
+    ];
+    const unbounded = await this.sql.boundSingleStatements();
+    if (unbounded) {
+      parts.push(
+        `single statements run in a transaction of their own, as role ${unbounded.role} in database ${unbounded.database} has statement_timeout ${unbounded.ms} ms ` +
+          `(ALTER ROLE "${unbounded.role}" IN DATABASE "${unbounded.database}" SET statement_timeout = '${config.dbStatementTimeoutMs}ms' saves them two round trips)`,
+      );
+    }
+    if (hasDirectSessions(config)) {
+      parts.push('migrations, session locks and LISTEN use DATABASE_DIRECT_URL');
+    } else {
+      parts.push(
+        'no DATABASE_DIRECT_URL: migrations and session locks are held by a transaction, and LISTEN is off, so other instances see events only when they look again ' +
+          '(long polls at the end of their wait, JetStream publication within a minute); set DATABASE_DIRECT_URL to the database itself for them',
+      );
+    }
+    const line = parts.join('; ');
+    if (unbounded || !hasDirectSessions(config)) this.logger.warn(line);
+    else this.logger.log(line);
+  }
+
   /** Migrations need one server session throughout: behind a pooler, a data source of their own on the direct connection, for as long as they run. */
   private async migrate(): Promise<string[]> {
-    if (this.config.databaseDirectUrl === this.config.databaseUrl) return names(await runMigrations(this.dataSource));
+    if (this.config.databaseDirectUrl === this.config.databaseUrl) {
+      return names(await runMigrations(this.dataSource, { inOneTransaction: !hasDirectSessions(this.config) }));
+    }
     const direct = await new DataSource(directDataSourceOptions(this.config)).initialize();
     try {
       return names(await runMigrations(direct));

@@ -7,8 +7,17 @@ import { AppConfig } from '../common/config/app-config.js';
 import { isRetryableTransactionFailure } from '../common/errors/postgres-error.js';
 import { currentConsistency, positionOf, RequestConsistency, type WalSource } from './consistency.js';
 import { DatabaseLock } from './database-lock.js';
-import { APPLICATION_NAME, checkPool, dataSourceOptions, directConnectionConfig, directPoolConfig } from './data-source-options.js';
+import {
+  APPLICATION_NAME,
+  checkPool,
+  dataSourceOptions,
+  directConnectionConfig,
+  directPoolConfig,
+  hasDirectSessions,
+  throughPooler,
+} from './data-source-options.js';
 import { Lease, queryOnce } from './lease.js';
+import { resolveDatabasePooler } from './pooled-sessions.js';
 import { PrimaryBreaker } from './primary-breaker.js';
 import type { OpenTransaction, Queryable, TransactionOptions, Tx } from './queryable.js';
 import { parseLsn, ReplicaRouter } from './replica-router.js';
@@ -120,6 +129,8 @@ export class Sql implements Queryable, OnApplicationShutdown {
   private readonly breaker: PrimaryBreaker | undefined;
   /** Behind a transaction pooler every transaction bounds itself, as it may run on any server session. */
   private readonly transactionSettings: Readonly<Record<string, number>>;
+  /** Behind a transaction pooler whose server does not bound the role's statements itself, each single statement runs in a transaction that does (see boundSingleStatements). */
+  private singleStatementsInTransaction = false;
 
   constructor(
     dataSource: DataSource,
@@ -130,13 +141,15 @@ export class Sql implements Queryable, OnApplicationShutdown {
     this.breaker = config.dbFailFastProbeMs > 0 ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs }) : undefined;
     this.replica = replicas.reads(this);
     this.replicated = config.databaseReplicaUrls.length > 0;
-    this.transactionSettings = config.databasePooler !== 'none' && config.dbStatementTimeoutMs > 0 ? { statement_timeout: config.dbStatementTimeoutMs } : {};
+    this.transactionSettings = throughPooler(config) && config.dbStatementTimeoutMs > 0 ? { statement_timeout: config.dbStatementTimeoutMs } : {};
   }
 
   /** The seam with a data source of its own, outside the app (the seed command, tests); `close()` ends both. */
-  static async open(config: AppConfig): Promise<{ sql: Sql; dataSource: DataSource; close: () => Promise<void> }> {
+  static async open(given: AppConfig): Promise<{ sql: Sql; dataSource: DataSource; close: () => Promise<void> }> {
+    const config = await resolveDatabasePooler(given);
     const dataSource = await new DataSource(dataSourceOptions(config)).initialize();
     const sql = new Sql(dataSource, new ReplicaRouter(config), config);
+    await sql.boundSingleStatements();
     return {
       sql,
       dataSource,
@@ -164,9 +177,39 @@ export class Sql implements Queryable, OnApplicationShutdown {
 
   async query<Row = Record<string, unknown>>(text: string, values?: readonly unknown[]): Promise<Row[]> {
     const consistency = currentConsistency();
-    const rows = await queryOnce<Row>(this.primary, text, values, this.breaker);
+    const rows = this.singleStatementsInTransaction
+      ? await this.inTransactionOfItsOwn<Row>(text, values)
+      : await queryOnce<Row>(this.primary, text, values, this.breaker);
     consistency?.read(this.primaryWal);
     return rows;
+  }
+
+  /**
+   * Behind a transaction pooler, a statement outside a transaction runs with the statement_timeout
+   * the server gives the role's sessions (`ALTER ROLE … SET`, `ALTER DATABASE … SET`). When that is
+   * not DB_STATEMENT_TIMEOUT_MS, each single statement runs in a transaction of its own that sets
+   * it: two more round trips. Called once at start; gives the server's setting when it had to.
+   */
+  async boundSingleStatements(): Promise<{ ms: number; role: string; database: string } | undefined> {
+    if (this.transactionSettings.statement_timeout === undefined) return undefined;
+    const [found] = await queryOnce<{ ms: number; role: string; database: string }>(
+      this.primary,
+      `SELECT setting::int AS ms, current_user AS role, current_database() AS database FROM pg_settings WHERE name = 'statement_timeout'`,
+    );
+    this.singleStatementsInTransaction = found.ms !== this.transactionSettings.statement_timeout;
+    return this.singleStatementsInTransaction ? found : undefined;
+  }
+
+  private async inTransactionOfItsOwn<Row>(text: string, values?: readonly unknown[]): Promise<Row[]> {
+    const transaction = await this.open({});
+    try {
+      const rows = await transaction.query<Row>(text, values);
+      await transaction.commit();
+      return rows;
+    } catch (error) {
+      await transaction.rollback();
+      throw error;
+    }
   }
 
   /**
@@ -311,6 +354,18 @@ export class Sql implements Queryable, OnApplicationShutdown {
    * others after each statement, so it lives on the direct connection for as long as `work` runs.
    */
   withSessionLockIfFree<T>(lock: DatabaseLock, work: () => Promise<T>): Promise<{ result: T } | undefined> {
+    if (!this.directSessions) {
+      // No session outlives a transaction here: the lock is a transaction's, kept open (with its server session) while `work` runs.
+      return this.session(async (session) => {
+        await session.query('BEGIN');
+        try {
+          const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [lock]);
+          return locked ? { result: await work() } : undefined;
+        } finally {
+          await session.query('ROLLBACK');
+        }
+      });
+    }
     return this.session(async (session) => {
       const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lock]);
       if (!locked) return undefined;
@@ -320,6 +375,11 @@ export class Sql implements Queryable, OnApplicationShutdown {
         await session.query('SELECT pg_advisory_unlock($1)', [lock]);
       }
     });
+  }
+
+  /** False behind a transaction pooler without DATABASE_DIRECT_URL: no server session outlives a transaction, so there is no LISTEN. */
+  get directSessions(): boolean {
+    return hasDirectSessions(this.config);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -334,7 +394,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
   }
 
   private directPool(): pg.Pool {
-    if (this.config.databaseDirectUrl === this.config.databaseUrl) return this.primary;
+    if (this.config.databaseDirectUrl === this.config.databaseUrl && this.directSessions) return this.primary;
     if (!this.direct) {
       this.direct = new pg.Pool(directPoolConfig(this.config));
       // An idle direct connection that breaks is dropped by the pool; the next session opens another.

@@ -27,7 +27,8 @@ const ANNOUNCE_GAP_MS = 10;
  * notifying transactions of the cluster (a lock held until the commit is flushed), so writes that
  * notify commit one at a time, at most one per WAL flush for the whole cluster (docs/EVENTS.md, "Cost").
  *
- * Behind PgBouncer in transaction mode LISTEN does not work: this connection needs a direct URL.
+ * Behind PgBouncer in transaction mode LISTEN does not work: this connection needs a direct URL;
+ * without one there is none, and only this instance's own commits wake its readers.
  */
 @Injectable()
 export class EventNotifications implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -57,7 +58,7 @@ export class EventNotifications implements OnApplicationBootstrap, BeforeApplica
   constructor(private readonly sql: Sql) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.connect();
+    if (this.sql.directSessions) await this.connect();
   }
 
   /** Long polls answer now rather than hold the shutdown up. */

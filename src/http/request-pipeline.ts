@@ -12,6 +12,7 @@ import { limitConcurrencyPerClient } from '../common/http/client-concurrency.js'
 import { addETags } from '../common/http/etag.js';
 import { clientErrorAsProblem, frameworkErrorAsProblem } from '../common/http/framework-errors.js';
 import { parseJsonBodiesStrictly } from '../common/http/json-body.parser.js';
+import { lingerAfterEarlyAnswers, LINGER_MS } from '../common/http/lingering-close.js';
 import { refuseAmbiguousHeaders } from '../common/http/request-headers.hook.js';
 import { capConnections, serverLimits } from '../common/http/server-limits.js';
 import { refuseRequestsWhileClosing, ShutdownDrain } from '../common/http/shutdown-gate.js';
@@ -107,6 +108,11 @@ export async function requestPipeline(config: AppConfig, overrides: AppOverrides
       step: 'one log line per request, and the request id on every line written for it',
       why: 'before every step that may log or refuse, so those lines carry the id and a refusal gets its line',
       install: ({ fastify }) => logRequests(fastify),
+    },
+    {
+      step: `an answer given before its request's body has arrived (413, a refusal) closes the connection only once the client has sent the rest, or after ${LINGER_MS} ms`,
+      why: 'an onSend hook for every answer, the refusals of the steps below too; a close with the body unread would reset the connection under a client still sending it, before it read the answer',
+      install: ({ fastify }) => lingerAfterEarlyAnswers(fastify),
     },
     {
       step: 'x-request-id and the security headers on the answer',

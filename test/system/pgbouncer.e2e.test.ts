@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory.js';
 import { loadConfig } from '../../src/common/config/app-config.js';
-import { PoolerRefusedSessionSettings } from '../../src/database/pooled-sessions.js';
+import { PoolerRefusedSessionSettings, resolveDatabasePooler } from '../../src/database/pooled-sessions.js';
 import { Sql } from '../../src/database/sql.js';
 import { holdMentorHistory } from '../support/mentor-history-lock.js';
 import { PgBouncer, startPgBouncer } from '../../tools/pgbouncer.js';
@@ -34,21 +34,29 @@ describe('PgBouncer in transaction pooling mode', () => {
     await database.drop();
   });
 
-  it('an app that is not told about the pooler refuses to start at once, saying what to set', async () => {
+  it('tells PgBouncer from PostgreSQL by the startup parameter: refused, dropped (ignore_startup_parameters) or kept', async () => {
+    const ignoring = await startPgBouncer(database.url, { poolSize: 1, ignoreStartupParameters: ['statement_timeout'] });
+    try {
+      const found = await Promise.all([bouncer.url, ignoring.url, database.url].map((url) => resolveDatabasePooler(loadConfig({ DATABASE_URL: url }))));
+      assert.deepEqual(
+        found.map((config) => config.databasePooler),
+        ['pgbouncer', 'pgbouncer', 'none'],
+      );
+      assert.match(found[0].databasePoolerFoundBy ?? '', /refused the startup parameter statement_timeout/);
+      assert.match(found[1].databasePoolerFoundBy ?? '', /dropped the startup parameter statement_timeout/);
+      assert.match(found[2].databasePoolerFoundBy ?? '', /kept the startup parameter/);
+    } finally {
+      await ignoring.stop();
+    }
+  });
+
+  it('DATABASE_POOLER=none wins over the detection: the app refuses to start at once, saying what to set', async () => {
     await assert.rejects(
-      createApp(loadConfig({ ...QUIET, DATABASE_URL: bouncer.url })),
+      createApp(loadConfig({ ...QUIET, DATABASE_URL: bouncer.url, DATABASE_POOLER: 'none' })),
       (error: unknown) =>
         error instanceof PoolerRefusedSessionSettings &&
         /unsupported startup parameter: statement_timeout/.test(error.message) &&
         /DATABASE_POOLER=pgbouncer/.test(error.message),
-    );
-  });
-
-  it('with DATABASE_POOLER=pgbouncer it refuses to start while single statements would run without the statement timeout', async () => {
-    await assert.rejects(
-      createApp(loadConfig({ ...QUIET, DATABASE_URL: bouncer.url, DATABASE_DIRECT_URL: database.url, DATABASE_POOLER: 'pgbouncer' })),
-      (error: unknown) =>
-        error instanceof Error && /statement_timeout .* 0 ms, not DB_STATEMENT_TIMEOUT_MS \(10000 ms\)/.test(error.message) && /ALTER ROLE/.test(error.message),
     );
   });
 
@@ -58,9 +66,12 @@ describe('PgBouncer in transaction pooling mode', () => {
     try {
       const inside = await sql.tx((tx) => tx.query<{ timeout: string }>(`SELECT current_setting('statement_timeout') AS timeout`));
       assert.deepEqual(inside, [{ timeout: '1500ms' }]);
-      // PgBouncer has one server session here: this statement runs on the one the transaction used.
-      const outside = await sql.query<{ timeout: string }>(`SELECT current_setting('statement_timeout') AS timeout`);
-      assert.deepEqual(outside, [{ timeout: '0' }]);
+      // A single statement runs in a transaction of its own too, as the role has no statement_timeout of its own here.
+      const single = await sql.query<{ timeout: string }>(`SELECT current_setting('statement_timeout') AS timeout`);
+      assert.deepEqual(single, [{ timeout: '1500ms' }]);
+      // PgBouncer has one server session here: this statement runs on the one the transactions used.
+      const { rows } = await sql.pool.query<{ timeout: string }>(`SELECT current_setting('statement_timeout') AS timeout`);
+      assert.deepEqual(rows, [{ timeout: '0' }]);
     } finally {
       await close();
     }

@@ -257,10 +257,10 @@ describe('loadConfig', () => {
     });
   }
 
-  it('reaches the database directly unless DATABASE_DIRECT_URL says otherwise, with no pooler, replicas, Redis or trusted proxies', () => {
+  it('reaches the database directly unless DATABASE_DIRECT_URL says otherwise, finding out at start whether a pooler stands in between, with no replicas, Redis or trusted proxies', () => {
     const config = loadConfig({ DATABASE_URL: 'postgres://app@db.internal/app' });
     assert.equal(config.databaseDirectUrl, 'postgres://app@db.internal/app');
-    assert.equal(config.databasePooler, 'none');
+    assert.equal(config.databasePooler, 'auto');
     assert.deepEqual(config.databaseReplicaUrls, []);
     assert.equal(config.replicaMaxLagMs, 1000);
     assert.equal(config.redisUrl, undefined);
@@ -270,7 +270,7 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({}).withDatabaseUrl('postgres://embedded/db').databaseDirectUrl, 'postgres://embedded/db');
   });
 
-  it('takes PgBouncer only together with a direct connection that bypasses it', () => {
+  it('takes PgBouncer set explicitly only with the DATABASE_URL that leads to it, with or without a direct connection', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://app@pgbouncer.internal:6432/app',
       DATABASE_DIRECT_URL: 'postgres://app@db.internal:5432/app',
@@ -280,22 +280,14 @@ describe('loadConfig', () => {
       [config.databaseUrl, config.databaseDirectUrl, config.databasePooler],
       ['postgres://app@pgbouncer.internal:6432/app', 'postgres://app@db.internal:5432/app', 'pgbouncer'],
     );
-    for (const env of [
-      { DATABASE_POOLER: 'pgbouncer' },
-      { DATABASE_URL: 'postgres://app@pgbouncer.internal:6432/app', DATABASE_POOLER: 'pgbouncer' },
-      {
-        DATABASE_URL: 'postgres://app@pgbouncer.internal:6432/app',
-        DATABASE_DIRECT_URL: 'postgres://app@pgbouncer.internal:6432/app',
-        DATABASE_POOLER: 'pgbouncer',
-      },
-    ]) {
-      assert.throws(
-        () => loadConfig(env),
-        (error: unknown) => error instanceof ConfigError && /DATABASE_POOLER set to pgbouncer needs DATABASE_(URL|DIRECT_URL)/.test(error.message),
-        JSON.stringify(env),
-      );
-    }
+    const alone = loadConfig({ DATABASE_URL: 'postgres://app@pgbouncer.internal:6432/app', DATABASE_POOLER: 'pgbouncer' });
+    assert.deepEqual([alone.databaseDirectUrl, alone.databasePooler], ['postgres://app@pgbouncer.internal:6432/app', 'pgbouncer']);
+    assert.throws(
+      () => loadConfig({ DATABASE_POOLER: 'pgbouncer' }),
+      (error: unknown) => error instanceof ConfigError && /DATABASE_POOLER set to pgbouncer needs DATABASE_URL/.test(error.message),
+    );
     assert.equal(loadConfig({ DATABASE_POOLER: 'none' }).databasePooler, 'none');
+    assert.equal(loadConfig({}).withDatabaseUrl('postgres://embedded/db').databasePooler, 'none');
   });
 
   it('takes replicas and a direct connection only beside a DATABASE_URL', () => {

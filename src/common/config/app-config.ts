@@ -54,8 +54,8 @@ const postgresUrls: Parse<string[]> = (raw) =>
     return url;
   });
 
-/** Which transaction pooler, if any, stands between the service and PostgreSQL at DATABASE_URL. */
-export const DATABASE_POOLERS = ['none', 'pgbouncer'] as const;
+/** Which transaction pooler, if any, stands between the service and PostgreSQL at DATABASE_URL; `auto`: found out at start (database/pooler-detection.ts). */
+export const DATABASE_POOLERS = ['auto', 'none', 'pgbouncer'] as const;
 export type DatabasePooler = (typeof DATABASE_POOLERS)[number];
 
 /** Fastify's `trustProxy`: how many proxy hops to trust, or the proxies' addresses; false trusts none. */
@@ -138,21 +138,17 @@ const variables = {
       if (values.databaseUrl === undefined) throw new Error('needs DATABASE_URL too');
     },
     description:
-      "the same database reached directly, not through a transaction pooler, for what needs a session of its own: migrations and their lock, the sweeps' locks, LISTEN; default `DATABASE_URL`",
+      "the same database reached directly, not through a transaction pooler, for what needs a session of its own: migrations and their lock, the sweeps' locks, LISTEN; default `DATABASE_URL` (behind a transaction pooler: see `DATABASE_POOLER`)",
   },
   databasePooler: {
     env: 'DATABASE_POOLER',
     parse: oneOf(DATABASE_POOLERS),
-    default: 'none',
-    check: (value: DatabasePooler, values: { databaseUrl?: string; databaseDirectUrl?: string }) => {
-      if (value === 'none') return;
-      if (values.databaseUrl === undefined) throw new Error(`set to ${value} needs DATABASE_URL (the pooler) and DATABASE_DIRECT_URL (the database itself)`);
-      if (values.databaseDirectUrl === values.databaseUrl) {
-        throw new Error(`set to ${value} needs DATABASE_DIRECT_URL, a connection that bypasses the pooler, for migrations and session locks`);
-      }
+    default: 'auto',
+    check: (value: DatabasePooler, values: { databaseUrl?: string }) => {
+      if (value === 'pgbouncer' && values.databaseUrl === undefined) throw new Error(`set to ${value} needs DATABASE_URL (the pooler)`);
     },
     description:
-      '`pgbouncer` when `DATABASE_URL` goes through PgBouncer in transaction pooling mode: no session settings at connect, `statement_timeout` set per transaction (and per role or database for single statements), session locks over `DATABASE_DIRECT_URL`; `none` connects directly',
+      '`pgbouncer`: `DATABASE_URL` goes through a transaction pooler (no session settings at connect, `statement_timeout` set in each transaction, sessions over `DATABASE_DIRECT_URL`); `none`: it reaches PostgreSQL itself; `auto` tells them apart at start by whether the connection keeps a startup parameter, and logs what it found',
   },
   databaseReplicaUrls: {
     env: 'DATABASE_REPLICA_URLS',
@@ -232,7 +228,7 @@ const variables = {
     parse: integer(0, 3_600_000),
     default: 10_000,
     description:
-      "PostgreSQL `statement_timeout` of the app's statements (not of migrations); with `DATABASE_POOLER=pgbouncer` set in each transaction, while single statements take the role's or database's own, which must equal it (checked at start); `0` is none",
+      "PostgreSQL `statement_timeout` of the app's statements (not of migrations); behind a transaction pooler set in each transaction ([operations](docs/OPERATIONS.md#behind-pgbouncer)); `0` is none",
   },
   dbQueryTimeoutMs: {
     env: 'DB_QUERY_TIMEOUT_MS',
@@ -472,14 +468,23 @@ export interface AppConfig extends ConfigValues {}
 /** Typed, validated, frozen settings. Built once at boot by {@link loadConfig}; injected by class. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging
 export class AppConfig {
-  constructor(values: ConfigValues) {
+  /** How DATABASE_POOLER came to be what it is, once `auto` has been resolved (for the start's log line). */
+  readonly databasePoolerFoundBy: string | undefined;
+
+  constructor(values: ConfigValues, databasePoolerFoundBy?: string) {
     Object.assign(this, values);
+    this.databasePoolerFoundBy = databasePoolerFoundBy;
     Object.freeze(this);
   }
 
   /** The same settings pointed at another database (the embedded server once it runs), which is then reached directly too. */
   withDatabaseUrl(databaseUrl: string): AppConfig {
-    return new AppConfig({ ...this, databaseUrl, databaseDirectUrl: databaseUrl });
+    return new AppConfig({ ...this, databaseUrl, databaseDirectUrl: databaseUrl, databasePooler: 'none' }, 'the embedded server');
+  }
+
+  /** The same settings with the pooler that detection found at DATABASE_URL, and what showed it. */
+  withDatabasePooler(databasePooler: Exclude<DatabasePooler, 'auto'>, foundBy: string): AppConfig {
+    return new AppConfig({ ...this, databasePooler }, foundBy);
   }
 }
 
