@@ -1126,8 +1126,8 @@ export interface components {
              *     - `about:blank`: An error of a kind this service does not raise itself: the status alone says what went wrong (RFC 9457 §4.2.1).
              *     - `/problems/validation-error` (400): A body property, query or path parameter or header breaks a rule of the operation; `errors` names each.
              *     - `/problems/malformed-request` (400): The request cannot be read: malformed JSON or URL, an HTTP message the parser refuses, or a body its client stopped sending.
-             *     - `/problems/unauthorized` (401): No valid API key: send `Authorization: Bearer <key>`.
-             *     - `/problems/insufficient-scope` (403): The API key lacks the scope the operation needs; `required_scope` names it.
+             *     - `/problems/unauthorized` (401): No valid API key or access token: send `Authorization: Bearer <credential>`.
+             *     - `/problems/insufficient-scope` (403): The API key or access token lacks the scope the operation needs; `required_scope` names it.
              *     - `/problems/api-keys-not-configured` (403): The route always needs an API key, and the service has none configured (`API_KEYS`).
              *     - `/problems/not-found` (404): No such resource: an unknown id, or no such route.
              *     - `/problems/request-timeout` (408): The request did not arrive in full within `REQUEST_TIMEOUT_MS`; the connection is closed.
@@ -1152,6 +1152,7 @@ export interface components {
              *     - `/problems/database-unavailable` (503): The database is not answering; retry after `Retry-After` seconds.
              *     - `/problems/shutting-down` (503): The service is shutting down; retry after `Retry-After` seconds (another instance will answer).
              *     - `/problems/too-many-exports` (503): This instance already streams `EXPORT_MAX_CONCURRENT` exports; retry after `Retry-After` seconds.
+             *     - `/problems/issuer-unavailable` (503): The access token's signing key is not among the issuer's keys fetched so far, and they cannot be fetched again now (the issuer does not answer, or they were fetched moments ago); retry after `Retry-After` seconds.
              *     - `/problems/not-ready` (503): A readiness check fails; `checks` says which.
              * @example /problems/validation-error
              */
