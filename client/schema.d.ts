@@ -798,6 +798,23 @@ export interface components {
              * @example certification_renewed
              */
             restore_reason?: string;
+            /**
+             * @description Who the service verified the suppression's latest write (its creation, a correction or its restore) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
         };
         MentorSuppressionListDto: {
             /** @description This page of items, in the order the operation documents. */
@@ -811,10 +828,10 @@ export interface components {
              */
             mentor_id: string;
             /**
-             * @description The coordinator suppressing the mentor.
+             * @description The coordinator suppressing the mentor. With a person's access token it must be the token's subject, or be left out and is then filled from it (403 otherwise); likewise with a service's token that lacks `act_as`. Required when the request carries no credential (see docs/SECURITY.md).
              * @example coord_maya_patel
              */
-            coordinator_id: string;
+            coordinator_id?: string;
             /**
              * @description Why the mentor is suppressed, as a snake_case code. For example `certification_expired`, `conduct_review`.
              * @example certification_expired
@@ -895,6 +912,23 @@ export interface components {
             changed_at: string;
             /** @example user_coord_99XZ */
             changed_by: string;
+            /**
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
         };
         MentorStatusListDto: {
             /** @description This page of items, in the order the operation documents. */
@@ -939,6 +973,23 @@ export interface components {
             /** @example user_coord_99XZ */
             changed_by: string;
             /**
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
+            /**
              * Format: date-time
              * @description Same instant as `changed_at`.
              * @example 2026-03-10T09:00:00.000Z
@@ -980,10 +1031,10 @@ export interface components {
              */
             resume_at?: string | null;
             /**
-             * @description Who made the change: a user or a system actor.
+             * @description Who made the change: a user or a system actor. With a person's access token it must be the token's subject, or be left out and is then filled from it (403 otherwise); likewise with a service's token that lacks `act_as`. Required when the request carries no credential (see docs/SECURITY.md).
              * @example user_coord_99XZ
              */
-            changed_by: string;
+            changed_by?: string;
         };
         CreatedMentorStatusDto: {
             /**
@@ -1022,6 +1073,23 @@ export interface components {
             changed_at: string;
             /** @example user_coord_99XZ */
             changed_by: string;
+            /**
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
             /**
              * Format: date-time
              * @description Same instant as `changed_at`.
@@ -1128,6 +1196,7 @@ export interface components {
              *     - `/problems/malformed-request` (400): The request cannot be read: malformed JSON or URL, an HTTP message the parser refuses, or a body its client stopped sending.
              *     - `/problems/unauthorized` (401): No valid API key or access token: send `Authorization: Bearer <credential>`.
              *     - `/problems/insufficient-scope` (403): The API key or access token lacks the scope the operation needs; `required_scope` names it.
+             *     - `/problems/not-your-name` (403): The body names another author (`changed_by`, `coordinator_id`) than the access token's own subject, which a person's token, or a service's without `act_as`, may not; `field` names the property.
              *     - `/problems/api-keys-not-configured` (403): The route always needs an API key, and the service has none configured (`API_KEYS`).
              *     - `/problems/not-found` (404): No such resource: an unknown id, or no such route.
              *     - `/problems/request-timeout` (408): The request did not arrive in full within `REQUEST_TIMEOUT_MS`; the connection is closed.
@@ -1617,6 +1686,23 @@ export interface components {
              * @enum {string|null}
              */
             current_status: "active" | "paused" | null;
+            /**
+             * @description Who the service verified the delete to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
         };
         MentorStatusDeletedEventDto: {
             /**
@@ -1792,6 +1878,23 @@ export interface components {
              *     ]
              */
             suppression_ids: string[];
+            /**
+             * @description Who the service verified the delete to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
         };
         MentorSuppressionDeletedEventDto: {
             /**
@@ -3271,6 +3374,8 @@ export interface operations {
                 reason_code?: string;
                 /** @description Only records written by this actor. */
                 changed_by?: string;
+                /** @description Only records whose latest write was verified as this principal: an API key's name, or an access token's `sub`. */
+                recorded_by?: string;
                 /** @description Only records changed at or after this instant (inclusive). */
                 changed_from?: string;
                 /** @description Only records changed before this instant (exclusive). Must not precede `changed_from`. */
@@ -4890,6 +4995,8 @@ export interface operations {
                 reason_code?: string;
                 /** @description Only records written by this actor. */
                 changed_by?: string;
+                /** @description Only records whose latest write was verified as this principal: an API key's name, or an access token's `sub`. */
+                recorded_by?: string;
                 /** @description Only records changed at or after this instant (inclusive). */
                 changed_from?: string;
                 /** @description Only records changed before this instant (exclusive). Must not precede `changed_from`. */

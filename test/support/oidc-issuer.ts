@@ -1,4 +1,5 @@
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Provider, { errors } from 'oidc-provider';
@@ -30,6 +31,11 @@ export interface OidcIssuer {
   keys: JWK[];
   /** An access token for `client` (client credentials, for AUDIENCE), with `scope` or every scope the client may have. */
   serviceToken(client: ServiceClient, scope?: string): Promise<string>;
+  /**
+   * A person's access token for AUDIENCE, as BROWSER_CLIENT gets it: authorization code with PKCE,
+   * `user` signing in and consenting on the issuer's own pages (driven here over HTTP).
+   */
+  personToken(user: string, scope?: string): Promise<string>;
   /** Stops it; `start` again, with other keys if given, on the same address. */
   stop(): Promise<void>;
   start(keys?: JWK[]): Promise<void>;
@@ -127,6 +133,61 @@ export async function startOidcIssuer(options: { clients: ServiceClient[]; redir
     },
     start,
     stop,
+    async personToken(user, scope = API_SCOPES.join(' ')) {
+      const redirectUri = (options.redirectUris ?? ['http://127.0.0.1/callback'])[0];
+      const verifier = randomBytes(32).toString('base64url');
+      const cookies = new Map<string, string>();
+      const go = async (url: string, init: RequestInit = {}) => {
+        const cookie = [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+        const response = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie } });
+        for (const set of response.headers.getSetCookie()) {
+          const [pair] = set.split(';');
+          cookies.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+        }
+        const location = response.headers.get('location');
+        if (location === null) throw new Error(`the issuer answered ${response.status} at ${url}: ${await response.text()}`);
+        return new URL(location, issuer);
+      };
+      let next = await go(
+        `${issuer}/auth?${new URLSearchParams({
+          client_id: BROWSER_CLIENT,
+          response_type: 'code',
+          redirect_uri: redirectUri,
+          scope: `openid ${scope}`,
+          resource: AUDIENCE,
+          code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+          code_challenge_method: 'S256',
+        }).toString()}`,
+      );
+      // Sign in, then consent: each an interaction page whose form posts back to its own URL.
+      while (!next.href.startsWith(redirectUri)) {
+        if (!next.pathname.startsWith('/interaction/')) {
+          next = await go(next.href);
+          continue;
+        }
+        const page = await (await fetch(next.href, { headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; ') } })).text();
+        const prompt = page.includes('name="prompt" value="login"') ? 'login' : 'consent';
+        const form = new URLSearchParams(prompt === 'login' ? { prompt, login: user, password: 'any' } : { prompt });
+        next = await go(next.href, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      }
+      const code = next.searchParams.get('code');
+      if (!code) throw new Error(`no code in ${next.href}`);
+      const response = await fetch(`${issuer}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: redirectUri,
+          code_verifier: verifier,
+          client_id: BROWSER_CLIENT,
+          resource: AUDIENCE,
+        }),
+      });
+      const body = (await response.json()) as { access_token?: string; error?: string; error_description?: string };
+      if (!body.access_token) throw new Error(`the issuer refused a token: ${body.error}: ${body.error_description}`);
+      return body.access_token;
+    },
     async serviceToken(client, scope) {
       const response = await fetch(`${issuer}/token`, {
         method: 'POST',

@@ -11,6 +11,8 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 /** At most one discovery or JWKS refresh in this long; it is also the Retry-After of a token the service cannot check yet. */
 export const ISSUER_RETRY_MS = 5_000;
 const FETCH_TIMEOUT_MS = 3_000;
+/** Longest `sub`, `client_id` or subject claim that is taken. */
+export const MAX_NAME_LENGTH = 255;
 /** Three base64url segments: the shape of a JWS in compact serialisation. */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
@@ -63,7 +65,7 @@ export class AccessTokens {
     this.keySource().catch(() => undefined);
   }
 
-  async verify(token: string): Promise<Principal> {
+  async verify(token: string): Promise<Omit<Principal, 'requestId'>> {
     // A token of another issuer is refused before its kid can send the service to fetch keys (verified again below, once signed).
     let claimedIssuer: unknown;
     try {
@@ -89,8 +91,8 @@ export class AccessTokens {
     return this.principal(payload);
   }
 
-  private principal(payload: JWTPayload): Principal {
-    const text = (claim: string) => (typeof payload[claim] === 'string' && payload[claim] !== '' ? (payload[claim]) : undefined);
+  private principal(payload: JWTPayload): Omit<Principal, 'requestId'> {
+    const text = (claim: string) => (typeof payload[claim] === 'string' && payload[claim] !== '' ? payload[claim] : undefined);
     const clientId = text('client_id') ?? text('azp') ?? null;
     const subject = text('sub') ?? clientId;
     if (subject === null) throw new TokenRejected('the token names neither a subject (sub) nor a client (client_id)');

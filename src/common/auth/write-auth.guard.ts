@@ -78,7 +78,8 @@ export class WriteAuthGuard implements CanActivate, OnModuleInit {
     }
     const write = WRITE_METHODS.has(request.method);
     if (!this.configured || (!alwaysKeyed && !write && !this.config.readsRequireAuth)) return true;
-    const principal = await this.authenticate(request, reply, alwaysKeyed || write ? (alwaysKeyed ? 'This route needs' : 'Writes need') : 'Reads need');
+    const verified = await this.authenticate(request, reply, alwaysKeyed || write ? (alwaysKeyed ? 'This route needs' : 'Writes need') : 'Reads need');
+    const principal: Principal = { ...verified, requestId: request.id };
     if (alwaysKeyed || write) {
       const scope = this.reflector.getAllAndOverride<ApiScope | undefined>(REQUIRED_SCOPE, [context.getHandler(), context.getClass()]) ?? 'admin';
       if (!principal.scopes.has(scope)) {
@@ -98,7 +99,7 @@ export class WriteAuthGuard implements CanActivate, OnModuleInit {
     return true;
   }
 
-  private async authenticate(request: FastifyRequest, reply: FastifyReply, need: string): Promise<Principal> {
+  private async authenticate(request: FastifyRequest, reply: FastifyReply, need: string): Promise<Omit<Principal, 'requestId'>> {
     const credential = BEARER.exec(request.headers.authorization ?? '')?.[1];
     if (credential === undefined) {
       void reply.header('www-authenticate', 'Bearer');

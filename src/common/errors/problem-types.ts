@@ -29,6 +29,11 @@ export const PROBLEM_TYPES = {
   },
   '/problems/unauthorized': { status: 401, meaning: 'No valid API key or access token: send `Authorization: Bearer <credential>`.' },
   '/problems/insufficient-scope': { status: 403, meaning: 'The API key or access token lacks the scope the operation needs; `required_scope` names it.' },
+  '/problems/not-your-name': {
+    status: 403,
+    meaning:
+      "The body names another author (`changed_by`, `coordinator_id`) than the access token's own subject, which a person's token, or a service's without `act_as`, may not; `field` names the property.",
+  },
   '/problems/api-keys-not-configured': { status: 403, meaning: 'The route always needs an API key, and the service has none configured (`API_KEYS`).' },
   '/problems/not-found': { status: 404, meaning: 'No such resource: an unknown id, or no such route.', ofStatus: true },
   '/problems/request-timeout': {
