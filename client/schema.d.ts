@@ -80,7 +80,7 @@ export interface paths {
          * Create or replace a mentor profile
          * @description Mentor profiles are the reference data that the chapter views join with. 201 when the profile is new, 200 when it replaced an existing one; safe to retry.
          *
-         *     Needs an API key with the scope `mentors:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `mentors:write` (a key configured without scopes has every scope).
          */
         put: operations["upsertMentorProfile"];
         post?: never;
@@ -127,7 +127,7 @@ export interface paths {
          * Suppress a mentor from public listings
          * @description Hides the mentor from public listings, for example because their certification expired. `suppressed_at` is the server time. A mentor has at most one active suppression, enforced by the database: while one is active the answer is 409 (type `/problems/active-suppression-exists`) naming it in `detail` and in the extension member `suppression_id`; of concurrent requests for one mentor exactly one succeeds. 422 when the mentor has no profile.
          *
-         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         post: operations["createMentorSuppression"];
         delete?: never;
@@ -160,7 +160,7 @@ export interface paths {
          *
          *     Concurrent updates of one mentor are applied one after the other. Answers with the full suppression.
          *
-         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         put: operations["updateMentorSuppression"];
         post?: never;
@@ -168,7 +168,7 @@ export interface paths {
          * Permanently remove suppression records (hard restore)
          * @description Deletes all of the mentor's suppression records, active and restored, for good: the mentor is visible again and has no suppression history. 404 when there are none.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         delete: operations["deleteMentorSuppression"];
         options?: never;
@@ -195,7 +195,7 @@ export interface paths {
          *
          *     A pause may also carry a registered `reason_code` (422 naming it when the registry holds no such pause code) and a `resume_at`, later than now and at most two years ahead: then the resume sweep (every `RESUME_SWEEP_INTERVAL_SECONDS`) writes an `active` record by `system_auto_resume`, if that pause is still the mentor's current status. Either on an `active` record is 400.
          *
-         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         post: operations["createMentorStatus"];
         delete?: never;
@@ -220,7 +220,7 @@ export interface paths {
          * Update a status record (e.g. correct reason text)
          * @description Corrects `reason` and, on a pause, `reason_code` and `resume_at`: each one the body gives (at least one), with the rules of the POST. The status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. `reason: null` is allowed on an `active` record only; `reason_code` and `resume_at` on an `active` record only as null. A change records `mentor.status.corrected`. A deleted record is 404.
          *
-         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         put: operations["updateMentorStatus"];
         post?: never;
@@ -228,7 +228,7 @@ export interface paths {
          * Delete a status record
          * @description A soft delete: the record gets `deleted_at` and disappears from every read (GET, lists, the current status and `previous_status` of other records), so the mentor's current status falls back to their previous record. Deleting it again is 404.
          *
-         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         delete: operations["deleteMentorStatus"];
         options?: never;
@@ -255,7 +255,7 @@ export interface paths {
          *
          *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (`items` missing, not an array, empty or over 500, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
          *
-         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         post: operations["bulkCreateMentorStatuses"];
         delete?: never;
@@ -283,7 +283,7 @@ export interface paths {
          *
          *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (`items` missing, not an array, empty or over 500, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
          *
-         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         post: operations["bulkCreateMentorSuppressions"];
         delete?: never;
@@ -397,7 +397,7 @@ export interface paths {
          *     Idempotent: a repeated sweep changes nothing that the previous one settled. One sweep runs at a time across all instances; while another
          *     is running the answer is 409 (`type: /problems/certification-sweep-running`) and nothing is changed. The sweep is not stored: this answer is its only report.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["runCertificationSweep"];
         delete?: never;
@@ -442,7 +442,7 @@ export interface paths {
          * Create or replace a reason code
          * @description 201 when the code is new, 200 when it replaced the code as it was; safe to retry. Codes are never deleted: status records refer to them. A code that status records carry as `reason_code`, and `certification_expired` (the certification sweep pauses with it), must keep applying to pauses: `applies_to` without `pause` is then 409 (`type: /problems/reason-code-in-use`).
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         put: operations["putReasonCode"];
         post?: never;
@@ -535,7 +535,7 @@ export interface paths {
          * Subscribe a URL to change events
          * @description Every event that commits from now on (of `event_types`, or all) is POSTed to `url` as a CloudEvents 1.0 structured JSON body, signed as Standard Webhooks has it (`webhook-id` = event id, `webhook-timestamp`, `webhook-signature: v1,<HMAC-SHA256>`), at least once and in event order. While the service traces, `traceparent` carries the W3C trace context of the request that wrote the event, to continue the writer's trace. Failed deliveries (connection errors, timeouts, 5xx, 408, 429 after `Retry-After`) are retried with exponential backoff and jitter for about a day; a subscription with no success for 3 days is disabled (event `webhook.subscription.disabled`). The answer carries the signing `secret`, which is never shown again (rotate it to get a new one). Loopback, private, link-local and metadata addresses are refused (400 naming `url`), here and again after DNS resolution at delivery. Needs an API key, always.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["createWebhookSubscription"];
         delete?: never;
@@ -560,7 +560,7 @@ export interface paths {
          * Replace a webhook subscription
          * @description Sets `url`, `event_types` (omitted: all), `description` and `enabled` (omitted: true). Enabling a disabled subscription resumes delivery where it stopped. The secret stays.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         put: operations["updateWebhookSubscription"];
         post?: never;
@@ -568,7 +568,7 @@ export interface paths {
          * Delete a webhook subscription
          * @description Deliveries stop; its delivery records go too.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         delete: operations["deleteWebhookSubscription"];
         options?: never;
@@ -589,7 +589,7 @@ export interface paths {
          * Rotate the signing secret
          * @description A new secret signs every delivery from now on; the answer is the only place it is shown.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -631,7 +631,7 @@ export interface paths {
          * Deliver an event again
          * @description Queues another attempt now, with a fresh retry window: of a failed delivery, of a pending one (sooner than its backoff), or of a succeeded one.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -2632,7 +2632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2642,7 +2642,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `mentors:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `mentors:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2934,7 +2934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2946,7 +2946,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3166,7 +3166,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3176,7 +3176,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3295,7 +3295,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3305,7 +3305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3497,7 +3497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3509,7 +3509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3729,7 +3729,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3739,7 +3739,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3858,7 +3858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3868,7 +3868,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3960,7 +3960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3972,7 +3972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4099,7 +4099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4111,7 +4111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4587,7 +4587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4599,7 +4599,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4895,7 +4895,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4905,7 +4905,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5388,7 +5388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5400,7 +5400,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5634,7 +5634,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5644,7 +5644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5754,7 +5754,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5764,7 +5764,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5854,7 +5854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5866,7 +5866,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -6099,7 +6099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -6111,7 +6111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;

@@ -1,4 +1,6 @@
+import { createMentorStatusClient } from '@mentor-status/client';
 import { importJWK, SignJWT, type JWK, type JWTPayload } from 'jose';
+import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
@@ -59,6 +61,18 @@ describe('access tokens of an OpenID provider', () => {
     await second.stop();
   });
 
+  it('the served document names the issuer for its token scheme, and Swagger UI obtains tokens there with PKCE', async () => {
+    const document = (await request(t.http).get('/docs-json')).body;
+    assert.deepEqual(document.components.securitySchemes.accessToken.type, 'openIdConnect');
+    assert.equal(document.components.securitySchemes.accessToken.openIdConnectUrl, `${idp.issuer}/.well-known/openid-configuration`);
+    assert.deepEqual(document.paths['/api/v1/mentor-statuses'].post.security, [{ apiKey: [] }, { accessToken: ['statuses:write'] }]);
+    const init = await request(t.http).get('/docs/swagger-ui-init.js');
+    assert.match(init.text, /"usePkceWithAuthorizationCodeGrant":\s*true/);
+    assert.equal((await request(t.http).get('/docs/oauth2-redirect.html')).status, 200, 'where the issuer sends the browser back to');
+    const page = await request(t.http).get('/docs/');
+    assert.match(String(page.headers['content-security-policy']), new RegExp(`connect-src 'self' ${idp.issuer}(;|$)`));
+  });
+
   it("a service's client-credentials token with the scope writes; API keys keep working beside it", async () => {
     const response = await toggle(await idp.serviceToken(WRITER));
     assert.equal(response.status, 201, JSON.stringify(response.body));
@@ -67,6 +81,29 @@ describe('access tokens of an OpenID provider', () => {
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
       .send({ full_name: 'Token Mentor', chapter_id: 'chpt_tokens' });
     assert.equal(keyed.status, 200);
+  });
+
+  it('the client package writes with the token its accessToken function returns, asked on each write', async () => {
+    await t.app.listen(0, '127.0.0.1');
+    let asked = 0;
+    const token = await idp.serviceToken(WRITER);
+    const client = createMentorStatusClient(`http://127.0.0.1:${(t.http.address() as AddressInfo).port}`, {
+      retry: false,
+      accessToken: () => {
+        asked++;
+        return Promise.resolve(token);
+      },
+    });
+    const { data, response } = await client.POST('/api/v1/mentor-statuses', {
+      body: { mentor_id: MENTOR, status: next, ...(next === 'paused' && { reason: 'Leave' }) },
+    });
+    assert.equal(response.status, 201);
+    next = next === 'paused' ? 'active' : 'paused';
+    assert.equal(data?.changed_by, WRITER.id);
+    assert.equal(data?.recorded_by?.kind, 'token');
+    assert.equal(asked, 1);
+    await client.GET('/api/v1/mentor-statuses');
+    assert.equal(asked, 1, 'reads are public: the token is not asked for');
   });
 
   it('a token without the scope the operation needs is 403 naming the scope, and writes nothing', async () => {
