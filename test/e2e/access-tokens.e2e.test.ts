@@ -106,6 +106,19 @@ describe('access tokens of an OpenID provider', () => {
     assert.equal(asked, 1, 'reads are public: the token is not asked for');
   });
 
+  it("a token's POSTs are idempotent per subject: the same Idempotency-Key replays the first answer", async () => {
+    const token = await idp.serviceToken(WRITER);
+    const body = { mentor_id: MENTOR, status: next, ...(next === 'paused' && { reason: 'Leave' }), changed_by: WRITER.id };
+    const send = () => request(t.http).post('/api/v1/mentor-statuses').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', 'token-key-1').send(body);
+    const first = await send();
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    next = next === 'paused' ? 'active' : 'paused';
+    const again = await send();
+    assert.equal(again.status, 201);
+    assert.equal(again.headers['idempotent-replayed'], 'true');
+    assert.equal(again.body.mentor_status_id, first.body.mentor_status_id);
+  });
+
   it('a token without the scope the operation needs is 403 naming the scope, and writes nothing', async () => {
     const before = await records();
     const response = await write(await idp.serviceToken(READER));

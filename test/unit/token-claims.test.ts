@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { claimedScopes, grantsOf, isLoopbackHost, parseScopeMap } from '../../src/common/auth/token-claims.js';
 import { ConfigError, loadConfig } from '../../src/common/config/app-config.js';
+import type { FastifyRequest } from 'fastify';
+import { setPrincipal, type Principal } from '../../src/common/auth/principal.js';
+import { callerName } from '../../src/common/auth/write-auth.guard.js';
 
 describe('access-token settings and claims', () => {
   it('takes an https issuer with an audience, and an http one only on a loopback host', () => {
@@ -29,5 +32,19 @@ describe('access-token settings and claims', () => {
     assert.deepEqual([...grantsOf(['api://m/Status.Write', 'statuses:write', 'api://m/All'], map)], ['statuses:write', 'admin', 'act_as']);
     assert.throws(() => parseScopeMap('a=write'), /maps a to write/);
     assert.throws(() => parseScopeMap('statuses:write'), /pairs/);
+  });
+
+  it('names a caller for idempotency scopes in at most 64 characters, keys and tokens apart', () => {
+    const principal = (kind: Principal['kind'], id: string): FastifyRequest => {
+      const request = {} as FastifyRequest;
+      setPrincipal(request, { kind, id, clientId: null, scopes: new Set(), person: false, actAs: true, name: id, requestId: 'r' });
+      return request;
+    };
+    assert.equal(callerName({} as FastifyRequest), undefined);
+    assert.equal(callerName(principal('api_key', 'ops')), 'ops');
+    assert.equal(callerName(principal('token', 'f3b1c7e2')), 'token:f3b1c7e2');
+    const long = callerName(principal('token', 'x'.repeat(255)))!;
+    assert.ok(long.length <= 64 && long.startsWith('token#'), long);
+    assert.notEqual(long, callerName(principal('token', 'y'.repeat(255))));
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { CanActivate, ExecutionContext, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -11,11 +12,20 @@ import { ALWAYS_NEEDS_API_KEY, REQUIRED_SCOPE } from './requires-scope.decorator
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const BEARER = /^Bearer +(\S+) *$/i;
 
-/** The name the request was authenticated as (an API key's name, or `token:` and a token's subject); undefined for unauthenticated requests. */
+/** Longest caller name: what idempotency keys are scoped by is stored in 64 characters. */
+const MAX_CALLER_NAME = 64;
+
+/**
+ * The name the request was authenticated as, for scoping idempotency keys: an API key's name, or
+ * `token:` and a token's subject (a subject too long for that, `token#` and its SHA-256); never
+ * one for the other, as key names have no colon. Undefined for unauthenticated requests.
+ */
 export function callerName(request: FastifyRequest): string | undefined {
   const principal = principalOf(request);
   if (principal === undefined) return undefined;
-  return principal.kind === 'api_key' ? principal.id : `token:${principal.id}`;
+  if (principal.kind === 'api_key') return principal.id;
+  const name = `token:${principal.id}`;
+  return name.length <= MAX_CALLER_NAME ? name : `token#${createHash('sha256').update(principal.id).digest('base64url')}`;
 }
 
 /** A quoted-string of RFC 7230, for a WWW-Authenticate parameter. */
