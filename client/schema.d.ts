@@ -80,7 +80,7 @@ export interface paths {
          * Create or replace a mentor profile
          * @description Mentor profiles are the reference data that the chapter views join with. 201 when the profile is new, 200 when it replaced an existing one; safe to retry.
          *
-         *     Needs an API key with the scope `mentors:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `mentors:write` (a key configured without scopes has every scope).
          */
         put: operations["upsertMentorProfile"];
         post?: never;
@@ -127,7 +127,7 @@ export interface paths {
          * Suppress a mentor from public listings
          * @description Hides the mentor from public listings, for example because their certification expired. `suppressed_at` is the server time. A mentor has at most one active suppression, enforced by the database: while one is active the answer is 409 (type `/problems/active-suppression-exists`) naming it in `detail` and in the extension member `suppression_id`; of concurrent requests for one mentor exactly one succeeds. 422 when the mentor has no profile.
          *
-         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         post: operations["createMentorSuppression"];
         delete?: never;
@@ -160,7 +160,7 @@ export interface paths {
          *
          *     Concurrent updates of one mentor are applied one after the other. Answers with the full suppression.
          *
-         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         put: operations["updateMentorSuppression"];
         post?: never;
@@ -168,7 +168,7 @@ export interface paths {
          * Permanently remove suppression records (hard restore)
          * @description Deletes all of the mentor's suppression records, active and restored, for good: the mentor is visible again and has no suppression history. 404 when there are none.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         delete: operations["deleteMentorSuppression"];
         options?: never;
@@ -195,7 +195,7 @@ export interface paths {
          *
          *     A pause may also carry a registered `reason_code` (422 naming it when the registry holds no such pause code) and a `resume_at`, later than now and at most two years ahead: then the resume sweep (every `RESUME_SWEEP_INTERVAL_SECONDS`) writes an `active` record by `system_auto_resume`, if that pause is still the mentor's current status. Either on an `active` record is 400.
          *
-         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         post: operations["createMentorStatus"];
         delete?: never;
@@ -220,7 +220,7 @@ export interface paths {
          * Update a status record (e.g. correct reason text)
          * @description Corrects `reason` and, on a pause, `reason_code` and `resume_at`: each one the body gives (at least one), with the rules of the POST. The status, mentor, time and author of an audit record cannot be rewritten, so any other property is 400. `reason: null` is allowed on an `active` record only; `reason_code` and `resume_at` on an `active` record only as null. A change records `mentor.status.corrected`. A deleted record is 404.
          *
-         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         put: operations["updateMentorStatus"];
         post?: never;
@@ -228,7 +228,7 @@ export interface paths {
          * Delete a status record
          * @description A soft delete: the record gets `deleted_at` and disappears from every read (GET, lists, the current status and `previous_status` of other records), so the mentor's current status falls back to their previous record. Deleting it again is 404.
          *
-         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         delete: operations["deleteMentorStatus"];
         options?: never;
@@ -255,7 +255,7 @@ export interface paths {
          *
          *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (`items` missing, not an array, empty or over 500, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
          *
-         *     Needs an API key with the scope `statuses:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `statuses:write` (a key configured without scopes has every scope).
          */
         post: operations["bulkCreateMentorStatuses"];
         delete?: never;
@@ -283,7 +283,7 @@ export interface paths {
          *
          *     `committed` tells whether the items answered 201 were written. The change events are those the single POSTs would record, for the written items only. The body as a whole is 400 when it is not such an object (`items` missing, not an array, empty or over 500, an item that is not an object, an unknown key beside `items`), and 413 over `BULK_BODY_LIMIT_BYTES`. An `Idempotency-Key` covers the whole batch.
          *
-         *     Needs an API key with the scope `suppressions:write` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `suppressions:write` (a key configured without scopes has every scope).
          */
         post: operations["bulkCreateMentorSuppressions"];
         delete?: never;
@@ -397,7 +397,7 @@ export interface paths {
          *     Idempotent: a repeated sweep changes nothing that the previous one settled. One sweep runs at a time across all instances; while another
          *     is running the answer is 409 (`type: /problems/certification-sweep-running`) and nothing is changed. The sweep is not stored: this answer is its only report.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["runCertificationSweep"];
         delete?: never;
@@ -442,7 +442,7 @@ export interface paths {
          * Create or replace a reason code
          * @description 201 when the code is new, 200 when it replaced the code as it was; safe to retry. Codes are never deleted: status records refer to them. A code that status records carry as `reason_code`, and `certification_expired` (the certification sweep pauses with it), must keep applying to pauses: `applies_to` without `pause` is then 409 (`type: /problems/reason-code-in-use`).
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         put: operations["putReasonCode"];
         post?: never;
@@ -535,7 +535,7 @@ export interface paths {
          * Subscribe a URL to change events
          * @description Every event that commits from now on (of `event_types`, or all) is POSTed to `url` as a CloudEvents 1.0 structured JSON body, signed as Standard Webhooks has it (`webhook-id` = event id, `webhook-timestamp`, `webhook-signature: v1,<HMAC-SHA256>`), at least once and in event order. While the service traces, `traceparent` carries the W3C trace context of the request that wrote the event, to continue the writer's trace. Failed deliveries (connection errors, timeouts, 5xx, 408, 429 after `Retry-After`) are retried with exponential backoff and jitter for about a day; a subscription with no success for 3 days is disabled (event `webhook.subscription.disabled`). The answer carries the signing `secret`, which is never shown again (rotate it to get a new one). Loopback, private, link-local and metadata addresses are refused (400 naming `url`), here and again after DNS resolution at delivery. Needs an API key, always.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["createWebhookSubscription"];
         delete?: never;
@@ -560,7 +560,7 @@ export interface paths {
          * Replace a webhook subscription
          * @description Sets `url`, `event_types` (omitted: all), `description` and `enabled` (omitted: true). Enabling a disabled subscription resumes delivery where it stopped. The secret stays.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         put: operations["updateWebhookSubscription"];
         post?: never;
@@ -568,7 +568,7 @@ export interface paths {
          * Delete a webhook subscription
          * @description Deliveries stop; its delivery records go too.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         delete: operations["deleteWebhookSubscription"];
         options?: never;
@@ -589,7 +589,7 @@ export interface paths {
          * Rotate the signing secret
          * @description A new secret signs every delivery from now on; the answer is the only place it is shown.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["rotateWebhookSecret"];
         delete?: never;
@@ -631,7 +631,7 @@ export interface paths {
          * Deliver an event again
          * @description Queues another attempt now, with a fresh retry window: of a failed delivery, of a pending one (sooner than its backoff), or of a succeeded one.
          *
-         *     Needs an API key with the scope `admin` (a key configured without scopes has every scope).
+         *     Needs an API key or access token with the scope `admin` (a key configured without scopes has every scope).
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -795,6 +795,23 @@ export interface components {
              * @example certification_renewed
              */
             restore_reason?: string;
+            /**
+             * @description Who the service verified the suppression's latest write (its creation, a correction or its restore) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
         };
         MentorSuppressionListDto: {
             /** @description This page of items, in the order the operation documents. */
@@ -808,10 +825,10 @@ export interface components {
              */
             mentor_id: string;
             /**
-             * @description The coordinator suppressing the mentor.
+             * @description The coordinator suppressing the mentor. With a person's access token it must be the token's subject, or be left out and is then filled from it (403 otherwise); likewise with a service's token that lacks `act_as`. Required when the request carries no credential (see docs/SECURITY.md).
              * @example coord_maya_patel
              */
-            coordinator_id: string;
+            coordinator_id?: string;
             /**
              * @description Why the mentor is suppressed, as a snake_case code. For example `certification_expired`, `conduct_review`.
              * @example certification_expired
@@ -891,6 +908,23 @@ export interface components {
             changed_at: string;
             /** @example user_coord_99XZ */
             changed_by: string;
+            /**
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
         };
         MentorStatusListDto: {
             /** @description This page of items, in the order the operation documents. */
@@ -932,6 +966,23 @@ export interface components {
             /** @example user_coord_99XZ */
             changed_by: string;
             /**
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
+            /**
              * Format: date-time
              * @description Same instant as `changed_at`.
              * @example 2026-03-10T09:00:00.000Z
@@ -971,10 +1022,10 @@ export interface components {
              */
             resume_at?: string | null;
             /**
-             * @description Who made the change: a user or a system actor.
+             * @description Who made the change: a user or a system actor. With a person's access token it must be the token's subject, or be left out and is then filled from it (403 otherwise); likewise with a service's token that lacks `act_as`. Required when the request carries no credential (see docs/SECURITY.md).
              * @example user_coord_99XZ
              */
-            changed_by: string;
+            changed_by?: string;
         };
         CreatedMentorStatusDto: {
             /**
@@ -1010,6 +1061,23 @@ export interface components {
             changed_at: string;
             /** @example user_coord_99XZ */
             changed_by: string;
+            /**
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
             /**
              * Format: date-time
              * @description Same instant as `changed_at`.
@@ -1114,8 +1182,9 @@ export interface components {
              *     - `about:blank`: An error of a kind this service does not raise itself: the status alone says what went wrong (RFC 9457 §4.2.1).
              *     - `/problems/validation-error` (400): A body property, query or path parameter or header breaks a rule of the operation; `errors` names each.
              *     - `/problems/malformed-request` (400): The request cannot be read: malformed JSON or URL, an HTTP message the parser refuses, or a body its client stopped sending.
-             *     - `/problems/unauthorized` (401): No valid API key: send `Authorization: Bearer <key>`.
-             *     - `/problems/insufficient-scope` (403): The API key lacks the scope the operation needs; `required_scope` names it.
+             *     - `/problems/unauthorized` (401): No valid API key or access token: send `Authorization: Bearer <credential>`.
+             *     - `/problems/insufficient-scope` (403): The API key or access token lacks the scope the operation needs; `required_scope` names it.
+             *     - `/problems/not-your-name` (403): The body names another author (`changed_by`, `coordinator_id`) than the access token's own subject, which a person's token, or a service's without `act_as`, may not; `field` names the property.
              *     - `/problems/api-keys-not-configured` (403): The route always needs an API key, and the service has none configured (`API_KEYS`).
              *     - `/problems/not-found` (404): No such resource: an unknown id, or no such route.
              *     - `/problems/request-timeout` (408): The request did not arrive in full within `REQUEST_TIMEOUT_MS`; the connection is closed.
@@ -1140,6 +1209,7 @@ export interface components {
              *     - `/problems/database-unavailable` (503): The database is not answering; retry after `Retry-After` seconds.
              *     - `/problems/shutting-down` (503): The service is shutting down; retry after `Retry-After` seconds (another instance will answer).
              *     - `/problems/too-many-exports` (503): This instance already streams `EXPORT_MAX_CONCURRENT` exports; retry after `Retry-After` seconds.
+             *     - `/problems/issuer-unavailable` (503): The access token's signing key is not among the issuer's keys fetched so far, and they cannot be fetched again now (the issuer does not answer, or they were fetched moments ago); retry after `Retry-After` seconds.
              *     - `/problems/not-ready` (503): A readiness check fails; `checks` says which.
              * @example /problems/validation-error
              */
@@ -1604,6 +1674,23 @@ export interface components {
              * @example active
              */
             current_status: (string & components["schemas"]["MentorStatus"]) | null;
+            /**
+             * @description Who the service verified the delete to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
         };
         MentorStatusDeletedEventDto: {
             /**
@@ -1779,6 +1866,23 @@ export interface components {
              *     ]
              */
             suppression_ids: string[];
+            /**
+             * @description Who the service verified the delete to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @example null
+             */
+            recorded_by: {
+                /**
+                 * @description An API key, or an access token of `OIDC_ISSUER`.
+                 * @enum {string}
+                 */
+                kind: "api_key" | "token";
+                /** @description The API key's name, or the token's `sub`. */
+                id: string;
+                /** @description The token's `client_id` (or `azp`); null for an API key. */
+                client_id: string | null;
+                /** @description The `X-Request-Id` of the write. */
+                request_id: string;
+            } | null;
         };
         MentorSuppressionDeletedEventDto: {
             /**
@@ -2516,7 +2620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2526,7 +2630,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `mentors:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `mentors:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2818,7 +2922,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -2830,7 +2934,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3050,7 +3154,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3060,7 +3164,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3179,7 +3283,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3189,7 +3293,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3258,6 +3362,8 @@ export interface operations {
                 reason_code?: string;
                 /** @description Only records written by this actor. */
                 changed_by?: string;
+                /** @description Only records whose latest write was verified as this principal: an API key's name, or an access token's `sub`. */
+                recorded_by?: string;
                 /** @description Only records changed at or after this instant (inclusive). */
                 changed_from?: string;
                 /** @description Only records changed before this instant (exclusive). Must not precede `changed_from`. */
@@ -3379,7 +3485,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3391,7 +3497,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3611,7 +3717,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3621,7 +3727,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3740,7 +3846,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3750,7 +3856,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3842,7 +3948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3854,7 +3960,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `statuses:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3981,7 +4087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -3993,7 +4099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `suppressions:write` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4469,7 +4575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4481,7 +4587,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4777,7 +4883,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4787,7 +4893,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -4877,6 +4983,8 @@ export interface operations {
                 reason_code?: string;
                 /** @description Only records written by this actor. */
                 changed_by?: string;
+                /** @description Only records whose latest write was verified as this principal: an API key's name, or an access token's `sub`. */
+                recorded_by?: string;
                 /** @description Only records changed at or after this instant (inclusive). */
                 changed_from?: string;
                 /** @description Only records changed before this instant (exclusive). Must not precede `changed_from`. */
@@ -5268,7 +5376,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5280,7 +5388,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5514,7 +5622,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5524,7 +5632,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5634,7 +5742,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5644,7 +5752,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5734,7 +5842,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5746,7 +5854,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5979,7 +6087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Unauthorized No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`). */
+            /** @description Unauthorized No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`). */
             401: {
                 headers: {
                     "WWW-Authenticate"?: string;
@@ -5991,7 +6099,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
-            /** @description Forbidden The API key lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
+            /** @description Forbidden The API key or access token lacks the scope `admin` (type `/problems/insufficient-scope`; the extension member `required_scope` names the scope). */
             403: {
                 headers: {
                     "WWW-Authenticate"?: string;

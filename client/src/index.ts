@@ -36,7 +36,7 @@ function withProblemError<Call extends (...args: never[]) => Promise<CallResult>
 /**
  * A client of the Mentor Status & Visibility Service at `baseUrl`.
  *
- * - `apiKey` is sent as `Authorization: Bearer <key>` on writes, and on the webhook-subscription routes, which need it to read too.
+ * - `apiKey`, or the token `accessToken()` returns, is sent as `Authorization: Bearer …` on writes, and on the webhook-subscription routes, which need it to read too.
  * - Every POST carries an `Idempotency-Key` (a UUID per call, kept across its retries).
  * - Network errors, 503 and 429 (after `Retry-After`) are retried within `retry`'s budget where
  *   that is safe: GET, PUT and POST always, DELETE only on 429 and 503.
@@ -45,8 +45,8 @@ function withProblemError<Call extends (...args: never[]) => Promise<CallResult>
  * - A failed answer's `error` is a {@link ProblemError}.
  */
 export function createMentorStatusClient(baseUrl: string, options: MentorStatusClientOptions = {}): MentorStatusClient {
-  const { apiKey, retry, consistency, fetch = (input: Request, init?: RequestInit) => globalThis.fetch(input, init), ...init } = options;
-  const client = createClient<paths>({ ...init, baseUrl, fetch: resilientFetch(fetch, { apiKey, retry, consistency }) });
+  const { apiKey, accessToken, retry, consistency, fetch = (input: Request, init?: RequestInit) => globalThis.fetch(input, init), ...init } = options;
+  const client = createClient<paths>({ ...init, baseUrl, fetch: resilientFetch(fetch, { apiKey, accessToken, retry, consistency }) });
   client.GET = withProblemError(client.GET);
   client.PUT = withProblemError(client.PUT);
   client.POST = withProblemError(client.POST);

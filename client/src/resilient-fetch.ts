@@ -57,6 +57,11 @@ export interface ResilienceOptions {
    * webhook-subscription routes, which need a key even to read (their answers hold where events go); never on other reads.
    */
   apiKey?: string;
+  /**
+   * Instead of `apiKey`: a function that returns the current access token (an OpenID Connect
+   * issuer's, e.g. a browser app's signed-in person), asked once per call and sent where a key would be.
+   */
+  accessToken?: () => string | undefined | Promise<string | undefined>;
   /** `false`: one attempt per call. */
   retry?: RetryOptions | false;
   /** Where the greatest `Consistency-Token` is kept, and sent from on every GET and HEAD; `false`: none is kept or sent. Default: one of this client's own. */
@@ -138,7 +143,7 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * The transport under the typed client: adds the API key to writes, an `Idempotency-Key` to every
+ * The transport under the typed client: adds the API key or access token to writes, an `Idempotency-Key` to every
  * POST (a new UUID per call unless the caller sent one, the same on each of its attempts) and the
  * greatest `Consistency-Token` to reads, keeps the tokens answers carry, and retries what
  * {@link mayRetry} allows with exponential backoff and full jitter, or after the service's
@@ -146,13 +151,16 @@ function wait(ms: number, signal: AbortSignal): Promise<void> {
  */
 export function resilientFetch(
   baseFetch: (input: Request, init?: RequestInit) => Promise<Response>,
-  { apiKey, retry = {}, consistency = new ConsistencyTokens() }: ResilienceOptions,
+  { apiKey, accessToken, retry = {}, consistency = new ConsistencyTokens() }: ResilienceOptions,
 ): (input: Request, init?: RequestInit) => Promise<Response> {
   const policy = { ...DEFAULTS, ...(retry === false ? { maxAttempts: 1 } : retry) };
   return async (input, init) => {
     const method = input.method.toUpperCase();
     const headers = new Headers(input.headers);
-    if (apiKey !== undefined && (WRITES.has(method) || KEYED_READS.test(new URL(input.url).pathname))) headers.set('authorization', `Bearer ${apiKey}`);
+    if (WRITES.has(method) || KEYED_READS.test(new URL(input.url).pathname)) {
+      const credential = accessToken ? await accessToken() : apiKey;
+      if (credential !== undefined) headers.set('authorization', `Bearer ${credential}`);
+    }
     if (method === 'POST' && !headers.has('idempotency-key')) headers.set('idempotency-key', uuidV4());
     const token = consistency ? consistency.token : undefined;
     if (token !== undefined && READS.has(method) && !headers.has(CONSISTENCY_TOKEN)) headers.set(CONSISTENCY_TOKEN, token);

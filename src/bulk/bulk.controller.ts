@@ -1,3 +1,4 @@
+import { Caller, type Principal } from '../common/auth/principal.js';
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -49,8 +50,12 @@ export class StatusBulkController {
     examples: example('One written, one no-op transition, one invalid', STATUS_BULK_RESULT_EXAMPLE),
   })
   @ApiProblemResponses(400, 413, 415)
-  bulkCreateMentorStatuses(@Body() body: MentorStatusBulkDto, @Req() request: FastifyRequest): Promise<MentorStatusBulkResultDto> {
-    return this.bulk.changeStatuses(body, request.url);
+  bulkCreateMentorStatuses(
+    @Body() body: MentorStatusBulkDto,
+    @Req() request: FastifyRequest,
+    @Caller() caller: Principal | undefined,
+  ): Promise<MentorStatusBulkResultDto> {
+    return this.bulk.changeStatuses(body, request.url, caller);
   }
 }
 
@@ -76,7 +81,11 @@ export class SuppressionBulkController {
     examples: example('An atomic batch with an unknown mentor: nothing written', SUPPRESSION_BULK_RESULT_EXAMPLE),
   })
   @ApiProblemResponses(400, 413, 415)
-  bulkCreateMentorSuppressions(@Body() body: MentorSuppressionBulkDto, @Req() request: FastifyRequest): Promise<MentorSuppressionBulkResultDto> {
-    return this.bulk.suppress(body, request.url);
+  bulkCreateMentorSuppressions(
+    @Body() body: MentorSuppressionBulkDto,
+    @Req() request: FastifyRequest,
+    @Caller() caller: Principal | undefined,
+  ): Promise<MentorSuppressionBulkResultDto> {
+    return this.bulk.suppress(body, request.url, caller);
   }
 }

@@ -36,6 +36,7 @@ export const STATUS_BULK_RESULT_EXAMPLE: MentorStatusBulkResultDto = {
         resume_at: '2026-05-04T00:00:00.000Z',
         changed_by: 'user_coord_99XZ',
         changed_at: '2026-03-26T09:15:00.000Z',
+        recorded_by: null,
         created_at: '2026-03-26T09:15:00.000Z',
       },
     },

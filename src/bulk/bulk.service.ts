@@ -1,3 +1,4 @@
+import type { Principal } from '../common/auth/principal.js';
 import { Injectable, Type } from '@nestjs/common';
 import { httpProblem, ProblemBody } from '../common/errors/problem.js';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
@@ -54,12 +55,12 @@ export class BulkService {
     private readonly suppressions: SuppressionService,
   ) {}
 
-  changeStatuses(batch: MentorStatusBulkDto, url: string): Promise<MentorStatusBulkResultDto> {
-    return this.apply(CreateMentorStatusDto, batch, url, (tx, bodies) => this.statuses.writeInOrder(tx, bodies));
+  changeStatuses(batch: MentorStatusBulkDto, url: string, principal: Principal | undefined): Promise<MentorStatusBulkResultDto> {
+    return this.apply(CreateMentorStatusDto, batch, url, (tx, bodies) => this.statuses.writeInOrder(tx, bodies, principal));
   }
 
-  suppress(batch: MentorSuppressionBulkDto, url: string): Promise<MentorSuppressionBulkResultDto> {
-    return this.apply(CreateMentorSuppressionDto, batch, url, (tx, bodies) => this.suppressions.writeInOrder(tx, bodies));
+  suppress(batch: MentorSuppressionBulkDto, url: string, principal: Principal | undefined): Promise<MentorSuppressionBulkResultDto> {
+    return this.apply(CreateMentorSuppressionDto, batch, url, (tx, bodies) => this.suppressions.writeInOrder(tx, bodies, principal));
   }
 
   /**

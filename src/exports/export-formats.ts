@@ -29,10 +29,19 @@ export const MEDIA_TYPES: Record<ExportFormat, string> = { csv: 'text/csv', ndjs
 /** What the answers say: CSV has no default charset of its own (RFC 7111), NDJSON is UTF-8 always. */
 export const CONTENT_TYPES: Record<ExportFormat, string> = { csv: 'text/csv; charset=utf-8', ndjson: MEDIA_TYPES.ndjson };
 
+/** Properties whose value is an object: CSV gives each of its members a column of its own, `<property>_<member>`. */
+const NESTED_COLUMNS: Record<string, readonly string[]> = { recorded_by: ['kind', 'id', 'client_id', 'request_id'] };
+
+function csvColumns(columns: readonly string[]): { key: string; header: string }[] {
+  return columns.flatMap((name) =>
+    (NESTED_COLUMNS[name] ?? ['']).map((member) => (member ? { key: `${name}.${member}`, header: `${name}_${member}` } : { key: name, header: name })),
+  );
+}
+
 /**
  * RFC 4180 CSV (CRLF line ends, quotes where needed): a header of the item's property names, then
  * one row per item, each cell as the item's JSON has it (`null` and an absent property are empty,
- * booleans `true`/`false`) and neutralised.
+ * booleans `true`/`false`) and neutralised; an object's members in columns of their own (NESTED_COLUMNS).
  */
 function csvWriter(columns: readonly string[]): Transform[] {
   const rows = new Transform({
@@ -42,7 +51,7 @@ function csvWriter(columns: readonly string[]): Transform[] {
       done();
     },
   });
-  const csv = stringify({ header: true, columns: [...columns], record_delimiter: 'windows', cast: { boolean: String, string: neutralised } });
+  const csv = stringify({ header: true, columns: csvColumns(columns), record_delimiter: 'windows', cast: { boolean: String, string: neutralised } });
   return [rows, csv];
 }
 

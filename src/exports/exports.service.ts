@@ -20,6 +20,7 @@ const STATUS_COLUMNS = columnsOf<MentorStatusRecordDto>()([
   'resume_at',
   'changed_at',
   'changed_by',
+  'recorded_by',
 ]);
 const SUPPRESSION_COLUMNS = columnsOf<MentorSuppressionDto>()([
   'suppression_id',
@@ -30,6 +31,7 @@ const SUPPRESSION_COLUMNS = columnsOf<MentorSuppressionDto>()([
   'restored_at',
   'is_active',
   'restore_reason',
+  'recorded_by',
 ]);
 
 /** Why the service ended an export before its last row; the client sees the answer end unfinished. */

@@ -1,7 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDto } from '../common/errors/problem.dto.js';
-import { documentWriteSafety } from '../common/openapi/write-safety.openapi.js';
+import { API_SCOPES } from '../common/auth/api-keys.js';
+import { AppConfig } from '../common/config/app-config.js';
+import { documentIssuer, documentWriteSafety } from '../common/openapi/write-safety.openapi.js';
 import { documentConsistencyTokens } from '../database/consistency-token.openapi.js';
 import { documentIdempotencyKeys } from '../idempotency/idempotency.openapi.js';
 
@@ -126,10 +128,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 export function setupSwagger(app: INestApplication): void {
   const document = buildOpenApiDocument(app);
+  const { oidcIssuer } = app.get(AppConfig);
+  if (oidcIssuer !== undefined) documentIssuer(document, oidcIssuer);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs-json',
     yamlDocumentUrl: 'docs-yaml',
     // The API key given to "Authorize" survives a reload of /docs (it is kept in the browser's localStorage).
-    swaggerOptions: { persistAuthorization: true },
+    swaggerOptions: {
+      persistAuthorization: true,
+      // "Authorize" obtains an access token from the issuer: authorization code with PKCE, for the client id typed in.
+      ...(oidcIssuer !== undefined && { initOAuth: { usePkceWithAuthorizationCodeGrant: true, scopes: [...API_SCOPES] } }),
+    },
   });
 }

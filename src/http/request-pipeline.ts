@@ -52,7 +52,7 @@ export interface PipelineStep {
  * the security headers on the answer, and answers written past the hooks write them themselves.
  */
 export async function requestPipeline(config: AppConfig, overrides: AppOverrides = {}): Promise<PipelineStep[]> {
-  const security = await securityHeaders();
+  const security = await securityHeaders(config.oidcIssuer === undefined ? [] : [new URL(config.oidcIssuer).origin]);
   const limits = serverLimits(config);
   return [
     // Node's HTTP server, before there is a request.

@@ -14,6 +14,12 @@ import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 @Index('mentor_status_records_mentor_history_idx', ['mentorId', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('mentor_status_records_changed_idx', ['changedAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('mentor_status_records_changed_by_idx', ['changedBy', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
+@Check('mentor_status_records_recorded_by_kind_check', `"recorded_by_kind" IN ('api_key', 'token')`)
+@Check(
+  'mentor_status_records_recorded_by_check',
+  `("recorded_by_kind" IS NULL) = ("recorded_by_id" IS NULL) AND ("recorded_by_kind" IS NULL) = ("recorded_by_request_id" IS NULL)`,
+)
+@Index('mentor_status_records_recorded_by_idx', ['recordedById', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('mentor_status_records_status_idx', ['status', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
 @Index('mentor_status_records_changed_by_status_idx', ['changedBy', 'status', 'changedAt', 'id'], { where: '"deleted_at" IS NULL' })
 // Descending, and partial on rows with a code: beyond what the decorators express.
@@ -47,6 +53,18 @@ export class MentorStatusRecord {
 
   @Column({ name: 'changed_by', type: 'varchar', length: 64 })
   changedBy: string;
+
+  @Column({ name: 'recorded_by_kind', type: 'varchar', length: 16, nullable: true })
+  recordedByKind: 'api_key' | 'token' | null;
+
+  @Column({ name: 'recorded_by_id', type: 'varchar', length: 255, nullable: true })
+  recordedById: string | null;
+
+  @Column({ name: 'recorded_by_client_id', type: 'varchar', length: 255, nullable: true })
+  recordedByClientId: string | null;
+
+  @Column({ name: 'recorded_by_request_id', type: 'varchar', length: 128, nullable: true })
+  recordedByRequestId: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Caller, type Principal } from '../common/auth/principal.js';
 import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
 import { IfMatch } from '../common/http/etag.js';
@@ -70,8 +71,8 @@ export class StatusController {
   @ApiContractBody(CreateMentorStatusDto, CREATE_EXAMPLE)
   @ApiCreatedResponse({ type: CreatedMentorStatusDto, description: 'The status change is recorded.', examples: contractExamples(CREATED_EXAMPLE) })
   @ApiProblemResponses(400, 409, 413, 415, 422)
-  createMentorStatus(@Body() body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
-    return this.statuses.create(body);
+  createMentorStatus(@Body() body: CreateMentorStatusDto, @Caller() caller: Principal | undefined): Promise<CreatedMentorStatusDto> {
+    return this.statuses.create(body, caller);
   }
 
   @Put(':id')
@@ -92,8 +93,9 @@ export class StatusController {
     @Param() params: MentorStatusIdParams,
     @Body() body: UpdateMentorStatusDto,
     @IfMatch() ifMatch: string | undefined,
+    @Caller() caller: Principal | undefined,
   ): Promise<UpdatedMentorStatusDto> {
-    return this.statuses.correct(params.id, body, ifMatch);
+    return this.statuses.correct(params.id, body, ifMatch, caller);
   }
 
   @Delete(':id')
@@ -107,7 +109,7 @@ export class StatusController {
   })
   @ApiOkResponse({ type: DeletedMentorStatusDto, examples: contractExamples(DELETED_EXAMPLE) })
   @ApiProblemResponses(400, 404)
-  deleteMentorStatus(@Param() params: MentorStatusIdParams): Promise<DeletedMentorStatusDto> {
-    return this.statuses.softDelete(params.id);
+  deleteMentorStatus(@Param() params: MentorStatusIdParams, @Caller() caller: Principal | undefined): Promise<DeletedMentorStatusDto> {
+    return this.statuses.softDelete(params.id, caller);
   }
 }

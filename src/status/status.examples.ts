@@ -22,6 +22,7 @@ export const LIST_EXAMPLE: MentorStatusListDto = {
       reason_code: null,
       resume_at: null,
       changed_at: '2026-03-10T09:00:00.000Z',
+      recorded_by: null,
       changed_by: 'user_coord_99XZ',
     },
     {
@@ -32,6 +33,7 @@ export const LIST_EXAMPLE: MentorStatusListDto = {
       reason_code: 'certification_expired',
       resume_at: null,
       changed_at: '2026-03-02T01:00:03.000Z',
+      recorded_by: null,
       changed_by: 'system_auto_pause',
     },
   ],
@@ -53,6 +55,7 @@ export const DETAIL_EXAMPLE: MentorStatusDetailDto = {
   reason_code: null,
   resume_at: null,
   changed_at: '2026-03-10T09:00:00.000Z',
+  recorded_by: null,
   changed_by: 'user_coord_99XZ',
   previous_status: 'paused',
   created_at: '2026-03-10T09:00:00.000Z',
@@ -74,6 +77,7 @@ export const CREATED_EXAMPLE: CreatedMentorStatusDto = {
   resume_at: null,
   changed_by: 'user_coord_99XZ',
   changed_at: '2026-03-26T09:15:00.000Z',
+  recorded_by: null,
   created_at: '2026-03-26T09:15:00.000Z',
 };
 

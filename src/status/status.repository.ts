@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PageRequest } from '../common/pagination/page.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
 import { ExportCursor, ExportCursors } from '../database/export-cursor.js';
+import type { RecordedBy } from '../common/auth/principal.js';
 import type { Queryable } from '../database/sql.js';
 import type { MentorStatus } from '../mentor-directory/mentor-status.js';
 
@@ -15,6 +16,10 @@ export interface StatusRecordRow {
   changed_at: Date;
   changed_by: string;
   created_at: Date;
+  recorded_by_kind: RecordedBy['kind'] | null;
+  recorded_by_id: string | null;
+  recorded_by_client_id: string | null;
+  recorded_by_request_id: string | null;
 }
 
 export interface StatusRecordDetailRow extends StatusRecordRow {
@@ -47,6 +52,8 @@ export interface NewStatusRecord {
   reasonCode: string | null;
   resumeAt: Date | null;
   changedBy: string;
+  /** The verified principal of the write; null for the service's own sweeps and while writes are open. */
+  recordedBy: RecordedBy | null;
   /**
    * `changed_at` of the mentor's current record, which the new one must follow; null for a first
    * record. Several records of one mentor in one insert all give it, and follow each other in the order given.
@@ -59,6 +66,7 @@ export interface StatusCorrection {
   reason: string | null;
   reasonCode: string | null;
   resumeAt: Date | null;
+  recordedBy: RecordedBy | null;
 }
 
 export interface StatusCorrectionRow {
@@ -72,11 +80,17 @@ export interface StatusRecordFilters {
   status?: MentorStatus;
   reason_code?: string;
   changed_by?: string;
+  recorded_by?: string;
   changed_from?: string;
   changed_to?: string;
 }
 
-const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.reason_code, r.resume_at, r.changed_at, r.changed_by, r.created_at';
+const RECORD_COLUMNS =
+  'r.id, r.mentor_id, r.status, r.reason, r.reason_code, r.resume_at, r.changed_at, r.changed_by, r.created_at, ' +
+  'r.recorded_by_kind, r.recorded_by_id, r.recorded_by_client_id, r.recorded_by_request_id';
+const RECORDED_BY_COLUMNS = ['recorded_by_kind', 'recorded_by_id', 'recorded_by_client_id', 'recorded_by_request_id'];
+/** A correction that changes nothing keeps the principal of the write before it, as it records no event. */
+const UNCORRECTED = '(reason, reason_code, resume_at) IS NOT DISTINCT FROM ($2::varchar, $3::varchar, $4::timestamptz)';
 /** The audit log's order: newest first. */
 const ORDER = 'ORDER BY r.changed_at DESC, r.id DESC';
 // changed_at never repeats or goes back within a mentor's history, whatever the clock does; milliseconds are the API's precision.
@@ -95,6 +109,7 @@ function filterCondition(filters: StatusRecordFilters, values: unknown[]): strin
   if (filters.mentor_id !== undefined) filter('r.mentor_id =', filters.mentor_id);
   if (filters.reason_code !== undefined) filter('r.reason_code =', filters.reason_code);
   if (filters.changed_by !== undefined) filter('r.changed_by =', filters.changed_by);
+  if (filters.recorded_by !== undefined) filter('r.recorded_by_id =', filters.recorded_by);
   if (filters.changed_from !== undefined) filter('r.changed_at >=', filters.changed_from);
   if (filters.changed_to !== undefined) filter('r.changed_at <', filters.changed_to);
   return conditions.join(' AND ');
@@ -135,11 +150,15 @@ export class StatusRepository {
       `WITH instant AS (SELECT date_trunc('milliseconds', clock_timestamp()) AS now),
        given AS (
          SELECT g.*, row_number() OVER (PARTITION BY g.mentor_id ORDER BY g.n) - 1 AS later
-         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::varchar[], $8::timestamptz[])
-           WITH ORDINALITY AS g(id, mentor_id, status, reason, reason_code, resume_at, changed_by, follows, n)
+         FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::timestamptz[], $7::varchar[], $8::timestamptz[],
+                     $9::varchar[], $10::varchar[], $11::varchar[], $12::varchar[])
+           WITH ORDINALITY AS g(id, mentor_id, status, reason, reason_code, resume_at, changed_by, follows,
+                                recorded_by_kind, recorded_by_id, recorded_by_client_id, recorded_by_request_id, n)
        )
-       INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, reason_code, resume_at, changed_at, changed_by, created_at, updated_at)
-       SELECT given.id, given.mentor_id, given.status, given.reason, given.reason_code, given.resume_at, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP}
+       INSERT INTO mentor_status_records AS r (id, mentor_id, status, reason, reason_code, resume_at, changed_at, changed_by, created_at, updated_at,
+                                               recorded_by_kind, recorded_by_id, recorded_by_client_id, recorded_by_request_id)
+       SELECT given.id, given.mentor_id, given.status, given.reason, given.reason_code, given.resume_at, ${STAMP}, given.changed_by, ${STAMP}, ${STAMP},
+              given.recorded_by_kind, given.recorded_by_id, given.recorded_by_client_id, given.recorded_by_request_id
        FROM given CROSS JOIN instant
        RETURNING ${RECORD_COLUMNS}`,
       [
@@ -151,6 +170,10 @@ export class StatusRepository {
         records.map((record) => record.resumeAt),
         records.map((record) => record.changedBy),
         records.map((record) => record.follows),
+        records.map((record) => record.recordedBy?.kind ?? null),
+        records.map((record) => record.recordedBy?.id ?? null),
+        records.map((record) => record.recordedBy?.client_id ?? null),
+        records.map((record) => record.recordedBy?.request_id ?? null),
       ],
     );
   }
@@ -181,10 +204,12 @@ export class StatusRepository {
 
   /** Sets the correctable fields of a live record. */
   async correct(db: Queryable, id: string, correction: StatusCorrection): Promise<(StatusCorrectionRow & { updated_at: Date }) | undefined> {
+    const by = correction.recordedBy;
     const [row] = await db.query<StatusCorrectionRow & { updated_at: Date }>(
-      `UPDATE mentor_status_records SET reason = $2, reason_code = $3, resume_at = $4, updated_at = now()
+      `UPDATE mentor_status_records SET reason = $2, reason_code = $3, resume_at = $4, updated_at = now(),
+         ${RECORDED_BY_COLUMNS.map((column, n) => `${column} = CASE WHEN ${UNCORRECTED} THEN ${column} ELSE $${n + 5} END`).join(', ')}
        WHERE id = $1 AND deleted_at IS NULL RETURNING reason, reason_code, resume_at, updated_at`,
-      [id, correction.reason, correction.reasonCode, correction.resumeAt],
+      [id, correction.reason, correction.reasonCode, correction.resumeAt, by?.kind ?? null, by?.id ?? null, by?.client_id ?? null, by?.request_id ?? null],
     );
     return row;
   }
@@ -207,7 +232,9 @@ export class StatusRepository {
   async list(db: Queryable, filters: StatusRecordFilters, page: PageRequest): Promise<{ rows: StatusRecordRow[]; counted: number; exact: boolean }> {
     const values: unknown[] = [];
     const where = filterCondition(filters, values);
-    const exact = [filters.mentor_id, filters.reason_code, filters.changed_by, filters.changed_from, filters.changed_to].every((value) => value === undefined);
+    const exact = [filters.mentor_id, filters.reason_code, filters.changed_by, filters.recorded_by, filters.changed_from, filters.changed_to].every(
+      (value) => value === undefined,
+    );
     const counted = exact
       ? `SELECT coalesce(sum(c.live), 0)::int AS total FROM mentor_status_record_counts c ${filters.status === undefined ? '' : 'WHERE c.status = $1'}`
       : `SELECT count(*)::int AS total FROM (SELECT 1 FROM mentor_status_records r WHERE ${where} ${ORDER} LIMIT ${COUNT_LIMIT + 1}) matching`;

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { monotonicFactory } from 'ulid';
+import { authorFor, recordedBy, type Principal, type RecordedBy } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
 import { pooledRandom } from './pooled-random.js';
 import { FieldError, ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
@@ -37,6 +38,17 @@ const newRecordId = () => `msr_${nextUlid()}`;
 /** The audit log's order: newest first, by `changed_at`, then id. */
 const LIST_ORDER: ListOrder = { list: 'mentor-statuses', keys: [timestampKey('changed_at'), patternKey('mentor_status_id', MENTOR_STATUS_ID_PATTERN)] };
 
+/** The principal stored beside a record; null for records written before principals were kept, by sweeps, or while writes were open. */
+export function recordedByOf(row: {
+  recorded_by_kind: RecordedBy['kind'] | null;
+  recorded_by_id: string | null;
+  recorded_by_client_id: string | null;
+  recorded_by_request_id: string | null;
+}): RecordedBy | null {
+  if (row.recorded_by_kind === null || row.recorded_by_id === null || row.recorded_by_request_id === null) return null;
+  return { kind: row.recorded_by_kind, id: row.recorded_by_id, client_id: row.recorded_by_client_id, request_id: row.recorded_by_request_id };
+}
+
 function toRecordDto(row: StatusRecordRow): MentorStatusRecordDto {
   return {
     mentor_status_id: row.id,
@@ -47,6 +59,7 @@ function toRecordDto(row: StatusRecordRow): MentorStatusRecordDto {
     resume_at: row.resume_at?.toISOString() ?? null,
     changed_at: row.changed_at.toISOString(),
     changed_by: row.changed_by,
+    recorded_by: recordedByOf(row),
   };
 }
 
@@ -84,6 +97,7 @@ function recordFilters(query: MentorStatusFilterQuery) {
     status: query.status,
     reason_code: query.reason_code,
     changed_by: query.changed_by,
+    recorded_by: query.recorded_by,
     changed_from: instant(query.changed_from),
     changed_to: instant(query.changed_to),
   };
@@ -167,10 +181,10 @@ export class StatusService {
   }
 
   /** Serialised per mentor, so that each POST decides against the record written or deleted just before it. */
-  async create(body: CreateMentorStatusDto): Promise<CreatedMentorStatusDto> {
+  async create(body: CreateMentorStatusDto, principal?: Principal): Promise<CreatedMentorStatusDto> {
     return this.sql.tx(async (tx) => {
       const locked = await this.events.lockMentors(tx, [body.mentor_id]);
-      const [outcome] = await this.writeInOrder(tx, [body]);
+      const [outcome] = await this.writeInOrder(tx, [body], principal);
       if (outcome instanceof ProblemException) throw outcome;
       await this.events.recordMentorChanges(tx, locked, outcome.events);
       return outcome.result;
@@ -182,9 +196,14 @@ export class StatusService {
    * ({@link EventsService.lockMentors}): the single POST's one, and a bulk POST's items. Each is
    * decided in the order given, against the mentor's record just before it (an earlier one of these
    * included), and gets its change, with the events the caller records, or the refusal the single
-   * POST answers with; the changes are inserted together.
+   * POST answers with; the changes are inserted together. Each is stored with `principal`, and its
+   * `changed_by` is what {@link authorFor} allows the principal.
    */
-  async writeInOrder(tx: Tx, bodies: readonly CreateMentorStatusDto[]): Promise<(MentorChange<CreatedMentorStatusDto> | ProblemException)[]> {
+  async writeInOrder(
+    tx: Tx,
+    bodies: readonly CreateMentorStatusDto[],
+    principal: Principal | undefined,
+  ): Promise<(MentorChange<CreatedMentorStatusDto> | ProblemException)[]> {
     const mentorIds = bodies.map((body) => body.mentor_id);
     const unknown = await this.mentors.withoutProfile(tx, mentorIds);
     const registered = await this.reasonCodes.registeredPauseCodes(
@@ -194,6 +213,8 @@ export class StatusService {
     const stored = await this.records.currentStatuses(tx, mentorIds);
     const latest = new Map<string, { status: MentorStatus; record_id: string }>(stored);
     const decided = bodies.map((body): PlannedRecord | ProblemException => {
+      const author = authorFor(principal, body.changed_by, 'changed_by');
+      if (author instanceof ProblemException) return author;
       const invalid = this.pauseFieldErrors(body);
       if (invalid.length > 0) return new ValidationProblem(invalid);
       if (unknown.has(body.mentor_id)) return new UnknownMentorProblem(body.mentor_id);
@@ -213,7 +234,8 @@ export class StatusService {
         reason: body.reason ?? null,
         reasonCode: body.reason_code ?? null,
         resumeAt: body.resume_at ? new Date(body.resume_at) : null,
-        changedBy: body.changed_by,
+        changedBy: author,
+        recordedBy: recordedBy(principal),
         follows: stored.get(body.mentor_id)?.changed_at ?? null,
       };
       latest.set(body.mentor_id, { status: body.status, record_id: record.id });
@@ -254,6 +276,7 @@ export class StatusService {
           reasonCode: change.reasonCode ?? null,
           resumeAt: null,
           changedBy: change.changedBy,
+          recordedBy: null,
           follows: row.changed_at,
         })),
       );
@@ -302,7 +325,7 @@ export class StatusService {
    * cannot both win. Under the mentor's history lock, so its event takes its place in the mentor's
    * order; a PUT that leaves the record as it was records no event.
    */
-  async correct(id: string, body: UpdateMentorStatusDto, ifMatch?: string): Promise<UpdatedMentorStatusDto> {
+  async correct(id: string, body: UpdateMentorStatusDto, ifMatch?: string, principal?: Principal): Promise<UpdatedMentorStatusDto> {
     if (body.reason === undefined && body.reason_code === undefined && body.resume_at === undefined) {
       throw new ValidationProblem([{ field: 'body', message: 'the body must set at least one of reason, reason_code, resume_at' }]);
     }
@@ -325,12 +348,16 @@ export class StatusService {
         reason: body.reason === undefined ? record.reason : body.reason,
         reasonCode: body.reason_code === undefined ? record.reason_code : body.reason_code,
         resumeAt: body.resume_at === undefined ? record.resume_at : body.resume_at === null ? null : new Date(body.resume_at),
+        recordedBy: recordedBy(principal),
       });
       if (!updated) throw notFound(id);
       const unchanged =
         updated.reason === record.reason && updated.reason_code === record.reason_code && updated.resume_at?.getTime() === record.resume_at?.getTime();
       if (!unchanged) {
-        const corrected = toDetailDto({ ...record, reason: updated.reason, reason_code: updated.reason_code, resume_at: updated.resume_at });
+        const corrected = {
+          ...toDetailDto({ ...record, reason: updated.reason, reason_code: updated.reason_code, resume_at: updated.resume_at }),
+          recorded_by: recordedBy(principal),
+        };
         await this.events.recordMentorChanges(tx, locked, [{ type: 'mentor.status.corrected', subject: mentorId, data: corrected }]);
       }
       return {
@@ -344,7 +371,7 @@ export class StatusService {
   }
 
   /** Under the mentor's history lock, like a POST: the current status falls back in step with the writes around it. */
-  async softDelete(id: string): Promise<DeletedMentorStatusDto> {
+  async softDelete(id: string, principal?: Principal): Promise<DeletedMentorStatusDto> {
     return this.sql.tx(async (tx) => {
       const mentorId = await this.records.mentorOf(tx, id);
       if (!mentorId) throw notFound(id);
@@ -357,6 +384,7 @@ export class StatusService {
         mentor_id: mentorId,
         deleted_at: deletedAt.toISOString(),
         current_status: current?.status ?? null,
+        recorded_by: recordedBy(principal),
       };
       await this.events.recordMentorChanges(tx, locked, [{ type: 'mentor.status.deleted', subject: mentorId, data }]);
       return { mentor_status_id: id, deleted: true as const, deleted_at: deletedAt.toISOString() };

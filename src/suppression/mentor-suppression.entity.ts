@@ -8,6 +8,12 @@ import { MentorProfile } from '../mentors/mentor-profile.entity.js';
 @Check('mentor_suppressions_restore_reason_check', `"restore_reason" ~ '^[a-z][a-z0-9_]{0,63}$'`)
 @Check('mentor_suppressions_active_check', `"is_active" = ("restored_at" IS NULL)`)
 @Check('mentor_suppressions_restored_after_check', `"restored_at" IS NULL OR "restored_at" >= "suppressed_at"`)
+@Check('mentor_suppressions_recorded_by_kind_check', `"recorded_by_kind" IN ('api_key', 'token')`)
+@Check(
+  'mentor_suppressions_recorded_by_check',
+  `("recorded_by_kind" IS NULL) = ("recorded_by_id" IS NULL) AND ("recorded_by_kind" IS NULL) = ("recorded_by_request_id" IS NULL)`,
+)
+@Index('mentor_suppressions_recorded_by_idx', ['recordedById', 'suppressedAt', 'id'])
 @Index('mentor_suppressions_one_active_idx', ['mentorId'], { unique: true, where: '"is_active"' })
 @Index('mentor_suppressions_mentor_idx', { synchronize: false })
 @Index('mentor_suppressions_suppressed_at_idx', { synchronize: false })
@@ -27,6 +33,18 @@ export class MentorSuppression {
 
   @Column({ name: 'coordinator_id', type: 'varchar', length: 64 })
   coordinatorId: string;
+
+  @Column({ name: 'recorded_by_kind', type: 'varchar', length: 16, nullable: true })
+  recordedByKind: 'api_key' | 'token' | null;
+
+  @Column({ name: 'recorded_by_id', type: 'varchar', length: 255, nullable: true })
+  recordedById: string | null;
+
+  @Column({ name: 'recorded_by_client_id', type: 'varchar', length: 255, nullable: true })
+  recordedByClientId: string | null;
+
+  @Column({ name: 'recorded_by_request_id', type: 'varchar', length: 128, nullable: true })
+  recordedByRequestId: string | null;
 
   @Column({ type: 'varchar', length: 64 })
   reason: string;

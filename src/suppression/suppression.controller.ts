@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Caller, type Principal } from '../common/auth/principal.js';
 import { RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { ApiContractBody, contractExamples } from '../common/openapi/api-contract-examples.decorator.js';
 import { IfMatch } from '../common/http/etag.js';
@@ -63,8 +64,8 @@ export class SuppressionController {
   @ApiContractBody(CreateMentorSuppressionDto, CREATE_EXAMPLE)
   @ApiCreatedResponse({ type: MentorSuppressionDto, description: 'The mentor is now suppressed.', examples: contractExamples(SUPPRESSION_EXAMPLE) })
   @ApiProblemResponses(400, 409, 413, 415, 422)
-  createMentorSuppression(@Body() body: CreateMentorSuppressionDto): Promise<MentorSuppressionDto> {
-    return this.suppressions.create(body);
+  createMentorSuppression(@Body() body: CreateMentorSuppressionDto, @Caller() caller: Principal | undefined): Promise<MentorSuppressionDto> {
+    return this.suppressions.create(body, caller);
   }
 
   @Put(':mentor_id')
@@ -89,8 +90,9 @@ export class SuppressionController {
     @Param() params: MentorIdParams,
     @Body() body: UpdateMentorSuppressionDto,
     @IfMatch() ifMatch: string | undefined,
+    @Caller() caller: Principal | undefined,
   ): Promise<MentorSuppressionDto> {
-    return this.suppressions.update(params.mentor_id, body, ifMatch);
+    return this.suppressions.update(params.mentor_id, body, ifMatch, caller);
   }
 
   @Delete(':mentor_id')
@@ -103,7 +105,7 @@ export class SuppressionController {
   })
   @ApiOkResponse({ type: MentorSuppressionDeletedDto, examples: contractExamples(DELETED_EXAMPLE) })
   @ApiProblemResponses(400, 404)
-  deleteMentorSuppression(@Param() params: MentorIdParams): Promise<MentorSuppressionDeletedDto> {
-    return this.suppressions.remove(params.mentor_id);
+  deleteMentorSuppression(@Param() params: MentorIdParams, @Caller() caller: Principal | undefined): Promise<MentorSuppressionDeletedDto> {
+    return this.suppressions.remove(params.mentor_id, caller);
   }
 }

@@ -13,6 +13,7 @@ export const SUPPRESSION_EXAMPLE: MentorSuppressionDto = {
   suppressed_at: '2026-03-26T00:01:00.000Z',
   restored_at: null,
   is_active: true,
+  recorded_by: null,
 };
 
 export const LIST_EXAMPLE: MentorSuppressionListDto = {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PageRequest } from '../common/pagination/page.js';
 import { ExportCursor, ExportCursors } from '../database/export-cursor.js';
 import { COUNT_LIMIT } from '../common/pagination/pagination.dto.js';
+import type { RecordedBy } from '../common/auth/principal.js';
 import type { Queryable } from '../database/sql.js';
 
 export interface SuppressionRow {
@@ -13,6 +14,10 @@ export interface SuppressionRow {
   suppressed_at: Date;
   restored_at: Date | null;
   is_active: boolean;
+  recorded_by_kind: RecordedBy['kind'] | null;
+  recorded_by_id: string | null;
+  recorded_by_client_id: string | null;
+  recorded_by_request_id: string | null;
 }
 
 export interface NewSuppression {
@@ -20,6 +25,7 @@ export interface NewSuppression {
   mentorId: string;
   coordinatorId: string;
   reason: string;
+  recordedBy: RecordedBy | null;
 }
 
 export interface SuppressionFilters {
@@ -29,7 +35,9 @@ export interface SuppressionFilters {
   reason?: string;
 }
 
-const COLUMNS = 's.id, s.mentor_id, s.coordinator_id, s.reason, s.restore_reason, s.suppressed_at, s.restored_at, s.is_active';
+const COLUMNS =
+  's.id, s.mentor_id, s.coordinator_id, s.reason, s.restore_reason, s.suppressed_at, s.restored_at, s.is_active, ' +
+  's.recorded_by_kind, s.recorded_by_id, s.recorded_by_client_id, s.recorded_by_request_id';
 // Stored times are cut to milliseconds, the precision of the JS Dates they are compared with,
 // so a restored_at that passes the check in code cannot fail the table's CHECK on microseconds.
 const NOW_TO_THE_MILLISECOND = "date_trunc('milliseconds', clock_timestamp())";
@@ -60,15 +68,22 @@ export class SuppressionRepository {
   async insert(db: Queryable, suppressions: readonly NewSuppression[]): Promise<SuppressionRow[]> {
     if (suppressions.length === 0) return [];
     return db.query(
-      `INSERT INTO mentor_suppressions AS s (id, mentor_id, coordinator_id, reason, suppressed_at)
-       SELECT given.id, given.mentor_id, given.coordinator_id, given.reason, ${NOW_TO_THE_MILLISECOND}
-       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[]) AS given(id, mentor_id, coordinator_id, reason)
+      `INSERT INTO mentor_suppressions AS s (id, mentor_id, coordinator_id, reason, suppressed_at,
+                                             recorded_by_kind, recorded_by_id, recorded_by_client_id, recorded_by_request_id)
+       SELECT given.id, given.mentor_id, given.coordinator_id, given.reason, ${NOW_TO_THE_MILLISECOND},
+              given.recorded_by_kind, given.recorded_by_id, given.recorded_by_client_id, given.recorded_by_request_id
+       FROM unnest($1::uuid[], $2::varchar[], $3::varchar[], $4::varchar[], $5::varchar[], $6::varchar[], $7::varchar[], $8::varchar[])
+         AS given(id, mentor_id, coordinator_id, reason, recorded_by_kind, recorded_by_id, recorded_by_client_id, recorded_by_request_id)
        RETURNING ${COLUMNS}`,
       [
         suppressions.map((suppression) => suppression.id),
         suppressions.map((suppression) => suppression.mentorId),
         suppressions.map((suppression) => suppression.coordinatorId),
         suppressions.map((suppression) => suppression.reason),
+        suppressions.map((suppression) => suppression.recordedBy?.kind ?? null),
+        suppressions.map((suppression) => suppression.recordedBy?.id ?? null),
+        suppressions.map((suppression) => suppression.recordedBy?.client_id ?? null),
+        suppressions.map((suppression) => suppression.recordedBy?.request_id ?? null),
       ],
     );
   }
@@ -123,13 +138,26 @@ export class SuppressionRepository {
     return now;
   }
 
+  /** Writes the row's fields, its `recorded_by_*` included. */
   async update(db: Queryable, suppression: SuppressionRow): Promise<SuppressionRow> {
     const [row] = await db.query<SuppressionRow>(
       `UPDATE mentor_suppressions AS s
-       SET coordinator_id = $2, reason = $3, restore_reason = $4, restored_at = $5, is_active = $6, updated_at = now()
+       SET coordinator_id = $2, reason = $3, restore_reason = $4, restored_at = $5, is_active = $6, updated_at = now(),
+           recorded_by_kind = $7, recorded_by_id = $8, recorded_by_client_id = $9, recorded_by_request_id = $10
        WHERE s.id = $1
        RETURNING ${COLUMNS}`,
-      [suppression.id, suppression.coordinator_id, suppression.reason, suppression.restore_reason, suppression.restored_at, suppression.is_active],
+      [
+        suppression.id,
+        suppression.coordinator_id,
+        suppression.reason,
+        suppression.restore_reason,
+        suppression.restored_at,
+        suppression.is_active,
+        suppression.recorded_by_kind,
+        suppression.recorded_by_id,
+        suppression.recorded_by_client_id,
+        suppression.recorded_by_request_id,
+      ],
     );
     return row;
   }

@@ -1,5 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { authorFor, recordedBy, type Principal } from '../common/auth/principal.js';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
@@ -15,6 +16,7 @@ import { ListMentorSuppressionsQueryDto } from './dto/list-mentor-suppressions.q
 import { MentorSuppressionDeletedDto, MentorSuppressionDto, MentorSuppressionListDto } from './dto/mentor-suppression.dto.js';
 import { UpdateMentorSuppressionDto } from './dto/update-mentor-suppression.dto.js';
 import { NewSuppression, SuppressionRepository, SuppressionRow } from './suppression.repository.js';
+import { recordedByOf } from '../status/status.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Suppressions newest first, by `suppressed_at`, then id. */
@@ -30,6 +32,20 @@ function toDto(suppression: SuppressionRow): MentorSuppressionDto {
     restored_at: suppression.restored_at?.toISOString() ?? null,
     is_active: suppression.is_active,
     ...(suppression.restore_reason !== null && { restore_reason: suppression.restore_reason }),
+    recorded_by: recordedByOf(suppression),
+  };
+}
+
+/** A principal as the row stores it. */
+function principalColumns(
+  principal: Principal | undefined,
+): Pick<SuppressionRow, 'recorded_by_kind' | 'recorded_by_id' | 'recorded_by_client_id' | 'recorded_by_request_id'> {
+  const by = recordedBy(principal);
+  return {
+    recorded_by_kind: by?.kind ?? null,
+    recorded_by_id: by?.id ?? null,
+    recorded_by_client_id: by?.client_id ?? null,
+    recorded_by_request_id: by?.request_id ?? null,
   };
 }
 
@@ -112,10 +128,10 @@ export class SuppressionService {
     private readonly events: EventsService,
   ) {}
 
-  async create(body: CreateMentorSuppressionDto): Promise<MentorSuppressionDto> {
+  async create(body: CreateMentorSuppressionDto, principal?: Principal): Promise<MentorSuppressionDto> {
     return this.sql.tx(async (tx) => {
       const locked = await this.events.lockMentors(tx, [body.mentor_id]);
-      const [outcome] = await this.writeInOrder(tx, [body]);
+      const [outcome] = await this.writeInOrder(tx, [body], principal);
       if (outcome instanceof ProblemException) throw outcome;
       await this.events.recordMentorChanges(tx, locked, outcome.events);
       return outcome.result;
@@ -130,12 +146,19 @@ export class SuppressionService {
    * refusal the single POST answers with; the suppressions are inserted together. Every writer of
    * suppressions holds the mentor's lock, so the active one read here is still the one when this
    * commits; the partial unique index holds the rule against any writer that would not.
+   * Each is stored with `principal`, and its `coordinator_id` is what {@link authorFor} allows it.
    */
-  async writeInOrder(tx: Tx, bodies: readonly CreateMentorSuppressionDto[]): Promise<(MentorChange<MentorSuppressionDto> | ProblemException)[]> {
+  async writeInOrder(
+    tx: Tx,
+    bodies: readonly CreateMentorSuppressionDto[],
+    principal: Principal | undefined,
+  ): Promise<(MentorChange<MentorSuppressionDto> | ProblemException)[]> {
     const mentorIds = bodies.map((body) => body.mentor_id);
     const unknown = await this.mentors.withoutProfile(tx, mentorIds);
     const active = await this.suppressions.activeOf(tx, mentorIds);
     const decided = bodies.map((body): NewSuppression | ProblemException => {
+      const coordinator = authorFor(principal, body.coordinator_id, 'coordinator_id');
+      if (coordinator instanceof ProblemException) return coordinator;
       if (unknown.has(body.mentor_id)) return new UnknownMentorProblem(body.mentor_id);
       const existing = active.get(body.mentor_id);
       if (existing !== undefined) {
@@ -148,7 +171,13 @@ export class SuppressionService {
           },
         );
       }
-      const suppression: NewSuppression = { id: randomUUID(), mentorId: body.mentor_id, coordinatorId: body.coordinator_id, reason: body.reason };
+      const suppression: NewSuppression = {
+        id: randomUUID(),
+        mentorId: body.mentor_id,
+        coordinatorId: coordinator,
+        reason: body.reason,
+        recordedBy: recordedBy(principal),
+      };
       active.set(body.mentor_id, suppression.id);
       return suppression;
     });
@@ -209,8 +238,12 @@ export class SuppressionService {
    * records `mentor.suppression.restored`, any other change `mentor.suppression.updated`, and an
    * update that leaves the suppression as it was (a repeated restore) records nothing.
    */
-  async update(mentorId: string, body: UpdateMentorSuppressionDto, ifMatch?: string): Promise<MentorSuppressionDto> {
+  async update(mentorId: string, body: UpdateMentorSuppressionDto, ifMatch?: string, principal?: Principal): Promise<MentorSuppressionDto> {
     assertChangesSomething(body);
+    if (body.coordinator_id !== undefined) {
+      const coordinator = authorFor(principal, body.coordinator_id, 'coordinator_id');
+      if (coordinator instanceof ProblemException) throw coordinator;
+    }
     return this.sql.tx(async (tx) => {
       const locked = await this.events.lockMentors(tx, [mentorId]);
       const current = await this.suppressions.findCurrent(tx, mentorId, { lock: true });
@@ -218,6 +251,8 @@ export class SuppressionService {
       const before = toDto(current);
       assertIfMatch(ifMatch, before);
       applyChanges(current, body, await this.suppressions.now(tx));
+      // An update that changes nothing keeps the principal of the write before it, as it records no event.
+      if (JSON.stringify(toDto(current)) !== JSON.stringify(before)) Object.assign(current, principalColumns(principal));
       const after = toDto(await this.suppressions.update(tx, current));
       if (JSON.stringify(after) !== JSON.stringify(before)) {
         const type = before.is_active && !after.is_active ? 'mentor.suppression.restored' : 'mentor.suppression.updated';
@@ -227,12 +262,12 @@ export class SuppressionService {
     });
   }
 
-  async remove(mentorId: string): Promise<MentorSuppressionDeletedDto> {
+  async remove(mentorId: string, principal?: Principal): Promise<MentorSuppressionDeletedDto> {
     return this.sql.tx(async (tx) => {
       const locked = await this.events.lockMentors(tx, [mentorId]);
       const deleted = await this.suppressions.deleteAll(tx, mentorId);
       if (deleted.length === 0) throw neverSuppressed(mentorId);
-      const data: MentorSuppressionsDeletedDataDto = { mentor_id: mentorId, suppression_ids: deleted };
+      const data: MentorSuppressionsDeletedDataDto = { mentor_id: mentorId, suppression_ids: deleted, recorded_by: recordedBy(principal) };
       await this.events.recordMentorChanges(tx, locked, [{ type: 'mentor.suppression.deleted', subject: mentorId, data }]);
       return { deleted: true as const, mentor_id: mentorId };
     });

@@ -1,10 +1,10 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AlwaysNeedsApiKey, RequiresScope } from '../common/auth/requires-scope.decorator.js';
 import { IfMatch } from '../common/http/etag.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ApiProblemResponses } from '../common/openapi/api-problem-responses.decorator.js';
-import { BEARER_SCHEME } from '../common/openapi/write-safety.openapi.js';
+import { BEARER_SCHEME, TOKEN_SCHEME } from '../common/openapi/write-safety.openapi.js';
 import { PageQueryDto } from '../common/pagination/pagination.dto.js';
 import { WebhookDeliveryDto, WebhookDeliveryListDto } from './dto/webhook-delivery.dto.js';
 import { WebhookDeliveryParams, WebhookSubscriptionIdParams } from './dto/webhook-params.js';
@@ -19,6 +19,7 @@ import { CreateWebhookSubscriptionDto, UpdateWebhookSubscriptionDto } from './dt
 import { WebhooksService } from './webhooks.service.js';
 
 @ApiTags('webhooks')
+@ApiSecurity(TOKEN_SCHEME, ['admin'])
 @ApiBearerAuth(BEARER_SCHEME)
 @AlwaysNeedsApiKey()
 @RequiresScope('admin')

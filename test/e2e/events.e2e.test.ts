@@ -133,7 +133,7 @@ describe('change events: what each write emits', () => {
     assert.equal((await request(t.http).delete(`/api/v1/mentor-suppressions/${mentorId}`)).status, 200);
     const deleted = await feed.next();
     assert.deepEqual(types(deleted), ['mentor.suppression.deleted']);
-    assert.deepEqual(deleted[0].data, { mentor_id: mentorId, suppression_ids: [made.body.suppression_id] });
+    assert.deepEqual(deleted[0].data, { mentor_id: mentorId, suppression_ids: [made.body.suppression_id], recorded_by: null });
     assertProblem(await request(t.http).delete(`/api/v1/mentor-suppressions/${mentorId}`), 404);
     assert.deepEqual(await feed.next(), []);
   });

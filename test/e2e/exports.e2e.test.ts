@@ -80,12 +80,21 @@ function csvRows(body: string): { header: string[]; rows: Record<string, string>
   return { header, rows: records.map((record) => Object.fromEntries(header.map((name, i) => [name, stored(record[i])]))) };
 }
 
+/** The CSV columns of `recorded_by`, one per member. */
+const RECORDED_BY_COLUMNS = ['recorded_by_kind', 'recorded_by_id', 'recorded_by_client_id', 'recorded_by_request_id'];
+
+/** What a CSV column holds of an item: a property, or a member of `recorded_by`. */
+function valueOf(item: Item, column: string): unknown {
+  if (!RECORDED_BY_COLUMNS.includes(column)) return item[column];
+  return (item.recorded_by as Record<string, unknown> | null)?.[column.slice('recorded_by_'.length)] ?? null;
+}
+
 function assertCsvMatches(body: string, items: Item[], columns: string[]): void {
   assert.ok(body.endsWith('\r\n'), 'rows end with CRLF');
   const { header, rows } = csvRows(body);
   assert.deepEqual(header, columns);
   assert.equal(rows.length, items.length);
-  items.forEach((item, i) => assert.deepEqual(rows[i], Object.fromEntries(columns.map((name) => [name, asCell(item[name])])), `row ${i}`));
+  items.forEach((item, i) => assert.deepEqual(rows[i], Object.fromEntries(columns.map((name) => [name, asCell(valueOf(item, name))])), `row ${i}`));
 }
 
 describe('exports /api/v1/exports/mentor-statuses and /mentor-suppressions', () => {
@@ -163,11 +172,13 @@ describe('exports /api/v1/exports/mentor-statuses and /mentor-suppressions', () 
 
     it('writes CSV that a CSV parser reads back into the items of the list: quoted text, unicode, neutralised formulas', async () => {
       const statuses = await listAll(t, STATUSES, {});
-      assert.deepEqual(Object.keys(statuses[0]), ['mentor_status_id', 'mentor_id', 'status', 'reason', 'reason_code', 'resume_at', 'changed_at', 'changed_by']);
-      assertCsvMatches((await exported(t, EXPORT_STATUSES, {})).body, statuses, Object.keys(statuses[0]));
+      const statusColumns = ['mentor_status_id', 'mentor_id', 'status', 'reason', 'reason_code', 'resume_at', 'changed_at', 'changed_by'];
+      assert.deepEqual(Object.keys(statuses[0]), [...statusColumns, 'recorded_by']);
+      assertCsvMatches((await exported(t, EXPORT_STATUSES, {})).body, statuses, [...statusColumns, ...RECORDED_BY_COLUMNS]);
       const suppressions = await listAll(t, SUPPRESSIONS, {});
       const columns = ['suppression_id', 'mentor_id', 'coordinator_id', 'reason', 'suppressed_at', 'restored_at', 'is_active', 'restore_reason'];
-      assert.deepEqual([...new Set(suppressions.flatMap((item) => Object.keys(item)))].sort(), [...columns].sort());
+      assert.deepEqual([...new Set(suppressions.flatMap((item) => Object.keys(item)))].sort(), [...columns, 'recorded_by'].sort());
+      columns.push(...RECORDED_BY_COLUMNS);
       assertCsvMatches((await exported(t, EXPORT_SUPPRESSIONS, { format: 'csv' })).body, suppressions, columns);
     });
 
@@ -187,7 +198,7 @@ describe('exports /api/v1/exports/mentor-statuses and /mentor-suppressions', () 
       });
       assert.ok(body.includes('"commas, ""quotes"", and ; semicolons"'), 'quotes are doubled inside a quoted cell');
       const suppressions = (await exported(t, EXPORT_SUPPRESSIONS, { mentor_id: '-mntr_exp_dash' })).body;
-      assert.match(suppressions.split('\r\n')[1], /^[0-9a-f-]{36},'-mntr_exp_dash,'-coord_exp,conduct_review,[^,]+,,true,$/);
+      assert.match(suppressions.split('\r\n')[1], /^[0-9a-f-]{36},'-mntr_exp_dash,'-coord_exp,conduct_review,[^,]+,,true,,,,,$/);
     });
 
     const statusFilters: Record<string, string>[] = [
@@ -212,6 +223,7 @@ describe('exports /api/v1/exports/mentor-statuses and /mentor-suppressions', () 
           'resume_at',
           'changed_at',
           'changed_by',
+          ...RECORDED_BY_COLUMNS,
         ]);
       });
     }

@@ -66,6 +66,7 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
         'mentor_status_id',
         'reason',
         'reason_code',
+        'recorded_by',
         'resume_at',
         'status',
       ]);
@@ -96,6 +97,7 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
         'previous_status',
         'reason',
         'reason_code',
+        'recorded_by',
         'resume_at',
         'status',
       ]);
@@ -396,6 +398,7 @@ describe('mentor status records /api/v1/mentor-statuses', () => {
         resume_at: null,
         changed_at: '2001-02-01T00:00:00.000Z',
         changed_by: 'list_bob',
+        recorded_by: null,
       });
       assert.equal(response.body.data[4].reason, null);
     });

@@ -5,7 +5,7 @@ import { assertOneSuppressionWon, assertProblem } from '../support/problem.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
 const BASE = '/api/v1/mentor-suppressions';
-const CONTRACT_KEYS = ['coordinator_id', 'is_active', 'mentor_id', 'reason', 'restored_at', 'suppressed_at', 'suppression_id'];
+const CONTRACT_KEYS = ['coordinator_id', 'is_active', 'mentor_id', 'reason', 'recorded_by', 'restored_at', 'suppressed_at', 'suppression_id'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
@@ -164,6 +164,7 @@ describe('mentor suppressions /api/v1/mentor-suppressions', () => {
         restored_at: '2026-04-16T09:00:00.000Z',
         is_active: false,
         restore_reason: 'certification_renewed',
+        recorded_by: null,
       });
       const [row] = await rowsOf('m_contract_put');
       assert.equal(row.is_active, false);
@@ -473,6 +474,7 @@ describe('mentor suppressions in the demo data', () => {
       suppressed_at: '2026-03-26T00:01:00.000Z',
       restored_at: null,
       is_active: true,
+      recorded_by: null,
     });
   });
 });

@@ -11,6 +11,7 @@ interface Operation {
   operationId: string;
   tags?: string[];
   security?: Record<string, string[]>[];
+  'x-required-scope'?: string;
   parameters?: { name: string; in: string; required?: boolean }[];
   responses: Record<string, { description: string; headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
 }
@@ -142,11 +143,12 @@ describe('the OpenAPI document declares the write-safety layer', () => {
       description: undefined,
     });
     for (const { operation } of operations(WRITES)) {
-      assert.deepEqual(operation.security, [{ apiKey: [] }], operation.operationId);
+      assert.deepEqual(operation.security, [{ apiKey: [] }, { accessToken: [operation['x-required-scope'] as string] }], operation.operationId);
       assert.ok(operation.responses['401'], `${operation.operationId} documents 401`);
     }
     for (const { path, operation } of operations(['get'])) {
-      if (path.startsWith('/api/v1/webhook-subscriptions')) assert.deepEqual(operation.security, [{ apiKey: [] }], operation.operationId);
+      if (path.startsWith('/api/v1/webhook-subscriptions'))
+        assert.deepEqual(operation.security, [{ apiKey: [] }, { accessToken: ['admin'] }], operation.operationId);
       else assert.ok(!operation.security?.length, operation.operationId);
     }
   });

@@ -111,8 +111,8 @@ describe('API-key scopes on writes', () => {
     for (const { operation } of writes) {
       const scope = EXPECTED_SCOPES[operation.operationId];
       assert.equal(operation[REQUIRED_SCOPE_EXTENSION], scope, operation.operationId);
-      assert.ok(operation.description?.includes(`Needs an API key with the scope \`${scope}\``), operation.operationId);
-      assert.deepEqual(operation.security, [{ apiKey: [] }], operation.operationId);
+      assert.ok(operation.description?.includes(`Needs an API key or access token with the scope \`${scope}\``), operation.operationId);
+      assert.deepEqual(operation.security, [{ apiKey: [] }, { accessToken: [scope] }], operation.operationId);
       assert.match(operation.responses['403']?.description ?? '', new RegExp(`\`${scope}\``), operation.operationId);
       assert.ok(operation.responses['403']?.headers?.['WWW-Authenticate'], operation.operationId);
     }

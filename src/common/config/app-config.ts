@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { parseApiKeys } from '../auth/api-keys.js';
+import { isLoopbackHost, parseScopeMap } from '../auth/token-claims.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -195,7 +196,69 @@ const variables = {
     description:
       '`name:key[:scope+scope…],…` (name 1–64 of `[A-Za-z0-9_.-]`, key 16–256 token characters, scopes of `statuses:write`, `suppressions:write`, `mentors:write`, `admin`; none listed = all): every POST/PUT/DELETE then needs `Authorization: Bearer <key>` of a key with its scope; unset leaves writes open (warned at start)',
   },
+  oidcAudience: {
+    env: 'OIDC_AUDIENCE',
+    parse: (raw: string) => raw.split(',').map((entry) => entry.trim()),
+    default: [],
+    description: "comma-separated values of which an access token's `aud` must contain one: the service's identifier at the issuer",
+  },
+  oidcIssuer: {
+    env: 'OIDC_ISSUER',
+    parse: (raw: string) => {
+      let url: URL;
+      try {
+        url = new URL(raw);
+      } catch {
+        throw new Error('must be the URL of an OpenID Connect issuer, such as https://login.example.org/realms/mentors');
+      }
+      if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+        throw new Error('must be an https:// URL (http:// only on a loopback host)');
+      }
+      return raw;
+    },
+    default: undefined,
+    check: (_value: string | undefined, values: { oidcAudience?: string[] }) => {
+      if (!values.oidcAudience?.length) throw new Error('needs OIDC_AUDIENCE too: without it a token issued for another service would be accepted');
+    },
+    description:
+      'issuer whose access tokens (`Authorization: Bearer <JWT>`) are accepted beside API keys, its keys found through its discovery document; see docs/SECURITY.md',
+  },
+  oidcScopeClaim: {
+    env: 'OIDC_SCOPE_CLAIM',
+    parse: matching(/^[A-Za-z0-9_.:-]{1,64}$/, 'a claim name'),
+    default: undefined,
+    description: "the token's claim that holds its scopes (a space-separated string or an array); unset: `scope`, else `scp`",
+  },
+  oidcScopeMap: {
+    env: 'OIDC_SCOPE_MAP',
+    parse: parseScopeMap,
+    default: undefined,
+    description:
+      "`token-scope=scope,…`: the service's scope (or `act_as`) that each scope of a token grants; unset: each scope grants the one of the same name",
+  },
+  oidcPersonClaim: {
+    env: 'OIDC_PERSON_CLAIM',
+    parse: matching(/^[A-Za-z0-9_.:-]{1,64}$/, 'a claim name'),
+    default: undefined,
+    description:
+      "a token with this claim is a person's, one without it a service's; unset: a token is a person's unless its `sub` is its `client_id` (or `azp`)",
+  },
+  oidcSubjectClaim: {
+    env: 'OIDC_SUBJECT_CLAIM',
+    parse: matching(/^[A-Za-z0-9_.:-]{1,64}$/, 'a claim name'),
+    default: 'sub',
+    description: 'the claim whose value a token may write as its `changed_by` / `coordinator_id`',
+  },
   corsOrigins: { env: 'CORS_ORIGINS', parse: origins, default: [], description: 'comma-separated browser origins allowed to call the API; unset allows none' },
+  readsRequireAuth: {
+    env: 'READS_REQUIRE_AUTH',
+    parse: boolean,
+    default: false,
+    check: (value: boolean, values: { apiKeys?: unknown[]; oidcIssuer?: string }) => {
+      if (value && !values.apiKeys?.length && values.oidcIssuer === undefined) throw new Error('needs API_KEYS or OIDC_ISSUER');
+    },
+    description: 'reads need an API key or access token too (any scope)',
+  },
   rateLimitPerMinute: {
     env: 'RATE_LIMIT_PER_MINUTE',
     parse: integer(0, 1_000_000),

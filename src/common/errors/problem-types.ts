@@ -27,8 +27,13 @@ export const PROBLEM_TYPES = {
     meaning: 'The request cannot be read: malformed JSON or URL, an HTTP message the parser refuses, or a body its client stopped sending.',
     ofStatus: true,
   },
-  '/problems/unauthorized': { status: 401, meaning: 'No valid API key: send `Authorization: Bearer <key>`.' },
-  '/problems/insufficient-scope': { status: 403, meaning: 'The API key lacks the scope the operation needs; `required_scope` names it.' },
+  '/problems/unauthorized': { status: 401, meaning: 'No valid API key or access token: send `Authorization: Bearer <credential>`.' },
+  '/problems/insufficient-scope': { status: 403, meaning: 'The API key or access token lacks the scope the operation needs; `required_scope` names it.' },
+  '/problems/not-your-name': {
+    status: 403,
+    meaning:
+      "The body names another author (`changed_by`, `coordinator_id`) than the access token's own subject, which a person's token, or a service's without `act_as`, may not; `field` names the property.",
+  },
   '/problems/api-keys-not-configured': { status: 403, meaning: 'The route always needs an API key, and the service has none configured (`API_KEYS`).' },
   '/problems/not-found': { status: 404, meaning: 'No such resource: an unknown id, or no such route.', ofStatus: true },
   '/problems/request-timeout': {
@@ -68,6 +73,11 @@ export const PROBLEM_TYPES = {
   '/problems/database-unavailable': { status: 503, meaning: 'The database is not answering; retry after `Retry-After` seconds.' },
   '/problems/shutting-down': { status: 503, meaning: 'The service is shutting down; retry after `Retry-After` seconds (another instance will answer).' },
   '/problems/too-many-exports': { status: 503, meaning: 'This instance already streams `EXPORT_MAX_CONCURRENT` exports; retry after `Retry-After` seconds.' },
+  '/problems/issuer-unavailable': {
+    status: 503,
+    meaning:
+      "The access token's signing key is not among the issuer's keys fetched so far, and they cannot be fetched again now (the issuer does not answer, or they were fetched moments ago); retry after `Retry-After` seconds.",
+  },
   '/problems/not-ready': { status: 503, meaning: 'A readiness check fails; `checks` says which.' },
 } as const satisfies Record<string, ProblemTypeEntry>;
 

@@ -3,6 +3,9 @@ import { REQUIRED_SCOPE_EXTENSION } from '../auth/requires-scope.decorator.js';
 import { PROBLEM_CONTENT_TYPE } from '../errors/problem.js';
 
 export const BEARER_SCHEME = 'apiKey';
+export const TOKEN_SCHEME = 'accessToken';
+/** Where the static document (openapi.json) points the token scheme; a running service's /docs-json names OIDC_ISSUER's own. */
+const EXAMPLE_DISCOVERY_URL = 'https://issuer.example.org/.well-known/openid-configuration';
 const WRITE_METHODS = ['post', 'put', 'patch', 'delete'] as const;
 const PROBLEM = { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: '#/components/schemas/ProblemDto' } } };
 
@@ -55,14 +58,17 @@ function documentRequiredScope(operation: OperationObject & { [REQUIRED_SCOPE_EX
   if (typeof scope !== 'string') {
     throw new Error(`write operation ${operation.operationId} declares no API-key scope: add @RequiresScope(...) to its handler`);
   }
-  const sentence = `Needs an API key with the scope \`${scope}\` (a key configured without scopes has every scope).`;
+  const sentence = `Needs an API key or access token with the scope \`${scope}\` (a key configured without scopes has every scope).`;
   operation.description = operation.description ? `${operation.description}\n\n${sentence}` : sentence;
   addProblem(
     operation,
     '403',
-    problem(`The API key lacks the scope \`${scope}\` (type \`/problems/insufficient-scope\`; the extension member \`required_scope\` names the scope).`, {
-      'WWW-Authenticate': { schema: { type: 'string', example: `Bearer error="insufficient_scope", scope="${scope}"` } },
-    }),
+    problem(
+      `The API key or access token lacks the scope \`${scope}\` (type \`/problems/insufficient-scope\`; the extension member \`required_scope\` names the scope).`,
+      {
+        'WWW-Authenticate': { schema: { type: 'string', example: `Bearer error="insufficient_scope", scope="${scope}"` } },
+      },
+    ),
   );
 }
 
@@ -100,6 +106,13 @@ export function documentWriteSafety(document: OpenAPIObject): void {
           'An API key of the service (`API_KEYS`), as `Authorization: Bearer <key>`. Required on every POST, PUT and DELETE when the service has API keys; reads are public. ' +
           'Each write needs one scope, named in its `x-required-scope` and its description: `statuses:write`, `suppressions:write`, `mentors:write` or `admin` ' +
           '(no scope implies another; a key configured without scopes has them all). A key without the scope gets 403.',
+      },
+      [TOKEN_SCHEME]: {
+        type: 'openIdConnect',
+        openIdConnectUrl: EXAMPLE_DISCOVERY_URL,
+        description:
+          'An access token (JWT) of the OpenID Connect issuer the service trusts (`OIDC_ISSUER`), as `Authorization: Bearer <token>`, with the scope the operation names. ' +
+          "The service's own /docs-json names that issuer's discovery document. A person's token writes only in its own name (see docs/SECURITY.md).",
       },
     },
   };
@@ -149,12 +162,13 @@ export function documentWriteSafety(document: OpenAPIObject): void {
         }
         continue;
       }
-      operation.security = [{ [BEARER_SCHEME]: [] }];
+      const scope = (operation as { [REQUIRED_SCOPE_EXTENSION]?: unknown })[REQUIRED_SCOPE_EXTENSION];
+      operation.security = [{ [BEARER_SCHEME]: [] }, { [TOKEN_SCHEME]: typeof scope === 'string' ? [scope] : [] }];
       addProblem(
         operation,
         '401',
-        problem('No valid API key: send `Authorization: Bearer <key>` (type `/problems/unauthorized`).', {
-          'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer' } },
+        problem('No valid API key or access token: send `Authorization: Bearer <credential>` (type `/problems/unauthorized`).', {
+          'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer error="invalid_token", error_description="the token has expired"' } },
         }),
       );
       documentRequiredScope(operation);
@@ -168,4 +182,10 @@ export function documentWriteSafety(document: OpenAPIObject): void {
       }
     }
   }
+}
+
+/** Points the token scheme at the discovery document of the issuer the service trusts. */
+export function documentIssuer(document: OpenAPIObject, issuer: string): void {
+  const scheme = document.components?.securitySchemes?.[TOKEN_SCHEME];
+  if (scheme && 'type' in scheme) scheme.openIdConnectUrl = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
 }

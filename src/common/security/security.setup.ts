@@ -16,34 +16,35 @@ function nestsDeeperThan(value: unknown, levels: number): boolean {
 
 /**
  * The CSP is the strictest that Swagger UI at /docs still runs under: its scripts and styles
- * are served from here, and it writes inline styles and draws data: images.
+ * are served from here, and it writes inline styles and draws data: images; it fetches from
+ * `connectSources` too (the OIDC issuer, for "Authorize").
  */
-const HELMET_OPTIONS: FastifyHelmetOptions = {
+const helmetOptions = (connectSources: readonly string[]): FastifyHelmetOptions => ({
   contentSecurityPolicy: {
     directives: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
       styleSrc: ["'self'", "'unsafe-inline'"],
       imgSrc: ["'self'", 'data:'],
-      connectSrc: ["'self'"],
+      connectSrc: ["'self'", ...connectSources],
       objectSrc: ["'none'"],
       frameAncestors: ["'none'"],
       baseUri: ["'self'"],
       formAction: ["'self'"],
     },
   },
-};
+});
 
 /**
- * The headers @fastify/helmet adds with {@link HELMET_OPTIONS}, learnt once from throwaway
+ * The headers @fastify/helmet adds with {@link helmetOptions}, learnt once from throwaway
  * instances with and without it. They are the same on every answer, while the plugin builds
  * helmet's middleware anew for every request, a measurable share of each request's time; and
  * answers written past every hook (the router's, the HTTP parser's) can carry them too.
  */
-export async function securityHeaders(): Promise<SecurityHeaders> {
+export async function securityHeaders(connectSources: readonly string[] = []): Promise<SecurityHeaders> {
   const headersOf = async (secured: boolean) => {
     const probe = Fastify();
-    if (secured) await probe.register(helmet, HELMET_OPTIONS);
+    if (secured) await probe.register(helmet, helmetOptions(connectSources));
     probe.get('/', async () => '');
     try {
       return (await probe.inject('/')).headers;

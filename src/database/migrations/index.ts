@@ -14,6 +14,7 @@ import { AddPauseReasonCodesAndResumeAt1763800021000 } from './1763800021000-Add
 import { OutboxTraceparentNotifyAfterCommit1763800030000 } from './1763800030000-OutboxTraceparentNotifyAfterCommit.js';
 import { MentorChangeFunctions1763800040000 } from './1763800040000-MentorChangeFunctions.js';
 import { EventHorizon1763800041000 } from './1763800041000-EventHorizon.js';
+import { RecordVerifiedPrincipals1763800060000 } from './1763800060000-RecordVerifiedPrincipals.js';
 
 /** Every migration, oldest first. `npm run migration:generate` writes new ones here; list them below. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   OutboxTraceparentNotifyAfterCommit1763800030000,
   MentorChangeFunctions1763800040000,
   EventHorizon1763800041000,
+  RecordVerifiedPrincipals1763800060000,
 ];

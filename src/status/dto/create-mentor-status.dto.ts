@@ -38,6 +38,12 @@ export class CreateMentorStatusDto {
   })
   resume_at?: string | null;
 
-  @OpaqueId({ description: 'Who made the change: a user or a system actor.', example: 'user_coord_99XZ' })
-  changed_by: string;
+  @OpaqueId({
+    required: false,
+    description:
+      "Who made the change: a user or a system actor. With a person's access token it must be the token's subject, or be left out and is then filled " +
+      "from it (403 otherwise); likewise with a service's token that lacks `act_as`. Required when the request carries no credential (see docs/SECURITY.md).",
+    example: 'user_coord_99XZ',
+  })
+  changed_by?: string;
 }

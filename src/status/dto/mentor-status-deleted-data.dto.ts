@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { RecordedBy } from '../../common/auth/principal.js';
+import { ApiRecordedBy } from '../../common/auth/recorded-by.dto.js';
 import { MENTOR_STATUS_ENUM, type MentorStatus } from '../../mentor-directory/mentor-status.js';
 
 /** The data of `mentor.status.deleted`. */
@@ -19,4 +21,7 @@ export class MentorStatusDeletedDataDto {
     example: 'active',
   })
   current_status: MentorStatus | null;
+
+  @ApiRecordedBy('the delete')
+  recorded_by: RecordedBy | null;
 }

@@ -1,4 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { RecordedBy } from '../../common/auth/principal.js';
+import { ApiRecordedBy } from '../../common/auth/recorded-by.dto.js';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
 import { REASON_CODE_PATTERN } from '../../common/validation/property.decorators.js';
 import { MENTOR_STATUS_ENUM, type MentorStatus } from '../../mentor-directory/mentor-status.js';
@@ -44,6 +46,9 @@ export class MentorStatusRecordDto {
 
   @ApiProperty({ example: 'user_coord_99XZ' })
   changed_by: string;
+
+  @ApiRecordedBy("the record's latest write (its creation or a correction)")
+  recorded_by: RecordedBy | null;
 }
 
 /** The answer to a POST: the record as written. */

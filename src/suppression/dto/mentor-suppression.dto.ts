@@ -1,4 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { RecordedBy } from '../../common/auth/principal.js';
+import { ApiRecordedBy } from '../../common/auth/recorded-by.dto.js';
 import { PaginatedList } from '../../common/pagination/pagination.dto.js';
 import { REASON_CODE_PATTERN } from '../../common/validation/property.decorators.js';
 
@@ -34,6 +36,9 @@ export class MentorSuppressionDto {
     example: 'certification_renewed',
   })
   restore_reason?: string;
+
+  @ApiRecordedBy("the suppression's latest write (its creation, a correction or its restore)")
+  recorded_by: RecordedBy | null;
 }
 
 export class MentorSuppressionListDto extends PaginatedList(MentorSuppressionDto) {}

@@ -1,0 +1,22 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/**
+ * The `recorded_by` property of records and event data: who the service verified a write to come
+ * from (docs/SECURITY.md). An inline schema, as OpenAPI 3.0 cannot make a referenced one nullable.
+ */
+export function ApiRecordedBy(what: string) {
+  return ApiProperty({
+    type: 'object',
+    nullable: true,
+    selfRequired: true,
+    required: ['kind', 'id', 'client_id', 'request_id'],
+    properties: {
+      kind: { type: 'string', enum: ['api_key', 'token'], description: 'An API key, or an access token of `OIDC_ISSUER`.' },
+      id: { type: 'string', description: "The API key's name, or the token's `sub`." },
+      client_id: { type: 'string', nullable: true, description: "The token's `client_id` (or `azp`); null for an API key." },
+      request_id: { type: 'string', description: 'The `X-Request-Id` of the write.' },
+    },
+    description: `Who the service verified ${what} to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.`,
+    example: null,
+  });
+}
