@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { endsSession } from '../common/errors/postgres-error.js';
 import type { PrimaryBreaker } from './primary-breaker.js';
 
 /**
@@ -43,8 +44,8 @@ export class Lease {
         result = await this.breaker.race(sent());
       } catch (error) {
         this.breaker.failed(error);
-        // Not answered: whatever the connection still runs, it must not be lent out again.
-        if (!(error instanceof pg.DatabaseError)) this.lost ??= error instanceof Error ? error : new Error(String(error));
+        // Not answered, or refused for good: whatever the connection still runs, it must not be lent out again.
+        if (!(error instanceof pg.DatabaseError) || endsSession(error)) this.lost ??= error instanceof Error ? error : new Error(String(error));
         throw error;
       }
     }
@@ -58,9 +59,12 @@ export class Lease {
   }
 }
 
-/** A statement the server refused leaves its connection usable; anything else (a timeout, a lost socket) does not. */
+/**
+ * A statement the server refused leaves its connection usable, unless the refusal ends the session
+ * (a server shutting down, or one that has become a standby); anything else (a timeout, a lost socket) does not.
+ */
 function brokenBy(failure: unknown): Error | undefined {
-  if (failure === undefined || failure instanceof pg.DatabaseError) return undefined;
+  if (failure === undefined || (failure instanceof pg.DatabaseError && !endsSession(failure))) return undefined;
   return failure instanceof Error ? failure : new Error('the connection failed', { cause: failure });
 }
 

@@ -11,17 +11,24 @@ const realSchedule: Schedule = (callback, ms) => {
 };
 
 /**
- * SQLSTATEs that a server still answering sends: a single slow statement (57014) or a full server
- * (53300) says nothing about the primary being unreachable, and failing every request fast for it
+ * SQLSTATEs that a server still answering sends: a single slow statement (57014), a full server
+ * (53300) or a standby refusing a write (25006) says nothing about the primary being unreachable, and failing every request fast for it
  * would turn one slow query into an outage.
  */
-const SERVER_ANSWERED = new Set(['57014', '53300']);
+const SERVER_ANSWERED = new Set(['57014', '53300', '25006']);
 
 export interface PrimaryBreakerOptions {
   /** One bounded `SELECT 1` on a connection of its own: resolves when the primary answers. */
   probe: () => Promise<void>;
   /** Pause between two probes while open. */
   probeIntervalMs: number;
+  /**
+   * Work (a connection, an answer) still awaited after this long has the probe check the primary,
+   * as a failure would: a server that vanished without a word (a host gone, a network cut, a
+   * pooler queueing for a server it cannot reach) fails nothing until the timeouts, so without
+   * this the work waiting on it would wait them out. Unset: only failures are checked.
+   */
+  suspectAfterMs?: number;
   schedule?: Schedule;
   logger?: Pick<Logger, 'warn' | 'log'>;
 }
@@ -71,6 +78,8 @@ export class PrimaryBreaker {
       work.then(abandon, () => undefined);
       return Promise.reject(this.unavailable());
     }
+    const { suspectAfterMs } = this.options;
+    const cancelSuspicion = suspectAfterMs === undefined ? undefined : this.schedule(() => this.suspect(suspectAfterMs), suspectAfterMs);
     let givenUp = false;
     let giveUp!: (error: DatabaseUnavailableError) => void;
     const opened = new Promise<never>((_resolve, reject) => {
@@ -86,13 +95,21 @@ export class PrimaryBreaker {
       },
       () => undefined,
     );
-    return Promise.race([work, opened]).finally(() => this.waiting.delete(giveUp));
+    return Promise.race([work, opened]).finally(() => {
+      cancelSuspicion?.();
+      this.waiting.delete(giveUp);
+    });
   }
 
   /** Told of every failure through the seam: one that may mean the primary is gone has the probe check it. */
   failed(error: unknown): void {
     if (this.stopped || this.open || this.probing || !counts(error)) return;
     void this.check(error);
+  }
+
+  private suspect(waitedMs: number): void {
+    if (this.stopped || this.open || this.probing) return;
+    void this.check(new Error(`no answer within ${waitedMs} ms`));
   }
 
   /** No more probes (the app is shutting down). */

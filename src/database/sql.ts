@@ -15,6 +15,11 @@ export type { OpenTransaction, Queryable, TransactionOptions, Tx };
 
 /** The longest the primary's fail-fast probe waits to connect, and then for its answer. */
 const PRIMARY_PROBE_TIMEOUT_MS = 1000;
+/**
+ * Work on the primary still waiting after this long has the probe look: with the probe's own bound,
+ * a request whose connection died without a word is answered (503) within 2 s of the break.
+ */
+const PRIMARY_SUSPECT_AFTER_MS = 500;
 
 class OpenLeaseTransaction implements OpenTransaction {
   private ended = false;
@@ -110,7 +115,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
     private readonly config: AppConfig,
   ) {
     this.primary = primaryPool(dataSource);
-    this.breaker = config.dbFailFastProbeMs > 0 ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs }) : undefined;
+    this.breaker = config.dbFailFastProbeMs > 0 ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs, suspectAfterMs: PRIMARY_SUSPECT_AFTER_MS }) : undefined;
     this.replica = replicas.reads(this);
     this.replicated = config.databaseReplicaUrls.length > 0;
     this.transactionSettings = config.databasePooler !== 'none' && config.dbStatementTimeoutMs > 0 ? { statement_timeout: config.dbStatementTimeoutMs } : {};

@@ -12,6 +12,12 @@ class PrimaryNotAnsweringError extends Error {
   }
 }
 
+class WriteNotConfirmedError extends Error {
+  constructor(warning: string) {
+    super(`a write committed locally but was not confirmed: ${warning}`);
+  }
+}
+
 class PendingMigrationsError extends Error {
   constructor(pending: string[]) {
     super(`not applied: ${pending.join(', ')}`);
@@ -22,7 +28,17 @@ class PendingMigrationsError extends Error {
 export const HEALTH_TIMEOUT_MS = 2000;
 
 /**
- * Asks the database `SELECT 1` over a connection of the health check's own, not one of the app's
+ * The smallest write: a transaction that takes a transaction id commits a WAL record, which a
+ * standby (a demoted primary, a server still recovering) refuses (25006) and which waits for the
+ * synchronous standby, as every write of the app does. Its server-side bound ends that wait before
+ * the check's own: the COMMIT then returns with a warning (committed locally, not replicated), and
+ * the backend does not stay behind waiting.
+ */
+const WRITE_PROBE = `BEGIN; SET LOCAL statement_timeout = ${HEALTH_TIMEOUT_MS / 2}; SELECT txid_current(); COMMIT`;
+
+/**
+ * Asks the database `SELECT 1` (or, for readiness, a write: {@link writable}) over a connection of
+ * the health check's own, not one of the app's
  * pool: a check never queues behind requests for a pool slot (a busy pool is not a dead database),
  * and connecting, the query and the whole check are each bounded by {@link HEALTH_TIMEOUT_MS}, so
  * a frozen database gives a 503 within that time and a thawed one a 200 on the next check.
@@ -44,12 +60,47 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
   }
 
   check<const Key extends string>(key: Key) {
+    return this.attempt(key, () => this.pool.query('SELECT 1'));
+  }
+
+  /**
+   * Whether a write would succeed now: {@link WRITE_PROBE} through the same URL (pooler, proxy) as
+   * the app's writes, on the check's own connection. After a failover the primary may answer reads
+   * long before it takes writes: the old server back as a standby, the new one waiting for its
+   * synchronous standby, a pooler whose logins still fail.
+   */
+  writable<const Key extends string>(key: Key) {
+    return this.attempt(key, async () => {
+      const client = await this.pool.connect();
+      const warnings: string[] = [];
+      const onNotice = (notice: { code?: string; message?: string }) => {
+        if (notice.code?.startsWith('01')) warnings.push(notice.message ?? notice.code);
+      };
+      // While lent out, a lost connection is the query's failure (pg-pool listens to idle clients only).
+      const onError = () => undefined;
+      client.on('notice', onNotice).on('error', onError);
+      let failure: Error | undefined;
+      try {
+        await client.query(WRITE_PROBE);
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      } finally {
+        client.off('notice', onNotice).off('error', onError);
+        client.release(failure);
+      }
+      if (warnings.length > 0) throw new WriteNotConfirmedError(warnings.join('; '));
+    });
+  }
+
+  /** A check of the primary: at once down while the seam knows it is not answering; a failure has the seam's breaker look at it. */
+  private attempt<const Key extends string>(key: Key, probe: () => Promise<unknown>) {
     return this.health
       .check(key)
       .attempt(async () => {
         if (!this.sql.primaryAvailable) throw new PrimaryNotAnsweringError();
         try {
-          await this.pool.query('SELECT 1');
+          await probe();
         } catch (error) {
           this.sql.noticeFailure(error);
           throw error;
