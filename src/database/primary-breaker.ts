@@ -23,12 +23,15 @@ export interface PrimaryBreakerOptions {
   /** Pause between two probes while open. */
   probeIntervalMs: number;
   /**
-   * Work (a connection, an answer) still awaited after this long has the probe check the primary,
-   * as a failure would: a server that vanished without a word (a host gone, a network cut, a
-   * pooler queueing for a server it cannot reach) fails nothing until the timeouts, so without
-   * this the work waiting on it would wait them out. Unset: only failures are checked.
+   * Work (a connection, an answer) still awaited after this long, and again every this long, has
+   * the probe check the primary, unless a probe answered within that time: a server that vanished
+   * without a word (a host gone, a network cut, a pooler queueing for a server it cannot reach)
+   * fails nothing until the timeouts, so without this the work waiting on it would wait them out.
+   * Unset: only failures are checked.
    */
   suspectAfterMs?: number;
+  /** Milliseconds on a monotonic clock; injected so that tests drive time. */
+  now?: () => number;
   schedule?: Schedule;
   logger?: Pick<Logger, 'warn' | 'log'>;
 }
@@ -48,6 +51,7 @@ export class PrimaryBreaker {
   private openedBy = '';
   private probing = false;
   private stopped = false;
+  private lastAnsweredAt = Number.NEGATIVE_INFINITY;
   private cancelNext: (() => void) | undefined;
   private readonly waiting = new Set<(error: DatabaseUnavailableError) => void>();
   private readonly schedule: Schedule;
@@ -78,8 +82,7 @@ export class PrimaryBreaker {
       work.then(abandon, () => undefined);
       return Promise.reject(this.unavailable());
     }
-    const { suspectAfterMs } = this.options;
-    const cancelSuspicion = suspectAfterMs === undefined ? undefined : this.schedule(() => this.suspect(suspectAfterMs), suspectAfterMs);
+    const cancelSuspicion = this.suspectWhileWaiting();
     let givenUp = false;
     let giveUp!: (error: DatabaseUnavailableError) => void;
     const opened = new Promise<never>((_resolve, reject) => {
@@ -107,9 +110,28 @@ export class PrimaryBreaker {
     void this.check(error);
   }
 
+  /** Suspects the primary every suspectAfterMs until the function it returns is called. */
+  private suspectWhileWaiting(): (() => void) | undefined {
+    const { suspectAfterMs } = this.options;
+    if (suspectAfterMs === undefined) return undefined;
+    let cancel: () => void;
+    const arm = () => {
+      cancel = this.schedule(() => {
+        this.suspect(suspectAfterMs);
+        arm();
+      }, suspectAfterMs);
+    };
+    arm();
+    return () => cancel();
+  }
+
   private suspect(waitedMs: number): void {
-    if (this.stopped || this.open || this.probing) return;
-    void this.check(new Error(`no answer within ${waitedMs} ms`));
+    if (this.stopped || this.open || this.probing || this.now() - this.lastAnsweredAt < waitedMs) return;
+    void this.check(new Error(`work waited more than ${waitedMs} ms`));
+  }
+
+  private now(): number {
+    return (this.options.now ?? performance.now.bind(performance))();
   }
 
   /** No more probes (the app is shutting down). */
@@ -122,6 +144,7 @@ export class PrimaryBreaker {
     this.probing = true;
     try {
       await this.options.probe();
+      this.lastAnsweredAt = this.now();
       if (this.open) this.close();
     } catch (error) {
       if (!this.open) this.trip(cause, error);
