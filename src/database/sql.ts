@@ -19,7 +19,7 @@ const PRIMARY_PROBE_TIMEOUT_MS = 1000;
  * Work on the primary still waiting after this long has the probe look: with the probe's own bound,
  * a request whose connection died without a word is answered (503) within 2 s of the break.
  */
-const PRIMARY_SUSPECT_AFTER_MS = 500;
+const PRIMARY_SUSPECT_AFTER_MS = 250;
 
 class OpenLeaseTransaction implements OpenTransaction {
   private ended = false;

@@ -1,8 +1,9 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { connect } from 'node:net';
 import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
-import { checkPool, MIGRATIONS_TABLE } from '../database/data-source-options.js';
+import { APPLICATION_NAME, checkPool, MIGRATIONS_TABLE } from '../database/data-source-options.js';
 import { migrations } from '../database/migrations/index.js';
 import { Sql } from '../database/sql.js';
 
@@ -28,13 +29,37 @@ class PendingMigrationsError extends Error {
 export const HEALTH_TIMEOUT_MS = 2000;
 
 /**
- * The smallest write: a transaction that takes a transaction id commits a WAL record, which a
- * standby (a demoted primary, a server still recovering) refuses (25006) and which waits for the
- * synchronous standby, as every write of the app does. Its server-side bound ends that wait before
- * the check's own: the COMMIT then returns with a warning (committed locally, not replicated), and
- * the backend does not stay behind waiting.
+ * The smallest write, with no table of its own: a message into the WAL, in a transaction, so that
+ * its COMMIT is a write's. A standby (a demoted primary, a server still recovering) refuses it, and
+ * its COMMIT waits for the synchronous standby as every write of the app does.
  */
-const WRITE_PROBE = `BEGIN; SET LOCAL statement_timeout = ${HEALTH_TIMEOUT_MS / 2}; SELECT txid_current(); COMMIT`;
+const WRITE_PROBE = `BEGIN; SELECT pg_logical_emit_message(true, '${APPLICATION_NAME}', 'readiness'); COMMIT`;
+/**
+ * A COMMIT still waiting for the synchronous standby after this long is cancelled: PostgreSQL then
+ * ends the wait with a warning (committed here, not replicated), which is the check's answer. No
+ * timeout on the server ends that wait, and a backend left waiting after the check gave up would
+ * stay until the standby came back: one more on every check.
+ */
+const WRITE_CONFIRM_MS = HEALTH_TIMEOUT_MS / 2;
+/** The protocol's CancelRequest code (PostgreSQL's frontend/backend protocol, "CancelRequest"). */
+const CANCEL_REQUEST_CODE = 80_877_102;
+
+/**
+ * Asks the server (or the pooler, which passes it on) to cancel what the client's backend runs, as
+ * libpq's PQcancel does: a message on a connection of its own, answered by closing it.
+ */
+function cancelRunning(client: pg.PoolClient): void {
+  const { host, port, processID, secretKey } = client as unknown as { host: string; port: number; processID: number; secretKey: number };
+  const message = Buffer.alloc(16);
+  message.writeInt32BE(16, 0);
+  message.writeInt32BE(CANCEL_REQUEST_CODE, 4);
+  message.writeInt32BE(processID, 8);
+  message.writeInt32BE(secretKey, 12);
+  const socket = host.startsWith('/') ? connect(`${host}/.s.PGSQL.${port}`) : connect(port, host);
+  socket.setTimeout(HEALTH_TIMEOUT_MS, () => socket.destroy());
+  socket.on('error', () => undefined);
+  socket.end(message);
+}
 
 /**
  * Asks the database `SELECT 1` (or, for readiness, a write: {@link writable}) over a connection of
@@ -80,12 +105,14 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       const onError = () => undefined;
       client.on('notice', onNotice).on('error', onError);
       let failure: Error | undefined;
+      const unconfirmed = setTimeout(() => cancelRunning(client), WRITE_CONFIRM_MS);
       try {
         await client.query(WRITE_PROBE);
       } catch (error) {
         failure = error instanceof Error ? error : new Error(String(error));
         throw error;
       } finally {
+        clearTimeout(unconfirmed);
         client.off('notice', onNotice).off('error', onError);
         client.release(failure);
       }

@@ -12,7 +12,13 @@ export async function holdMentorHistory(db: pg.Pool, mentorIds: string | string[
   const client = await db.connect();
   await client.query(`SELECT pg_advisory_lock(${LOCK_KEY}) FROM unnest($2::text[]) AS mentor_id`, [MENTOR_HISTORY_LOCK_NAMESPACE, ids]);
   return async () => {
-    await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($2::text[]) AS mentor_id`, [MENTOR_HISTORY_LOCK_NAMESPACE, ids]);
+    try {
+      await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY}) FROM unnest($2::text[]) AS mentor_id`, [MENTOR_HISTORY_LOCK_NAMESPACE, ids]);
+    } catch (error) {
+      // The session is gone (a fault a test caused), and its locks with it: the pool must not keep it.
+      client.release(error as Error);
+      throw error;
+    }
     client.release();
   };
 }
