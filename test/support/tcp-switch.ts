@@ -5,6 +5,8 @@ export interface TcpSwitch {
   port: number;
   /** New connections go to `port` from now on; the ones open stay where they are, as HAProxy leaves them when a check moves its primary. */
   switchTo(port: number): void;
+  /** A network cut: open connections are dropped, new ones refused (closed at once), until switchTo(). */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -14,9 +16,13 @@ export interface TcpSwitch {
  * on the server they were opened to.
  */
 export async function startTcpSwitch(targetPort: number): Promise<TcpSwitch> {
-  let target = targetPort;
+  let target: number | undefined = targetPort;
   const sockets = new Set<Socket>();
   const server: Server = createServer((client) => {
+    if (target === undefined) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(target, '127.0.0.1');
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -34,6 +40,10 @@ export async function startTcpSwitch(targetPort: number): Promise<TcpSwitch> {
     port: (server.address() as { port: number }).port,
     switchTo: (port) => {
       target = port;
+    },
+    cut: () => {
+      target = undefined;
+      for (const socket of sockets) socket.destroy();
     },
     close: async () => {
       for (const socket of sockets) socket.destroy();
