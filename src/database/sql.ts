@@ -1,12 +1,13 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import { DatabaseUnavailableError } from '../common/errors/postgres-error.js';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { currentConsistency, positionOf, RequestConsistency, type WalSource } from './consistency.js';
 import { DatabaseLock } from './database-lock.js';
 import { APPLICATION_NAME, checkPool, dataSourceOptions, directConnectionConfig, directPoolConfig } from './data-source-options.js';
-import { Lease, queryOnce } from './lease.js';
+import { Lease, queryOnce, underSessionLock } from './lease.js';
 import { PrimaryBreaker } from './primary-breaker.js';
 import type { OpenTransaction, Queryable, TransactionOptions, Tx } from './queryable.js';
 import { parseLsn, ReplicaRouter } from './replica-router.js';
@@ -88,6 +89,7 @@ const COMMIT_AT = 'COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn';
  */
 @Injectable()
 export class Sql implements Queryable, OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
   /**
    * Reads that may be served by a replica: never a write, a read a write depends on, or anything
    * in a transaction. Within a request that carries a consistency token, only by a replica that
@@ -115,7 +117,10 @@ export class Sql implements Queryable, OnApplicationShutdown {
     private readonly config: AppConfig,
   ) {
     this.primary = primaryPool(dataSource);
-    this.breaker = config.dbFailFastProbeMs > 0 ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs, suspectAfterMs: PRIMARY_SUSPECT_AFTER_MS }) : undefined;
+    this.breaker =
+      config.dbFailFastProbeMs > 0
+        ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs, suspectAfterMs: PRIMARY_SUSPECT_AFTER_MS })
+        : undefined;
     this.replica = replicas.reads(this);
     this.replicated = config.databaseReplicaUrls.length > 0;
     this.transactionSettings = config.databasePooler !== 'none' && config.dbStatementTimeoutMs > 0 ? { statement_timeout: config.dbStatementTimeoutMs } : {};
@@ -236,7 +241,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
   }
 
   /** Runs `work` on one server session of the direct connection, held for as long as it runs. */
-  async session<T>(work: (session: Queryable) => Promise<T>): Promise<T> {
+  async session<T>(work: (session: Lease) => Promise<T>): Promise<T> {
     const lease = await Lease.of(this.directPool(), this.breaker);
     try {
       const result = await work(lease);
@@ -261,15 +266,28 @@ export class Sql implements Queryable, OnApplicationShutdown {
    * Runs `work` while a session of the direct connection holds `lock`, if no other session holds
    * it; undefined when one does. Through a transaction pooler a session lock would be handed to
    * others after each statement, so it lives on the direct connection for as long as `work` runs.
+   *
+   * A lost session is a released lock (PostgreSQL drops a session's locks with it), and another
+   * instance may take it at once: `held` aborts as the session is lost, every statement of `work`
+   * fails from then on (one under way too: its connection is discarded, so its transaction never
+   * commits; see underSessionLock), and the run fails with {@link DatabaseUnavailableError} rather
+   * than report work it no longer did alone.
    */
-  withSessionLockIfFree<T>(lock: DatabaseLock, work: () => Promise<T>): Promise<{ result: T } | undefined> {
+  withSessionLockIfFree<T>(lock: DatabaseLock, work: (held: AbortSignal) => Promise<T>): Promise<{ result: T } | undefined> {
     return this.session(async (session) => {
       const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lock]);
       if (!locked) return undefined;
+      const held = session.ended;
+      const lost = () =>
+        this.logger.warn(`the session holding lock ${DatabaseLock[lock]} ended (${describe(held.reason)}): the lock is released, its work stops`);
+      held.addEventListener('abort', lost, { once: true });
       try {
-        return { result: await work() };
+        const result = await underSessionLock.run({ held, lock: DatabaseLock[lock] }, () => work(held));
+        if (held.aborted) throw new DatabaseUnavailableError(`the session holding lock ${DatabaseLock[lock]} ended while its work ran`);
+        return { result };
       } finally {
-        await session.query('SELECT pg_advisory_unlock($1)', [lock]);
+        held.removeEventListener('abort', lost);
+        if (!held.aborted) await session.query('SELECT pg_advisory_unlock($1)', [lock]);
       }
     });
   }
@@ -299,6 +317,10 @@ export class Sql implements Queryable, OnApplicationShutdown {
 /** The data source's pg pool: TypeORM's PostgreSQL driver keeps it as `master`. Read here alone. */
 export function primaryPool(dataSource: DataSource): pg.Pool {
   return (dataSource.driver as PostgresDriver).master as pg.Pool;
+}
+
+function describe(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 function identifier(name: string): string {

@@ -190,7 +190,11 @@ describe('PrimaryBreaker', () => {
     assert.equal(scheduled.length, 0);
 
     // Waiting long (a lock wait): the probe answers, the work goes on; suspected again, it is probed again.
-    const failureOf = (work: Promise<unknown>) => work.then(() => assert.fail('the work was answered'), (error: unknown) => error);
+    const failureOf = (work: Promise<unknown>) =>
+      work.then(
+        () => assert.fail('the work was answered'),
+        (error: unknown) => error,
+      );
     const waiting = failureOf(breaker.race(new Promise<string>(() => undefined)));
     probeAnswers.push(true, true);
     await suspicionFallsDue();
