@@ -38,6 +38,8 @@ describe('requests in flight when their database connection breaks', () => {
   let direct: NestFastifyApplication;
   let pooled: NestFastifyApplication;
   let mentors = 0;
+  /** The locks still held, let go in `after` should a test fail before it lets them go itself. */
+  const held = new Set<() => Promise<void>>();
   const baseOf = (app: NestFastifyApplication) => `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
 
   before(async () => {
@@ -73,6 +75,7 @@ describe('requests in flight when their database connection breaks', () => {
     cluster?.thaw();
     await direct?.close();
     await pooled?.close();
+    for (const release of held) await release();
     await holder?.end().catch(() => undefined);
     await bouncer?.stop();
     await cluster?.destroy();
@@ -113,7 +116,13 @@ describe('requests in flight when their database connection breaks', () => {
     fault: (pids: number[]) => Promise<void>,
   ): Promise<{ tookMs: number[]; release: () => Promise<void> }> {
     const ids = Array.from({ length: IN_FLIGHT }, () => `mntr_broken_${mentors++}`);
-    const release = await holdMentorHistory(holder, ids);
+    const unlock = await holdMentorHistory(holder, ids);
+    const release = async () => {
+      if (!held.delete(release)) return;
+      // A holder the fault cut off has lost its locks with its session.
+      await unlock().catch(() => undefined);
+    };
+    held.add(release);
     const answers = ids.map((id) => post(baseOf(app), id));
     let pids: number[] = [];
     await waitUntil(async () => (pids = await waitingBackends()).length === IN_FLIGHT, `the ${IN_FLIGHT} POSTs wait on their locks`);
@@ -128,8 +137,7 @@ describe('requests in flight when their database connection breaks', () => {
       assert.equal((JSON.parse(answer.body) as { type: string }).type, '/problems/database-unavailable');
       assert.ok(tookMs[i] <= ANSWERED_WITHIN_MS, `answered ${tookMs[i]} ms after the fault (bound ${ANSWERED_WITHIN_MS} ms)`);
     }
-    // A holder the fault cut off has lost its locks with its session.
-    return { tookMs, release: () => release().catch(() => undefined) };
+    return { tookMs, release };
   }
 
   /** The service writes again by itself, with no restart. */
