@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Readiness: this instance can serve requests
-         * @description For a readiness probe or a load balancer: 200 when every check passes, 503 (problem+json, with the checks in `checks`) when one fails: `shutdown` (down from the moment the service begins shutting down, while it still finishes the requests in flight), `database` (answers `SELECT 1` within 2 seconds, over a connection of its own) and `migrations` (every migration of this version is applied; the database may have newer ones). Further checks may be listed, e.g. the replicas'.
+         * @description For a readiness probe or a load balancer: 200 when every check passes, 503 (problem+json, with the checks in `checks`) when one fails: `shutdown` (down from the moment the service begins shutting down, while it still finishes the requests in flight), `database` (takes a write within 2 seconds, over a connection of its own and through the same pooler or proxy as the writes: a message into the WAL, which a standby refuses and whose commit waits for a synchronous standby) and `migrations` (every migration of this version is applied; the database may have newer ones). Further checks may be listed, e.g. the replicas'.
          */
         get: operations["getReadiness"];
         put?: never;

@@ -92,11 +92,14 @@ export class PgCluster {
     this.postmasterPid = Number((await readFile(join(this.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
   }
 
-  /** Fast shutdown (open sessions are disconnected); the files stay, so start() brings it back. */
-  async stop(): Promise<void> {
+  /**
+   * Fast shutdown (open sessions are disconnected), or immediate (every process quits at once, as in
+   * a crash; the next start recovers); the files stay, so start() brings it back.
+   */
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
     if (this.postmasterPid === undefined) return;
     this.thaw();
-    await runAsPostgres(this.root, join(PG_BIN, 'pg_ctl'), ['-D', this.dataDir, '-m', 'fast', '-w', '-t', '60', 'stop']);
+    await runAsPostgres(this.root, join(PG_BIN, 'pg_ctl'), ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop']);
     this.postmasterPid = undefined;
   }
 

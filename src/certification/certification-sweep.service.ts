@@ -80,8 +80,8 @@ export class CertificationSweepService {
    * stays done, the next sweep continues.
    */
   sweepIfFree(signal?: AbortSignal): Promise<CertificationSweepReportDto | undefined> {
-    return this.job.run(async () => {
-      const report = await this.sweepHoldingLock(signal);
+    return this.job.run(async (stop) => {
+      const report = await this.sweepHoldingLock(stop);
       const changed = {
         paused: report.paused.count,
         suppressed: report.suppressed.count,
@@ -89,7 +89,7 @@ export class CertificationSweepService {
         reactivated: report.reactivated.count,
       };
       return { result: report, changed };
-    });
+    }, signal);
   }
 
   private async sweepHoldingLock(signal: AbortSignal | undefined): Promise<CertificationSweepReportDto> {
@@ -141,7 +141,7 @@ export class CertificationSweepService {
     );
 
     const totals = ACTIONS.map((action) => `${action} ${done[action].length}`).join(', ');
-    const stopped = signal?.aborted ? ' (stopped early: shutting down)' : '';
+    const stopped = signal?.aborted ? ' (stopped early: shutting down, or its lock was lost)' : '';
     this.logger.log(`sweep as of ${startedAt.toISOString()} done in ${Math.round(performance.now() - started)} ms${stopped}: ${totals}`);
     return {
       started_at: startedAt.toISOString(),

@@ -11,17 +11,27 @@ const realSchedule: Schedule = (callback, ms) => {
 };
 
 /**
- * SQLSTATEs that a server still answering sends: a single slow statement (57014) or a full server
- * (53300) says nothing about the primary being unreachable, and failing every request fast for it
+ * SQLSTATEs that a server still answering sends: a single slow statement (57014), a full server
+ * (53300) or a standby refusing a write (25006) says nothing about the primary being unreachable, and failing every request fast for it
  * would turn one slow query into an outage.
  */
-const SERVER_ANSWERED = new Set(['57014', '53300']);
+const SERVER_ANSWERED = new Set(['57014', '53300', '25006']);
 
 export interface PrimaryBreakerOptions {
   /** One bounded `SELECT 1` on a connection of its own: resolves when the primary answers. */
   probe: () => Promise<void>;
   /** Pause between two probes while open. */
   probeIntervalMs: number;
+  /**
+   * Work (a connection, an answer) still awaited after this long, and again every this long, has
+   * the probe check the primary, unless a probe answered within that time: a server that vanished
+   * without a word (a host gone, a network cut, a pooler queueing for a server it cannot reach)
+   * fails nothing until the timeouts, so without this the work waiting on it would wait them out.
+   * Unset: only failures are checked.
+   */
+  suspectAfterMs?: number;
+  /** Milliseconds on a monotonic clock; injected so that tests drive time. */
+  now?: () => number;
   schedule?: Schedule;
   logger?: Pick<Logger, 'warn' | 'log'>;
 }
@@ -41,6 +51,7 @@ export class PrimaryBreaker {
   private openedBy = '';
   private probing = false;
   private stopped = false;
+  private lastAnsweredAt = Number.NEGATIVE_INFINITY;
   private cancelNext: (() => void) | undefined;
   private readonly waiting = new Set<(error: DatabaseUnavailableError) => void>();
   private readonly schedule: Schedule;
@@ -71,6 +82,7 @@ export class PrimaryBreaker {
       work.then(abandon, () => undefined);
       return Promise.reject(this.unavailable());
     }
+    const cancelSuspicion = this.suspectWhileWaiting();
     let givenUp = false;
     let giveUp!: (error: DatabaseUnavailableError) => void;
     const opened = new Promise<never>((_resolve, reject) => {
@@ -86,13 +98,40 @@ export class PrimaryBreaker {
       },
       () => undefined,
     );
-    return Promise.race([work, opened]).finally(() => this.waiting.delete(giveUp));
+    return Promise.race([work, opened]).finally(() => {
+      cancelSuspicion?.();
+      this.waiting.delete(giveUp);
+    });
   }
 
   /** Told of every failure through the seam: one that may mean the primary is gone has the probe check it. */
   failed(error: unknown): void {
     if (this.stopped || this.open || this.probing || !counts(error)) return;
     void this.check(error);
+  }
+
+  /** Suspects the primary every suspectAfterMs until the function it returns is called. */
+  private suspectWhileWaiting(): (() => void) | undefined {
+    const { suspectAfterMs } = this.options;
+    if (suspectAfterMs === undefined) return undefined;
+    let cancel: () => void;
+    const arm = () => {
+      cancel = this.schedule(() => {
+        this.suspect(suspectAfterMs);
+        arm();
+      }, suspectAfterMs);
+    };
+    arm();
+    return () => cancel();
+  }
+
+  private suspect(waitedMs: number): void {
+    if (this.stopped || this.open || this.probing || this.now() - this.lastAnsweredAt < waitedMs) return;
+    void this.check(new Error(`work waited more than ${waitedMs} ms`));
+  }
+
+  private now(): number {
+    return (this.options.now ?? performance.now.bind(performance))();
   }
 
   /** No more probes (the app is shutting down). */
@@ -105,6 +144,7 @@ export class PrimaryBreaker {
     this.probing = true;
     try {
       await this.options.probe();
+      this.lastAnsweredAt = this.now();
       if (this.open) this.close();
     } catch (error) {
       if (!this.open) this.trip(cause, error);

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { AppConfig } from '../common/config/app-config.js';
-import { isRetryableTransactionFailure } from '../common/errors/postgres-error.js';
+import { DatabaseUnavailableError, isRetryableTransactionFailure } from '../common/errors/postgres-error.js';
 import { currentConsistency, positionOf, RequestConsistency, type WalSource } from './consistency.js';
 import { DatabaseLock } from './database-lock.js';
 import {
@@ -16,7 +16,7 @@ import {
   hasDirectSessions,
   throughPooler,
 } from './data-source-options.js';
-import { Lease, queryOnce } from './lease.js';
+import { Lease, queryOnce, underSessionLock } from './lease.js';
 import { resolveDatabasePooler } from './pooled-sessions.js';
 import { PrimaryBreaker } from './primary-breaker.js';
 import type { OpenTransaction, Queryable, TransactionOptions, Tx } from './queryable.js';
@@ -40,6 +40,11 @@ interface WorkDone<T> {
 
 /** The longest the primary's fail-fast probe waits to connect, and then for its answer. */
 const PRIMARY_PROBE_TIMEOUT_MS = 1000;
+/**
+ * Work on the primary still waiting after this long has the probe look: with the probe's own bound,
+ * a request whose connection died without a word is answered (503) within 2 s of the break.
+ */
+const PRIMARY_SUSPECT_AFTER_MS = 250;
 
 class OpenLeaseTransaction implements OpenTransaction {
   private ended = false;
@@ -108,6 +113,7 @@ const COMMIT_AT = 'COMMIT; SELECT pg_current_wal_insert_lsn()::text AS lsn';
  */
 @Injectable()
 export class Sql implements Queryable, OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
   /**
    * Reads that may be served by a replica: never a write, a read a write depends on, or anything
    * in a transaction. Within a request that carries a consistency token, only by a replica that
@@ -123,7 +129,6 @@ export class Sql implements Queryable, OnApplicationShutdown {
       return parseLsn(lsn);
     },
   };
-  private readonly logger = new Logger('Database');
   private direct: pg.Pool | undefined;
   private probePool: pg.Pool | undefined;
   private readonly breaker: PrimaryBreaker | undefined;
@@ -138,7 +143,10 @@ export class Sql implements Queryable, OnApplicationShutdown {
     private readonly config: AppConfig,
   ) {
     this.primary = primaryPool(dataSource);
-    this.breaker = config.dbFailFastProbeMs > 0 ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs }) : undefined;
+    this.breaker =
+      config.dbFailFastProbeMs > 0
+        ? new PrimaryBreaker({ probe: () => this.probe(), probeIntervalMs: config.dbFailFastProbeMs, suspectAfterMs: PRIMARY_SUSPECT_AFTER_MS })
+        : undefined;
     this.replica = replicas.reads(this);
     this.replicated = config.databaseReplicaUrls.length > 0;
     this.transactionSettings = throughPooler(config) && config.dbStatementTimeoutMs > 0 ? { statement_timeout: config.dbStatementTimeoutMs } : {};
@@ -327,7 +335,7 @@ export class Sql implements Queryable, OnApplicationShutdown {
   }
 
   /** Runs `work` on one server session of the direct connection, held for as long as it runs. */
-  async session<T>(work: (session: Queryable) => Promise<T>): Promise<T> {
+  async session<T>(work: (session: Lease) => Promise<T>): Promise<T> {
     const lease = await Lease.of(this.directPool(), this.breaker);
     try {
       const result = await work(lease);
@@ -352,27 +360,38 @@ export class Sql implements Queryable, OnApplicationShutdown {
    * Runs `work` while a session of the direct connection holds `lock`, if no other session holds
    * it; undefined when one does. Through a transaction pooler a session lock would be handed to
    * others after each statement, so it lives on the direct connection for as long as `work` runs.
+   *
+   * A lost session is a released lock (PostgreSQL drops a session's locks with it), and another
+   * instance may take it at once: `held` aborts as the session is lost, every statement of `work`
+   * fails from then on (one under way too: its connection is discarded, so its transaction never
+   * commits; see underSessionLock), and the run fails with {@link DatabaseUnavailableError} rather
+   * than report work it no longer did alone.
    */
-  withSessionLockIfFree<T>(lock: DatabaseLock, work: () => Promise<T>): Promise<{ result: T } | undefined> {
-    if (!this.directSessions) {
-      // No session outlives a transaction here: the lock is a transaction's, kept open (with its server session) while `work` runs.
-      return this.session(async (session) => {
-        await session.query('BEGIN');
-        try {
-          const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [lock]);
-          return locked ? { result: await work() } : undefined;
-        } finally {
-          await session.query('ROLLBACK');
-        }
-      });
-    }
+  withSessionLockIfFree<T>(lock: DatabaseLock, work: (held: AbortSignal) => Promise<T>): Promise<{ result: T } | undefined> {
+    // Without a direct connection no session outlives a transaction: the lock is then a
+    // transaction's, kept open (with its server session) while `work` runs.
+    const transactional = !this.directSessions;
     return this.session(async (session) => {
-      const [{ locked }] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lock]);
-      if (!locked) return undefined;
+      if (transactional) await session.query('BEGIN');
+      const [{ locked }] = await session.query<{ locked: boolean }>(
+        transactional ? 'SELECT pg_try_advisory_xact_lock($1) AS locked' : 'SELECT pg_try_advisory_lock($1) AS locked',
+        [lock],
+      );
+      const held = session.ended;
+      if (!locked) {
+        if (transactional) await session.query('ROLLBACK');
+        return undefined;
+      }
+      const lost = () =>
+        this.logger.warn(`the session holding lock ${DatabaseLock[lock]} ended (${describe(held.reason)}): the lock is released, its work stops`);
+      held.addEventListener('abort', lost, { once: true });
       try {
-        return { result: await work() };
+        const result = await underSessionLock.run({ held, lock: DatabaseLock[lock] }, () => work(held));
+        if (held.aborted) throw new DatabaseUnavailableError(`the session holding lock ${DatabaseLock[lock]} ended while its work ran`);
+        return { result };
       } finally {
-        await session.query('SELECT pg_advisory_unlock($1)', [lock]);
+        held.removeEventListener('abort', lost);
+        if (!held.aborted) await session.query(transactional ? 'ROLLBACK' : 'SELECT pg_advisory_unlock($1)', transactional ? undefined : [lock]);
       }
     });
   }
@@ -407,6 +426,10 @@ export class Sql implements Queryable, OnApplicationShutdown {
 /** The data source's pg pool: TypeORM's PostgreSQL driver keeps it as `master`. Read here alone. */
 export function primaryPool(dataSource: DataSource): pg.Pool {
   return (dataSource.driver as PostgresDriver).master as pg.Pool;
+}
+
+function describe(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 function identifier(name: string): string {

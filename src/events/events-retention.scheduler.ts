@@ -17,7 +17,7 @@ export class EventsRetentionScheduler implements OnApplicationBootstrap, BeforeA
 
   constructor(config: AppConfig, events: EventsService, sql: Sql) {
     this.schedule = new IntervalSchedule('EventsRetention', config.eventsPruneIntervalSeconds, async (signal) => {
-      const pruned = await sql.withSessionLockIfFree(DatabaseLock.EventsRetention, () => events.prune(signal));
+      const pruned = await sql.withSessionLockIfFree(DatabaseLock.EventsRetention, (held) => events.prune(AbortSignal.any([signal, held])));
       if (!pruned) return 'skipped';
       if (pruned.result > 0) this.logger.log(`deleted ${pruned.result} events older than ${config.eventsRetentionDays} days`);
       return 'completed';

@@ -112,7 +112,7 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
   private async run(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       try {
-        const led = await this.sql.withSessionLockIfFree(DatabaseLock.EventPublisher, () => this.lead());
+        const led = await this.sql.withSessionLockIfFree(DatabaseLock.EventPublisher, (held) => this.lead(AbortSignal.any([this.stopping.signal, held])));
         if (!led) await this.pause(FOLLOWER_RETRY_MS);
       } catch (error) {
         if (this.stopping.signal.aborted) return;
@@ -122,8 +122,12 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /** Holding the publisher lock: connect, make sure the stream is there, then publish until shutdown. */
-  private async lead(): Promise<void> {
+  /**
+   * Holding the publisher lock: connect, make sure the stream is there, then publish until `stop`
+   * (shutdown, or the lock lost with its session: another instance may publish from then on, so
+   * this one stops before its next batch; what it published is acknowledged, the position tells the next publisher).
+   */
+  private async lead(stop: AbortSignal): Promise<void> {
     const connection = await this.connect();
     if (!connection) return;
     this.connection = connection;
@@ -131,7 +135,7 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
       await this.ensureStream(connection);
       const js = jetstream(connection);
       let backoff = WITHHELD_BACKOFF_MS.first;
-      while (!this.stopping.signal.aborted) {
+      while (!stop.aborted) {
         const seen = this.notifications.generation;
         const position = (await this.events.position(this.positionName)) ?? BEGINNING;
         const read = await this.events.eventsAfter(position, {}, BATCH);
@@ -157,10 +161,10 @@ export class JetStreamPublisher implements OnApplicationBootstrap, BeforeApplica
           continue;
         }
         if (read.withheld) {
-          await this.notifications.waitForNext(seen, backoff, this.stopping.signal);
+          await this.notifications.waitForNext(seen, backoff, stop);
           backoff = Math.min(backoff * 2, WITHHELD_BACKOFF_MS.max);
         } else {
-          await this.notifications.waitForNext(seen, 60_000, this.stopping.signal);
+          await this.notifications.waitForNext(seen, 60_000, stop);
         }
       }
     } finally {

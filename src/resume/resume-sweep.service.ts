@@ -52,10 +52,10 @@ export class ResumeSweepService {
    * connection); undefined when another is running. `signal` stops it between batches.
    */
   sweepIfFree(signal?: AbortSignal): Promise<ResumeSweepReport | undefined> {
-    return this.job.run(async () => {
-      const report = await this.sweepHoldingLock(signal);
+    return this.job.run(async (stop) => {
+      const report = await this.sweepHoldingLock(stop);
       return { result: report, changed: { resumed: report.resumed.length } };
-    });
+    }, signal);
   }
 
   private async sweepHoldingLock(signal: AbortSignal | undefined): Promise<ResumeSweepReport> {

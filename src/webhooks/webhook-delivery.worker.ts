@@ -3,6 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../common/clock/clock.js';
+import { isDatabaseUnavailable } from '../common/errors/postgres-error.js';
 import { AppConfig } from '../common/config/app-config.js';
 import { Sql } from '../database/sql.js';
 import { WebhookSubscriptionDisabledDataDto } from './dto/webhook-subscription-disabled-data.dto.js';
@@ -114,7 +115,10 @@ export class WebhookDeliveryWorker implements OnApplicationBootstrap, BeforeAppl
         delay = await this.drain();
       } while (this.again && !this.stopping.signal.aborted);
     } catch (error) {
-      this.logger.error(`webhook delivery round failed: ${error instanceof Error ? error.message : String(error)}`);
+      const line = `webhook delivery round failed: ${error instanceof Error ? error.message : String(error)}`;
+      // The deliveries wait in the outbox: the next round, or the next notification, picks them up.
+      if (isDatabaseUnavailable(error)) this.logger.warn(line);
+      else this.logger.error(line);
       delay = 5_000;
     }
     if (delay !== undefined && !this.stopping.signal.aborted) this.timer = setTimeout(() => this.wake(), delay).unref();

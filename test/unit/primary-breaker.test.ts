@@ -10,13 +10,16 @@ const refused = (message: string, code: string) => Object.assign(new pg.Database
 const lost = () => new Error('Connection terminated unexpectedly');
 
 /** A breaker whose probe answers as told (`probeAnswers`, one per probe) and whose time moves only when a test runs what is scheduled. */
-function harness() {
+function harness(suspectAfterMs?: number) {
   const probeAnswers: boolean[] = [];
   const scheduled: { callback: () => void; ms: number }[] = [];
   const logged: string[] = [];
   let probes = 0;
+  const clock = { ms: 0 };
   const breaker = new PrimaryBreaker({
+    now: () => clock.ms,
     probeIntervalMs: PROBE_INTERVAL_MS,
+    suspectAfterMs,
     probe: () => {
       probes++;
       const answers = probeAnswers.shift();
@@ -32,6 +35,7 @@ function harness() {
   });
   return {
     breaker,
+    clock,
     probeAnswers,
     scheduled,
     logged,
@@ -168,5 +172,53 @@ describe('PrimaryBreaker', () => {
     assert.equal(scheduled.length, 1);
     breaker.stop();
     assert.deepEqual(scheduled, []);
+  });
+
+  it('has the probe look at work still waiting after suspectAfterMs, and again each suspectAfterMs without an answer, and fails the work once the probe confirms it', async () => {
+    const SUSPECT_AFTER_MS = 500;
+    const { breaker, clock, probeAnswers, probes, scheduled } = harness(SUSPECT_AFTER_MS);
+    /** Moves the clock on and runs the suspicion that falls due, as its timer would. */
+    const suspicionFallsDue = async () => {
+      clock.ms += SUSPECT_AFTER_MS;
+      const due = scheduled.shift();
+      assert.equal(due?.ms, SUSPECT_AFTER_MS);
+      due.callback();
+      await settle();
+    };
+    // Work answered in time: its suspicion is cancelled, nothing is probed.
+    assert.equal(await breaker.race(Promise.resolve('quick')), 'quick');
+    assert.equal(scheduled.length, 0);
+
+    // Waiting long (a lock wait): the probe answers, the work goes on; suspected again, it is probed again.
+    const failureOf = (work: Promise<unknown>) =>
+      work.then(
+        () => assert.fail('the work was answered'),
+        (error: unknown) => error,
+      );
+    const waiting = failureOf(breaker.race(new Promise<string>(() => undefined)));
+    probeAnswers.push(true, true);
+    await suspicionFallsDue();
+    assert.equal(probes(), 1);
+    await suspicionFallsDue();
+    assert.equal(probes(), 2);
+    assert.equal(breaker.available, true);
+    // Others waiting at the same time share the probes: none within suspectAfterMs of an answer.
+    const alsoWaiting = failureOf(breaker.race(new Promise<string>(() => undefined)));
+    scheduled.pop()!.callback();
+    await settle();
+    assert.equal(probes(), 2);
+
+    // The server vanished without a word: no failure ever comes, the next probe finds the primary gone.
+    probeAnswers.push(false);
+    await suspicionFallsDue();
+    assert.equal(probes(), 3);
+    assert.ok((await waiting) instanceof DatabaseUnavailableError);
+    assert.ok((await alsoWaiting) instanceof DatabaseUnavailableError);
+    assert.equal(breaker.available, false);
+    // Only the probe's own interval stays scheduled: the work's suspicions ended with it.
+    assert.deepEqual(
+      scheduled.map((entry) => entry.ms),
+      [PROBE_INTERVAL_MS],
+    );
   });
 });

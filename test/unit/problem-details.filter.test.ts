@@ -33,7 +33,7 @@ describe('ProblemDetailsFilter', () => {
 
   beforeEach(() => {
     reply = new RecordingReply();
-    const http = { getRequest: () => ({ url: '/api/v1/things?x=1', id: 'req-1' }), getResponse: () => reply };
+    const http = { getRequest: () => ({ url: '/api/v1/things?x=1', id: 'req-1', raw: {} }), getResponse: () => reply };
     host = { switchToHttp: () => http } as unknown as ArgumentsHost;
   });
 
@@ -69,20 +69,28 @@ describe('ProblemDetailsFilter', () => {
     assert.equal(reply.headers['retry-after'], undefined);
   });
 
-  it('answers a database that is not answering with 503 and Retry-After, revealing nothing internal', (t) => {
-    t.mock.method(process.stderr, 'write', () => true);
-    t.mock.method(process.stdout, 'write', () => true);
+  it('answers a database that is not answering with 503 and Retry-After, revealing nothing internal, with one warning per interval instead of an error per request', (t) => {
+    const errors = t.mock.method(Logger.prototype, 'error', () => undefined);
+    const warnings = t.mock.method(Logger.prototype, 'warn', () => undefined);
+    const unavailable = new ProblemDetailsFilter();
+    const raws: IncomingMessage[] = [];
     for (const error of [
       new QueryTimeoutError(1500),
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
       new Error('timeout exceeded when trying to connect'),
     ]) {
       reply = new RecordingReply();
-      filter.catch(error, host);
+      const raw = {} as IncomingMessage;
+      raws.push(raw);
+      const http = { getRequest: () => ({ url: '/api/v1/things', id: 'req-3', raw }), getResponse: () => reply };
+      unavailable.catch(error, { switchToHttp: () => http } as unknown as ArgumentsHost);
       assert.equal(reply.statusCode, 503);
       assert.equal(reply.headers['retry-after'], '1');
       assert.doesNotMatch(JSON.stringify(reply.body), /secret|127\.0\.0\.1|1500/);
     }
+    assert.equal(errors.mock.callCount(), 0);
+    assert.equal(warnings.mock.callCount(), 1, 'the first one says why; the others within the interval are counted for the next');
+    assert.ok(raws.every(isRoutineAnswer), 'their request lines are logged at info');
   });
 
   it('answers 503 with Retry-After while the primary is known not to answer, with no error line per request: its breaker logged the outage once', (t) => {

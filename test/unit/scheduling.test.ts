@@ -98,7 +98,7 @@ describe('ExclusiveJob', () => {
       )?.value ?? 0;
     return { job, value };
   };
-  const free: RunExclusively = async (work) => ({ result: await work() });
+  const free: RunExclusively = async (work) => ({ result: await work(new AbortController().signal) });
 
   it('runs the work under the lock and counts the run, its changes and its completion', async () => {
     const { job, value } = setup(free);

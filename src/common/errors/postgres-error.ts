@@ -10,12 +10,16 @@ export function postgresError(error: unknown): { code?: string; constraint?: str
 
 /**
  * SQLSTATEs of a server that cannot serve right now: statement_timeout (57014), shutting down
- * or starting up (57P01-57P03), too many connections (53300), any connection exception (08…).
+ * or starting up (57P01-57P03), too many connections (53300), any connection exception (08…, also
+ * PgBouncer's "server conn crashed?" and its failing logins), and a write refused as read-only
+ * (25006): a session still on a primary that has been demoted to a standby, after a failover.
  */
-const UNAVAILABLE_STATES = /^(57014|57P0[123]|53300|08...)$/;
+const UNAVAILABLE_STATES = /^(57014|57P0[123]|53300|08...|25006)$/;
 const NETWORK_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 /** What pg and pg-pool say, without a code, when a connection cannot be had or was lost. */
 const CONNECTION_LOST = /^(timeout exceeded when trying to connect|Connection terminated|Client has encountered a connection error|Client was closed)/;
+/** TypeORM's words for a query on a connection it has already given back (its query runner's, after the connection broke). */
+const RELEASED_BY_TYPEORM = new Set(['QueryRunnerAlreadyReleasedError', 'QueryRunnerProviderAlreadyReleasedError']);
 
 /**
  * SQLSTATEs after which PostgreSQL has ended the transaction without committing it, and a new one
@@ -48,13 +52,28 @@ export class DatabaseUnavailableError extends Error {
 /** Seconds a client should wait before retrying a request that failed because the database was unavailable. */
 export const DATABASE_RETRY_AFTER_SECONDS = 1;
 
-/** True when the database, not the request, is at fault: the answer is 503 and a retry may succeed. */
+/**
+ * True when the database, not the request, is at fault: the answer is 503 and a retry may succeed.
+ * An error that wraps another (`cause`) is judged by what it wraps too.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (error instanceof QueryTimeoutError || error instanceof DatabaseUnavailableError) return true;
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_FAILURES.has(code))) return true;
-  return CONNECTION_LOST.test(error.message);
+  for (let seen = 0, current = error; current instanceof Error && seen < 5; seen++, current = current.cause) {
+    if (current instanceof QueryTimeoutError || current instanceof DatabaseUnavailableError) return true;
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_STATES.test(code) || NETWORK_FAILURES.has(code))) return true;
+    if (CONNECTION_LOST.test(current.message) || RELEASED_BY_TYPEORM.has(current.name)) return true;
+  }
+  return false;
+}
+
+/**
+ * A refusal after which the server will not serve this session again: it is shutting down (57P0…),
+ * the connection failed (08…), or the server is now a standby (25006, after a failover). Its
+ * connection must not be lent out again, unlike one whose statement alone was refused.
+ */
+export function endsSession(error: unknown): boolean {
+  const code = postgresError(error)?.code;
+  return code !== undefined && /^(57P0[123]|08...|25006)$/.test(code);
 }
 
 /**

@@ -3,9 +3,10 @@ import { MetricsService } from '../metrics/metrics.service.js';
 
 /**
  * Runs `work` while this instance holds the job's lock, or answers undefined when another session
- * holds it: `Sql.withSessionLockIfFree` bound to the job's `DatabaseLock`.
+ * holds it: `Sql.withSessionLockIfFree` bound to the job's `DatabaseLock`. `held` aborts if the lock
+ * is lost (its session ended): the work must stop at its next step.
  */
-export type RunExclusively = <T>(work: () => Promise<T>) => Promise<{ result: T } | undefined>;
+export type RunExclusively = <T>(work: (held: AbortSignal) => Promise<T>) => Promise<{ result: T } | undefined>;
 
 /** A run with nothing to do takes a fraction of a second; 50,000 changes take seconds. */
 const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -55,13 +56,22 @@ export class ExclusiveJob<Action extends string> {
     });
   }
 
-  /** One run of `work` under the lock; undefined when another instance holds it (nothing was done). */
-  async run<Result>(work: () => Promise<{ result: Result; changed: Record<Action, number> }>): Promise<Result | undefined> {
+  /**
+   * One run of `work` under the lock; undefined when another instance holds it (nothing was done).
+   * The signal `work` gets aborts on `stop` (shutdown) or when the lock is lost: it stops between
+   * batches either way, and a run whose lock was lost fails.
+   */
+  async run<Result>(
+    work: (stop: AbortSignal) => Promise<{ result: Result; changed: Record<Action, number> }>,
+    stop?: AbortSignal,
+  ): Promise<Result | undefined> {
     const started = performance.now();
-    const ran = await this.options.exclusively(work).catch((error: unknown) => {
-      this.runs.inc({ outcome: 'failed' });
-      throw error;
-    });
+    const ran = await this.options
+      .exclusively((held) => work(stop ? AbortSignal.any([stop, held]) : held))
+      .catch((error: unknown) => {
+        this.runs.inc({ outcome: 'failed' });
+        throw error;
+      });
     if (!ran) {
       this.runs.inc({ outcome: 'skipped' });
       return undefined;

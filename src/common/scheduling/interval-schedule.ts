@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../errors/postgres-error.js';
 
 /** What one scheduled run did: `skipped` when another instance was running the same job. */
 export type ScheduledOutcome = 'completed' | 'skipped';
@@ -42,7 +43,12 @@ export class IntervalSchedule {
         (outcome) => {
           if (outcome === 'skipped') this.logger.log('skipped: another instance is running it');
         },
-        (error: unknown) => this.logger.error(`scheduled run failed: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) => {
+          const line = `scheduled run failed: ${error instanceof Error ? error.message : String(error)}`;
+          // An outage is told once by what noticed it; the next run tries again.
+          if (isDatabaseUnavailable(error)) this.logger.warn(line);
+          else this.logger.error(line);
+        },
       )
       .finally(() => {
         this.running = undefined;
