@@ -44,7 +44,8 @@ export interface OidcIssuer {
 /**
  * A real OpenID provider (`oidc-provider`) on loopback: discovery, JWKS, client credentials for
  * `clients`, and authorization code with PKCE for BROWSER_CLIENT (its login page accepts any
- * user name, as `devInteractions` has it). Access tokens for AUDIENCE are JWTs (RFC 9068).
+ * user name, as `devInteractions` has it), which may call the token endpoint from the origins of
+ * its `redirectUris`. Access tokens for AUDIENCE are JWTs (RFC 9068).
  */
 export async function startOidcIssuer(options: { clients: ServiceClient[]; redirectUris?: string[]; port?: number; keys?: JWK[] }): Promise<OidcIssuer> {
   let server: Server | undefined;
@@ -75,6 +76,9 @@ export async function startOidcIssuer(options: { clients: ServiceClient[]; redir
       jwks: { keys: keys },
       scopes: ['openid', ...ISSUER_SCOPES],
       pkce: { required: () => true },
+      // A browser app (a public client) may call the token endpoint from the origin it is redirected back to.
+      clientBasedCORS: (_ctx, origin, client) =>
+        client.clientAuthMethod === 'none' && (client.redirectUris ?? []).some((uri) => new URL(uri).origin === origin),
       features: {
         clientCredentials: { enabled: true },
         resourceIndicators: {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -12,6 +12,7 @@ import { Sql } from '../../src/database/sql.js';
 import { DEMO_CHAPTER_ID, DEMO_MENTORS, seedDemoData } from '../../src/database/seed/demo-data.js';
 import { type Chromium, launchChromium, skipWithoutChromium } from '../support/chromium.js';
 import { npmIn, packClient } from '../support/client-package.js';
+import { AUDIENCE, BROWSER_CLIENT, type OidcIssuer, startOidcIssuer } from '../support/oidc-issuer.js';
 import { repoRoot, runCommand } from '../support/repository.js';
 import { startTestApp, TestApp } from '../support/test-app.js';
 
@@ -19,6 +20,11 @@ const APP_DIR = join(repoRoot, 'test/browser-app');
 const lowerCased = (headers: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), String(value)]));
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+/** The claims of a bearer credential that is a JWT (three base64url parts), or undefined for anything else. */
+const jwtClaims = (authorization: string | undefined): Record<string, unknown> | undefined => {
+  const parts = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(authorization ?? '');
+  return parts ? (JSON.parse(Buffer.from(parts[2], 'base64url').toString()) as Record<string, unknown>) : undefined;
+};
 
 /**
  * test/browser-app with the packed client installed, type-checked and built by Vite into `outDir`.
@@ -63,11 +69,14 @@ async function serveApp(outDir: string, config: () => unknown): Promise<{ server
 }
 
 describe('a React app on the packed client, built with Vite, in a real browser', { skip: skipWithoutChromium }, () => {
-  const apiKey = randomBytes(24).toString('base64url');
   const sarah = DEMO_MENTORS[0];
+  // Two coordinators, each signing in at the issuer as themselves.
+  const ana = 'coord_ana';
+  const ben = 'coord_ben';
   let dir: string;
   let app: Server;
   let appOrigin: string;
+  let idp: OidcIssuer;
   let t: TestApp;
   let chromium: Chromium;
   const pageErrors: string[] = [];
@@ -78,9 +87,11 @@ describe('a React app on the packed client, built with Vite, in a real browser',
     const outDir = join(dir, 'site');
     await buildApp(tarball, outDir);
     let apiBaseUrl = '';
-    const served = await serveApp(outDir, () => ({ apiBaseUrl, apiKey, chapterId: DEMO_CHAPTER_ID }));
+    const served = await serveApp(outDir, () => ({ apiBaseUrl, issuer: idp.issuer, clientId: BROWSER_CLIENT, audience: AUDIENCE, chapterId: DEMO_CHAPTER_ID }));
     app = served.server;
-    t = await startTestApp({ CORS_ORIGINS: served.origin, API_KEYS: `browser-app:${apiKey}` });
+    // The app is redirected back to its own origin, from where it also calls the token endpoint.
+    idp = await startOidcIssuer({ clients: [], redirectUris: [`${served.origin}/`] });
+    t = await startTestApp({ CORS_ORIGINS: served.origin, OIDC_ISSUER: idp.issuer, OIDC_AUDIENCE: AUDIENCE });
     await seedDemoData(t.app.get(Sql));
     await t.app.listen(0, '127.0.0.1');
     apiBaseUrl = `http://127.0.0.1:${(t.http.address() as AddressInfo).port}`;
@@ -91,26 +102,38 @@ describe('a React app on the packed client, built with Vite, in a real browser',
   after(async () => {
     await chromium?.close();
     await t?.close();
+    await idp?.stop();
     if (app) await new Promise((resolve) => app.close(resolve));
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  /** A page of the app, its active-mentor list shown, and the requests it sends to the API. */
-  async function openApp(): Promise<{ page: Page; requests: Request[] }> {
+  /**
+   * A page of the app, `user` signed in on the issuer's login and consent pages, its active-mentor
+   * list shown, and the requests it sends to the API.
+   */
+  async function openApp(user: string): Promise<{ page: Page; requests: Request[] }> {
+    // No session at the issuer left from another coordinator.
+    await chromium.browser.clearCookies();
     const page = await chromium.browser.newPage();
     const requests: Request[] = [];
     page.on('request', (request) => {
       if (new URL(request.url()).pathname.startsWith('/api/')) requests.push(request);
     });
-    await page.goto(appOrigin);
+    // The app leaves for the issuer as soon as it has its configuration.
+    await page.goto(appOrigin, { waitUntil: 'commit' });
+    await page.locator('input[name="login"]').fill(user);
+    await page.locator('input[name="password"]').fill('any');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByRole('list', { name: 'Active mentors' }).waitFor();
+    assert.equal(page.url(), `${appOrigin}/`);
     return { page, requests };
   }
 
   it("lists the chapter's active mentors through the hooks, pauses one, and shows the problem when the pause is repeated", { timeout: 300_000 }, async () => {
-    const first = await openApp();
+    const first = await openApp(ana);
     // A second coordinator, with the same list open, pauses the same mentor after the first one did.
-    const second = await openApp();
+    const second = await openApp(ben);
     const mentors = first.page.getByRole('list', { name: 'Active mentors' }).getByRole('listitem');
     assert.deepEqual(await mentors.locator('span').allInnerTexts(), ['Amara Diallo', 'Sarah Chen']);
 
@@ -152,30 +175,40 @@ describe('a React app on the packed client, built with Vite, in a real browser',
     await alert.waitFor();
     assert.match(await alert.innerText(), /^409 Conflict: Mentor 'mntr_01HX4V2K8P' is already paused/);
 
-    // Reads go without the API key; each write has it and an Idempotency-Key of its own.
+    // Reads go without a credential; each write has its coordinator's access token and an Idempotency-Key of its own.
     const reads = [...first.requests, ...second.requests].filter((request) => request.method() === 'GET');
     assert.ok(reads.length >= 3);
     for (const read of reads) assert.equal((await read.allHeaders()).authorization, undefined);
     const writes = [...first.requests, ...second.requests].filter((request) => request.method() === 'POST');
     assert.equal(writes.length, 2);
     const writeHeaders = await Promise.all(writes.map((write) => write.allHeaders()));
-    for (const headers of writeHeaders) {
-      assert.equal(headers.authorization, `Bearer ${apiKey}`);
+    for (const [index, headers] of writeHeaders.entries()) {
+      const claims = jwtClaims(headers.authorization);
+      assert.ok(claims, `a write's Authorization is not a bearer JWT: ${headers.authorization}`);
+      assert.deepEqual(
+        { iss: claims.iss, aud: claims.aud, sub: claims.sub, client_id: claims.client_id },
+        { iss: idp.issuer, aud: AUDIENCE, sub: [ana, ben][index], client_id: BROWSER_CLIENT },
+      );
       assert.match(headers['idempotency-key'] ?? '', UUID_V4);
     }
     assert.notEqual(writeHeaders[0]?.['idempotency-key'], writeHeaders[1]?.['idempotency-key']);
     assert.deepEqual(pageErrors, []);
 
+    // The pause is the signed-in person's: its author filled from the token, and the token's subject recorded as who wrote it.
     const { rows: records } = await t.db.query(
-      `SELECT status, reason, changed_by FROM mentor_status_records WHERE mentor_id = $1 AND deleted_at IS NULL ORDER BY changed_at DESC LIMIT 1`,
+      `SELECT status, reason, changed_by, recorded_by_kind, recorded_by_id, recorded_by_client_id
+         FROM mentor_status_records WHERE mentor_id = $1 AND deleted_at IS NULL ORDER BY changed_at DESC LIMIT 1`,
       [sarah.mentorId],
     );
-    assert.deepEqual(records, [{ status: 'paused', reason: 'Parental leave', changed_by: 'browser_app' }]);
-    const { rows: written } = await t.db.query(`SELECT count(*)::int AS count FROM mentor_status_records WHERE changed_by = 'browser_app'`);
+    assert.deepEqual(records, [
+      { status: 'paused', reason: 'Parental leave', changed_by: ana, recorded_by_kind: 'token', recorded_by_id: ana, recorded_by_client_id: BROWSER_CLIENT },
+    ]);
+    const { rows: written } = await t.db.query(`SELECT count(*)::int AS count FROM mentor_status_records WHERE recorded_by_id IN ($1, $2)`, [ana, ben]);
     assert.deepEqual(written, [{ count: 1 }]);
-    // Both writes crossed with the caller's key (the scope) and their Idempotency-Keys: the preflight let both headers through.
+    // Both writes crossed with their Idempotency-Keys: the preflight let both headers through.
     const { rows: keys } = await t.db.query<{ key: string; response_status: number }>(
-      `SELECT key, response_status FROM idempotency_keys WHERE scope = 'browser-app' ORDER BY reserved_at`,
+      `SELECT key, response_status FROM idempotency_keys WHERE key = ANY($1) ORDER BY reserved_at`,
+      [writeHeaders.map((headers) => headers['idempotency-key'])],
     );
     assert.deepEqual(
       keys.map((key) => key.response_status),

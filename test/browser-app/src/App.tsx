@@ -58,7 +58,8 @@ function MentorRow({ hooks, mentor, onPaused }: RowProps) {
       <form
         onSubmit={(event) => {
           event.preventDefault();
-          pause.mutate({ body: { mentor_id: mentor.mentor_id, status: 'paused', reason, changed_by: 'browser_app' } });
+          // No `changed_by`: the service fills it with the signed-in person.
+          pause.mutate({ body: { mentor_id: mentor.mentor_id, status: 'paused', reason } });
         }}
       >
         <label>
