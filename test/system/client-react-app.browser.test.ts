@@ -155,7 +155,9 @@ describe('a React app on the packed client, built with Vite, in a real browser',
     const row = first.page.locator(`li[data-mentor-id="${sarah.mentorId}"]`);
     await row.getByLabel('Reason').fill('Parental leave');
     await row.getByRole('button', { name: 'Pause' }).click();
-    await first.page.getByRole('status').filter({ hasText: 'Sarah Chen is paused: Parental leave' }).waitFor();
+    const paused = first.page.getByRole('status').filter({ hasText: 'Sarah Chen is paused: Parental leave' });
+    await paused.or(row.getByRole('alert')).waitFor();
+    if (!(await paused.isVisible())) assert.fail(`the pause failed: ${await row.getByRole('alert').innerText()}`);
     // The mutation invalidated the list: the hooks fetched it again, without the paused mentor.
     await row.waitFor({ state: 'detached' });
     assert.deepEqual(await mentors.locator('span').allInnerTexts(), ['Amara Diallo']);
