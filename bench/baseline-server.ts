@@ -115,9 +115,24 @@ function pagedSql(
        ORDER BY page.${order[0]} DESC, page.${order[1]} DESC`;
 }
 
-const RECORD_COLUMNS = 'r.id, r.mentor_id, r.status, r.reason, r.reason_code, r.resume_at, r.changed_at, r.changed_by, r.created_at';
+/** Who a write was verified to come from, as the app answers it: null unless it was authenticated. */
+interface RecordedByColumns {
+  recorded_by_kind: string | null;
+  recorded_by_id: string | null;
+  recorded_by_client_id: string | null;
+  recorded_by_request_id: string | null;
+}
 
-interface RecordRow {
+const recordedBy = (row: RecordedByColumns) =>
+  row.recorded_by_kind === null
+    ? null
+    : { kind: row.recorded_by_kind, id: row.recorded_by_id, client_id: row.recorded_by_client_id, request_id: row.recorded_by_request_id };
+
+const recordedByColumns = (alias: string) => ['kind', 'id', 'client_id', 'request_id'].map((column) => `${alias}.recorded_by_${column}`).join(', ');
+
+const RECORD_COLUMNS = `r.id, r.mentor_id, r.status, r.reason, r.reason_code, r.resume_at, r.changed_at, r.changed_by, r.created_at, ${recordedByColumns('r')}`;
+
+interface RecordRow extends RecordedByColumns {
   id: string;
   mentor_id: string;
   status: string;
@@ -138,6 +153,7 @@ const recordJson = (row: RecordRow) => ({
   resume_at: iso(row.resume_at),
   changed_at: iso(row.changed_at),
   changed_by: row.changed_by,
+  recorded_by: recordedBy(row),
 });
 
 const createdJson = (row: RecordRow) => ({ ...recordJson(row), created_at: iso(row.created_at) });
@@ -400,9 +416,9 @@ async function chapterSummary({ params: [chapterId] }: Request): Promise<Answer>
   };
 }
 
-const SUPPRESSION_COLUMNS = 's.id, s.mentor_id, s.coordinator_id, s.reason, s.restore_reason, s.suppressed_at, s.restored_at, s.is_active';
+const SUPPRESSION_COLUMNS = `s.id, s.mentor_id, s.coordinator_id, s.reason, s.restore_reason, s.suppressed_at, s.restored_at, s.is_active, ${recordedByColumns('s')}`;
 
-interface SuppressionRow {
+interface SuppressionRow extends RecordedByColumns {
   id: string;
   mentor_id: string;
   coordinator_id: string;
@@ -422,6 +438,7 @@ const suppressionJson = (row: SuppressionRow) => ({
   restored_at: iso(row.restored_at),
   is_active: row.is_active,
   ...(row.restore_reason !== null && { restore_reason: row.restore_reason }),
+  recorded_by: recordedBy(row),
 });
 
 const CURRENT_SUPPRESSION = `SELECT ${SUPPRESSION_COLUMNS} FROM mentor_suppressions s WHERE s.mentor_id = $1 ORDER BY s.is_active DESC, s.suppressed_at DESC, s.id DESC LIMIT 1`;

@@ -796,15 +796,11 @@ export interface components {
              */
             restore_reason?: string;
             /**
-             * @description Who the service verified the suppression's latest write (its creation, a correction or its restore) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @description Who the service verified the suppression's latest write (its creation, a correction or its restore) to come from: an API key (`kind: api_key`) or an access token of `OIDC_ISSUER` (`token`). Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
              * @example null
              */
             recorded_by: {
-                /**
-                 * @description An API key, or an access token of `OIDC_ISSUER`.
-                 * @enum {string}
-                 */
-                kind: "api_key" | "token";
+                kind: components["schemas"]["RecordedByKind"];
                 /** @description The API key's name, or the token's `sub`. */
                 id: string;
                 /** @description The token's `client_id` (or `azp`); null for an API key. */
@@ -909,15 +905,11 @@ export interface components {
             /** @example user_coord_99XZ */
             changed_by: string;
             /**
-             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from: an API key (`kind: api_key`) or an access token of `OIDC_ISSUER` (`token`). Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
              * @example null
              */
             recorded_by: {
-                /**
-                 * @description An API key, or an access token of `OIDC_ISSUER`.
-                 * @enum {string}
-                 */
-                kind: "api_key" | "token";
+                kind: components["schemas"]["RecordedByKind"];
                 /** @description The API key's name, or the token's `sub`. */
                 id: string;
                 /** @description The token's `client_id` (or `azp`); null for an API key. */
@@ -966,15 +958,11 @@ export interface components {
             /** @example user_coord_99XZ */
             changed_by: string;
             /**
-             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from: an API key (`kind: api_key`) or an access token of `OIDC_ISSUER` (`token`). Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
              * @example null
              */
             recorded_by: {
-                /**
-                 * @description An API key, or an access token of `OIDC_ISSUER`.
-                 * @enum {string}
-                 */
-                kind: "api_key" | "token";
+                kind: components["schemas"]["RecordedByKind"];
                 /** @description The API key's name, or the token's `sub`. */
                 id: string;
                 /** @description The token's `client_id` (or `azp`); null for an API key. */
@@ -1062,15 +1050,11 @@ export interface components {
             /** @example user_coord_99XZ */
             changed_by: string;
             /**
-             * @description Who the service verified the record's latest write (its creation or a correction) to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @description Who the service verified the record's latest write (its creation or a correction) to come from: an API key (`kind: api_key`) or an access token of `OIDC_ISSUER` (`token`). Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
              * @example null
              */
             recorded_by: {
-                /**
-                 * @description An API key, or an access token of `OIDC_ISSUER`.
-                 * @enum {string}
-                 */
-                kind: "api_key" | "token";
+                kind: components["schemas"]["RecordedByKind"];
                 /** @description The API key's name, or the token's `sub`. */
                 id: string;
                 /** @description The token's `client_id` (or `azp`); null for an API key. */
@@ -1675,15 +1659,11 @@ export interface components {
              */
             current_status: (string & components["schemas"]["MentorStatus"]) | null;
             /**
-             * @description Who the service verified the delete to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @description Who the service verified the delete to come from: an API key (`kind: api_key`) or an access token of `OIDC_ISSUER` (`token`). Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
              * @example null
              */
             recorded_by: {
-                /**
-                 * @description An API key, or an access token of `OIDC_ISSUER`.
-                 * @enum {string}
-                 */
-                kind: "api_key" | "token";
+                kind: components["schemas"]["RecordedByKind"];
                 /** @description The API key's name, or the token's `sub`. */
                 id: string;
                 /** @description The token's `client_id` (or `azp`); null for an API key. */
@@ -1867,15 +1847,11 @@ export interface components {
              */
             suppression_ids: string[];
             /**
-             * @description Who the service verified the delete to come from. Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
+             * @description Who the service verified the delete to come from: an API key (`kind: api_key`) or an access token of `OIDC_ISSUER` (`token`). Null for writes before principals were kept, by the service's own sweeps, or while writes are open.
              * @example null
              */
             recorded_by: {
-                /**
-                 * @description An API key, or an access token of `OIDC_ISSUER`.
-                 * @enum {string}
-                 */
-                kind: "api_key" | "token";
+                kind: components["schemas"]["RecordedByKind"];
                 /** @description The API key's name, or the token's `sub`. */
                 id: string;
                 /** @description The token's `client_id` (or `azp`); null for an API key. */
@@ -2281,6 +2257,8 @@ export interface components {
             data: components["schemas"]["WebhookDeliveryDto"][];
             pagination: components["schemas"]["PaginationDto"];
         };
+        /** @enum {string} */
+        RecordedByKind: "api_key" | "token";
     };
     responses: never;
     parameters: never;

@@ -3,7 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import { connect } from 'node:net';
 import pg from 'pg';
 import { AppConfig } from '../common/config/app-config.js';
-import { APPLICATION_NAME, checkPool, MIGRATIONS_TABLE } from '../database/data-source-options.js';
+import { APPLICATION_NAME, checkPool, MIGRATIONS_TABLE, throughPooler } from '../database/data-source-options.js';
 import { migrations } from '../database/migrations/index.js';
 import { Sql } from '../database/sql.js';
 
@@ -45,8 +45,9 @@ const WRITE_CONFIRM_MS = HEALTH_TIMEOUT_MS / 2;
 const CANCEL_REQUEST_CODE = 80_877_102;
 
 /**
- * Asks the server (or the pooler, which passes it on) to cancel what the client's backend runs, as
- * libpq's PQcancel does: a message on a connection of its own, answered by closing it.
+ * Asks the server to cancel what the client's backend runs, as libpq's PQcancel does: a message on
+ * a connection of its own, answered by closing it. Never sent to a pooler: PgBouncer (1.18, Debian
+ * 12) was seen to crash on such a cancel during a failover, taking every connection with it.
  */
 function cancelRunning(client: pg.PoolClient): void {
   const { host, port, processID, secretKey } = client as unknown as { host: string; port: number; processID: number; secretKey: number };
@@ -75,6 +76,8 @@ function cancelRunning(client: pg.PoolClient): void {
 @Injectable()
 export class DatabaseHealthIndicator implements OnApplicationShutdown {
   private readonly pool: pg.Pool;
+  /** Behind a pooler a COMMIT left waiting is ended by closing the check's connection, not by a cancel request. */
+  private readonly cancelRequests: boolean;
 
   constructor(
     config: AppConfig,
@@ -82,6 +85,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
     private readonly sql: Sql,
   ) {
     this.pool = checkPool(config.databaseUrl, 'mentor-status-service health', HEALTH_TIMEOUT_MS);
+    this.cancelRequests = !throughPooler(config);
   }
 
   check<const Key extends string>(key: Key) {
@@ -105,7 +109,7 @@ export class DatabaseHealthIndicator implements OnApplicationShutdown {
       const onError = () => undefined;
       client.on('notice', onNotice).on('error', onError);
       let failure: Error | undefined;
-      const unconfirmed = setTimeout(() => cancelRunning(client), WRITE_CONFIRM_MS);
+      const unconfirmed = setTimeout(() => (this.cancelRequests ? cancelRunning(client) : void client.end()), WRITE_CONFIRM_MS);
       try {
         await client.query(WRITE_PROBE);
       } catch (error) {

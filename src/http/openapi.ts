@@ -1,3 +1,4 @@
+import { declareRecordedByKind } from '../common/auth/recorded-by.dto.js';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ProblemDto } from '../common/errors/problem.dto.js';
@@ -119,6 +120,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, config, { extraModels: [ProblemDto] });
   closeRequestBodySchemas(document);
   tidyNamedEnums(document);
+  declareRecordedByKind(document);
   documentWriteSafety(document);
   documentIdempotencyKeys(document);
   documentConsistencyTokens(document);

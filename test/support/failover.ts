@@ -1,4 +1,6 @@
 import { createMentorStatusClient, type MentorStatusClient } from '@mentor-status/client';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
@@ -6,6 +8,7 @@ import { freePort } from '../../tools/free-port.js';
 import { PatroniCluster } from '../../tools/patroni.js';
 import { waitUntil } from './poll.js';
 import { ServiceProcess, startService } from './service-process.js';
+import { WebhookReceiver } from './webhook-receiver.js';
 
 /**
  * The failover scenario on a real Patroni cluster (tools/patroni.ts), shared by the failover suite
@@ -34,8 +37,15 @@ export interface FailoverTopology {
   instances: AppInstance[];
   /** The app's database on whichever node is the primary now (HAProxy's write port). */
   primaryUrl: string;
+  /** Subscribed to every event (at WEBHOOK_PATH) before any load. */
+  receiver: WebhookReceiver;
+  /** The JetStream stream the instances publish every event to. */
+  natsStream: string;
   stop(): Promise<void>;
 }
+
+export const WEBHOOK_PATH = '/failover-events';
+const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 /** One request on the wire, as the client package's transport saw it: every retry is an attempt of its own. */
 export interface Attempt {
@@ -89,8 +99,16 @@ async function queryPrimary<Row>(url: string, sql: string, params: unknown[] = [
   }
 }
 
-function instanceEnv(cluster: PatroniCluster, port: number): Record<string, string> {
+function instanceEnv(cluster: PatroniCluster, port: number, natsStream: string): Record<string, string> {
   return {
+    NATS_URL,
+    NATS_STREAM: natsStream,
+    NATS_SUBJECT_PREFIX: natsStream.toLowerCase(),
+    WEBHOOK_ALLOW_HTTP: 'true',
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    // Deliveries that failed during the outage are tried again soon after it, not minutes later.
+    WEBHOOK_RETRY_BASE_MS: '200',
+    WEBHOOK_RETRY_MAX_MS: '2000',
     DATABASE_URL: cluster.pgbouncerUrl(DATABASE),
     DATABASE_DIRECT_URL: cluster.writeUrl(DATABASE),
     DATABASE_POOLER: 'pgbouncer',
@@ -129,28 +147,71 @@ async function waitReady(instance: AppInstance, timeoutMs: number): Promise<void
 export async function startFailoverTopology(): Promise<FailoverTopology> {
   const cluster = await PatroniCluster.start();
   const instances: AppInstance[] = [];
+  const receiver = new WebhookReceiver();
+  const receiverUrl = await receiver.start();
+  const natsStream = `MENTOR_EVENTS_FAILOVER_${process.pid}_${Date.now()}`;
   const stop = async () => {
     for (const instance of instances) {
       instance.service.process.kill('SIGKILL');
       await instance.service.exited;
     }
     await cluster.stop();
+    await receiver.stop();
+    await deleteStream(natsStream);
   };
   try {
     await queryPrimary(cluster.writeUrl('postgres'), `CREATE DATABASE ${DATABASE}`);
     await queryPrimary(cluster.writeUrl('postgres'), `ALTER DATABASE ${DATABASE} SET statement_timeout = ${STATEMENT_TIMEOUT_MS}`);
     for (const name of ['app1', 'app2']) {
       const port = await freePort();
-      const instance = { name, base: `http://127.0.0.1:${port}`, service: startService(instanceEnv(cluster, port)) };
+      const instance = { name, base: `http://127.0.0.1:${port}`, service: startService(instanceEnv(cluster, port, natsStream)) };
       instances.push(instance);
       await waitReady(instance, 120_000);
     }
+    const client = createMentorStatusClient(instances[0].base, { apiKey: FAILOVER_API_KEY });
+    const { response } = await client.POST('/api/v1/webhook-subscriptions', { body: { url: `${receiverUrl}${WEBHOOK_PATH}` } });
+    if (response.status !== 201) throw new Error(`subscribing the webhook receiver: ${response.status}`);
   } catch (error) {
     const outputs = instances.map((instance) => `--- ${instance.name}\n${instance.service.output().slice(-3000)}`).join('\n');
     await stop();
     throw new Error(`${(error as Error).message}\n${outputs}\n${cluster.logs()}`, { cause: error });
   }
-  return { cluster, instances, primaryUrl: cluster.writeUrl(DATABASE), stop };
+  return { cluster, instances, primaryUrl: cluster.writeUrl(DATABASE), receiver, natsStream, stop };
+}
+
+async function deleteStream(stream: string): Promise<void> {
+  const nc = await connect({ servers: NATS_URL, maxReconnectAttempts: 0 }).catch(() => undefined);
+  if (!nc) return;
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream).catch(() => undefined);
+  } finally {
+    await nc.close();
+  }
+}
+
+/**
+ * The outbox's events (on the primary now) that a consumer has not seen: the webhook receiver (by
+ * event id, once accepted) and the JetStream stream (by message id, which the publisher sets to the
+ * event id).
+ */
+export async function eventsNotDelivered(topology: FailoverTopology): Promise<{ outbox: number; webhook: string[]; jetstream: string[] }> {
+  const outbox = (await queryPrimary<{ id: string }>(topology.primaryUrl, 'SELECT id::text AS id FROM event_outbox')).map((row) => row.id);
+  const delivered = new Set(topology.receiver.accepted(WEBHOOK_PATH).map((delivery) => String((JSON.parse(delivery.body) as { id: unknown }).id)));
+  const published = new Set<string>();
+  const nc = await connect({ servers: NATS_URL, maxReconnectAttempts: 0 });
+  try {
+    const consumer = await jetstream(nc).consumers.get(topology.natsStream, { deliver_policy: DeliverPolicy.All });
+    for (;;) {
+      const message = await consumer.next({ expires: 1_000 });
+      if (!message) break;
+      const id = message.headers?.get('Nats-Msg-Id');
+      if (id) published.add(id);
+      if (published.size >= outbox.length && (message.info.pending ?? 0) === 0) break;
+    }
+  } finally {
+    await nc.close();
+  }
+  return { outbox: outbox.length, webhook: outbox.filter((id) => !delivered.has(id)), jetstream: outbox.filter((id) => !published.has(id)) };
 }
 
 /** How hard the storm's callers try: long enough to outlast a failover, as a caller who configures the client for one would. */

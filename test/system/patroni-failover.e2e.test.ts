@@ -5,6 +5,7 @@ import { waitUntil } from '../support/poll.js';
 import {
   type Attempt,
   duplicatedCalls,
+  eventsNotDelivered,
   type FailoverTopology,
   keysInProgress,
   killFigures,
@@ -53,6 +54,21 @@ describe(
         },
         { timeout: 6 * 60_000 },
       );
+
+      it('resumes webhook delivery and JetStream publication from the outbox: every event reaches both, none lost', async () => {
+        let missing = await eventsNotDelivered(topology);
+        await waitUntil(
+          async () => {
+            missing = await eventsNotDelivered(topology);
+            return missing.webhook.length === 0 && missing.jetstream.length === 0;
+          },
+          'every event of the outbox is delivered to the webhook and published to JetStream',
+          RECOVERY_BOUND_MS,
+        ).catch((error: Error) => {
+          throw new Error(`${error.message}: of ${missing.outbox}, ${missing.webhook.length} not delivered, ${missing.jetstream.length} not published`);
+        });
+        assert.ok(missing.outbox >= WRITES_AROUND_FAULT, `only ${missing.outbox} events in the outbox`);
+      });
 
       it('loses no acknowledged write: every 201 is on the new primary', async (t) => {
         t.diagnostic(`figures: ${JSON.stringify(await killFigures(topology, run))}`);
