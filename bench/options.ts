@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadGenerator } from './load.js';
 
-export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk' | 'exports' | 'events' | 'tables';
+export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk' | 'exports' | 'events' | 'memory' | 'tables';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -27,7 +27,7 @@ export interface BenchOptions {
   output: string;
 }
 
-const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk | --exports | --events | --tables] [--mentors N] [--chapters N] [--records N]
+const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk | --exports | --events | --memory | --tables] [--mentors N] [--chapters N] [--records N]
                  [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--generator autocannon|wrk|autocannon,wrk]
                  [--endpoints TEXT,…] [--output FILE]
 
@@ -44,6 +44,9 @@ const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N
   --events    POST /mentor-statuses with the outbox and without it (bench/app-without-outbox.ts), at a steady 200/s and
               at saturation, --runs interleaved runs of --duration s, each on a copy of the dataset (--mentors,
               --records); then webhook delivery rate and commit-to-receipt
+  --memory    the app with Node's defaults and no memory limit, against the app in a 256 MB memory cgroup (a
+              container's limit; where the machine allows none, the heap bound alone) with Node's defaults
+              and with the heap bound that docs/PERFORMANCE.md recommends: throughput, peak RSS, OOM kills
   --tables    measures nothing: rewrites every table of docs/PERFORMANCE.md from the committed bench/results*.json
               (each run rewrites its own mode's table)
 
@@ -80,6 +83,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
       bulk: { type: 'boolean', default: false },
       exports: { type: 'boolean', default: false },
       events: { type: 'boolean', default: false },
+      memory: { type: 'boolean', default: false },
       tables: { type: 'boolean', default: false },
       mentors: { type: 'string' },
       chapters: { type: 'string' },
@@ -99,7 +103,9 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers', 'bulk', 'exports', 'events', 'tables'] as const).filter((mode) => values[mode]);
+  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers', 'bulk', 'exports', 'events', 'memory', 'tables'] as const).filter(
+    (mode) => values[mode],
+  );
   if (modes.length > 1) throw new Error(`--${modes.join(' and --')} are separate runs\n\n${USAGE}`);
   const mode: BenchMode = modes.length === 0 ? 'compare' : modes[0];
   // The scaling run keeps one chapter of the main run's size (500 mentors) and varies only how
