@@ -34,8 +34,13 @@ export type CompiledInput = (given: Record<string, unknown>) => Record<string, u
  * @Type, @Expose, @Exclude, methods) gets no compiled form.
  */
 export function compileInput(metatype: Metatype): CompiledInput | undefined {
-  const prototype = metatype.prototype as object;
-  if (Object.getOwnPropertyNames(prototype).some((name) => name !== 'constructor')) return undefined;
+  for (
+    let prototype = metatype.prototype as object | null;
+    prototype && prototype !== Object.prototype;
+    prototype = Object.getPrototypeOf(prototype) as object | null
+  ) {
+    if (Object.getOwnPropertyNames(prototype).some((name) => name !== 'constructor')) return undefined;
+  }
   if (defaultMetadataStorage.getExposedMetadatas(metatype).length > 0 || defaultMetadataStorage.getExcludedMetadatas(metatype).length > 0) return undefined;
   const validations = getMetadataStorage().getTargetValidationMetadatas(metatype, '', false, false);
   if (validations.length === 0) return undefined;
