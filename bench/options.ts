@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { LoadGenerator } from './load.js';
 
-export type BenchMode = 'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk' | 'exports' | 'events' | 'failover' | 'tables';
+export type BenchMode =
+  'compare' | 'scale' | 'adapters' | 'limits' | 'instances' | 'triggers' | 'bulk' | 'exports' | 'events' | 'failover' | 'memory' | 'tables';
 
 export interface BenchOptions {
   mode: BenchMode;
@@ -27,7 +28,7 @@ export interface BenchOptions {
   output: string;
 }
 
-const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk | --exports | --events | --failover | --tables] [--mentors N] [--chapters N] [--records N]
+const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N | --triggers | --bulk | --exports | --events | --failover | --memory | --tables] [--mentors N] [--chapters N] [--records N]
                  [--duration S] [--warmup S] [--runs N] [--connections N] [--pool N] [--generator autocannon|wrk|autocannon,wrk]
                  [--endpoints TEXT,…] [--output FILE]
 
@@ -47,6 +48,9 @@ const USAGE = `npm run bench -- [--scale | --adapters | --limits | --instances N
   --failover  SIGKILL of the primary of a Patroni cluster built on loopback (etcd, three nodes in strict synchronous
               mode, HAProxy, PgBouncer, two instances) under 16 writers using the client package, --runs times: time to
               the first write, acknowledged writes lost, 503s, unknown outcomes and how their retries resolved
+  --memory    the app with Node's defaults and no memory limit, against the app in a 256 MB memory cgroup (a
+              container's limit; where the machine allows none, the heap bound alone) with Node's defaults
+              and with the heap bound that docs/PERFORMANCE.md recommends: throughput, peak RSS, OOM kills
   --tables    measures nothing: rewrites every table of docs/PERFORMANCE.md from the committed bench/results*.json
               (each run rewrites its own mode's table)
 
@@ -84,6 +88,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
       exports: { type: 'boolean', default: false },
       events: { type: 'boolean', default: false },
       failover: { type: 'boolean', default: false },
+      memory: { type: 'boolean', default: false },
       tables: { type: 'boolean', default: false },
       mentors: { type: 'string' },
       chapters: { type: 'string' },
@@ -103,7 +108,7 @@ export function parseOptions(argv: string[], benchDir: string): BenchOptions {
     console.log(USAGE);
     process.exit(0);
   }
-  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers', 'bulk', 'exports', 'events', 'failover', 'tables'] as const).filter(
+  const modes = (['scale', 'adapters', 'limits', 'instances', 'triggers', 'bulk', 'exports', 'events', 'failover', 'memory', 'tables'] as const).filter(
     (mode) => values[mode],
   );
   if (modes.length > 1) throw new Error(`--${modes.join(' and --')} are separate runs\n\n${USAGE}`);

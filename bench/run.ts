@@ -15,6 +15,7 @@ import { exportFigures } from './export-figures.js';
 import { failoverRun } from './failover.js';
 import { clientFrom, floodEndpoint, listCosts, pointReads, unfilteredFirstPage } from './limits.js';
 import { LoadGenerator, measure, MeasuredFigures, RunFigures, runLoad, summarise } from './load.js';
+import { MemoryCgroup, memoryCgroup } from './memory-limit.js';
 import { BenchOptions, parseOptions } from './options.js';
 import { ensureWrk } from './wrk.js';
 import { compareEndpoint, ComparedEndpoint, describeMachine, formatMs, formatRatio, Machine, machineLine, TargetCheck, targetsTable } from './report.js';
@@ -26,6 +27,8 @@ import { startPgBouncer } from '../tools/pgbouncer.js';
 const log = (line: string) => console.log(line);
 
 const running = new Set<ServerProcess>();
+/** Memory cgroups the run made, removed once their servers have stopped, however the run ends. */
+const cgroupsMade = new Set<MemoryCgroup>();
 
 async function startServer(spec: ServerSpec, databaseUrl: string, options: BenchOptions): Promise<ServerProcess> {
   const server = await ServerProcess.start(spec, databaseUrl, options.poolSize);
@@ -409,6 +412,60 @@ async function eventsOf(bench: BenchServer, options: BenchOptions) {
 
 const failover = (_bench: BenchServer, options: BenchOptions) => failoverRun(options.runs, log);
 
+/** The container the memory mode runs the app in, and the heap bound docs/PERFORMANCE.md gives for it. */
+export const CONTAINER_MEMORY_MB = 256;
+export const CONTAINER_HEAP_OPTIONS = ['--max-old-space-size=128', '--max-semi-space-size=16'];
+const MEMORY_ENDPOINTS = ['GET /mentor-statuses/:id', 'GET /mentor-statuses', 'GET /events?after=', 'POST /mentor-statuses'];
+
+/**
+ * The app as `npm start` runs it with no memory limit, against the app inside a memory limit of
+ * CONTAINER_MEMORY_MB as a container sets one (a cgroup of its own; Node sizes its heap from it),
+ * once with Node's defaults and once with CONTAINER_HEAP_OPTIONS. Where the machine lets the bench
+ * make no cgroup, the bounded runs have the heap options alone, and the results say so.
+ */
+async function memory(bench: BenchServer, options: BenchOptions) {
+  const shape: DatasetShape = { mentors: options.mentors, chapters: options.chapters, records: options.records };
+  const { url, loadSeconds } = await freshDataset(bench, shape);
+  const cgroups = ['defaults', 'bounded'].map((variant) => memoryCgroup(`mss_bench_${process.pid}_${variant}`, CONTAINER_MEMORY_MB));
+  for (const cgroup of cgroups) if (cgroup) cgroupsMade.add(cgroup);
+  const limit = cgroups.every((cgroup) => cgroup !== undefined) ? cgroups[0].kind : 'none';
+  const unbounded = await startServer({ name: 'unbounded', script: 'app' }, url, options);
+  const container = limit === 'none' ? undefined : await startServer({ name: 'container', script: 'app', cgroup: cgroups[0] }, url, options);
+  const bounded = await startServer({ name: 'bounded', script: 'app', nodeOptions: CONTAINER_HEAP_OPTIONS, cgroup: cgroups[1] }, url, options);
+  const servers = [unbounded, ...(container ? [container] : []), bounded];
+  const rows: ({ name: string } & Record<string, MeasuredFigures>)[] = [];
+  for (const endpoint of named(endpoints(shape, url), MEMORY_ENDPOINTS)) {
+    const alive = servers.filter((server) => !server.exited);
+    const figures = await measure(alive, endpoint, settingsOf(options), log);
+    rows.push({ ...Object.fromEntries(figures), name: endpoint.name } as { name: string } & Record<string, MeasuredFigures>);
+  }
+  const oom = (index: number, server: typeof container) => ({ oomKills: cgroups[index]?.oomKills() ?? 0, exited: server?.exited ?? false });
+  const outcome = { container: container ? oom(0, container) : undefined, bounded: oom(1, bounded) };
+  const ratio = (row: (typeof rows)[number], name: string) => (row[name] ? row[name].requestsPerSecond / row.unbounded.requestsPerSecond : 0);
+  const checks: TargetCheck[] = [
+    ...rows.map((row) => ({
+      target: `\`${row.name}\`: bounded throughput ≥ 0.95× unbounded, no errors`,
+      met: ratio(row, 'bounded') >= 0.95 && (row.bounded?.errors ?? 1) === 0,
+      measured: `${formatRatio(ratio(row, 'bounded'))}, ${row.bounded?.errors ?? 'no'} errors`,
+    })),
+    {
+      target: `no out-of-memory kill or crash within ${CONTAINER_MEMORY_MB} MB with ${CONTAINER_HEAP_OPTIONS.join(' ')}`,
+      met: outcome.bounded.oomKills === 0 && !outcome.bounded.exited,
+      measured: `${outcome.bounded.oomKills} OOM kills, ${outcome.bounded.exited ? 'exited' : 'still running'}; bounded peak RSS ${bounded.peakRssMb} MB`,
+    },
+  ];
+  return {
+    results: {
+      dataset: datasetSummary(shape, loadSeconds),
+      limit: { kind: limit, megabytes: CONTAINER_MEMORY_MB, heapOptions: CONTAINER_HEAP_OPTIONS },
+      endpoints: rows,
+      peakRssMb: Object.fromEntries(servers.map((server) => [server.name, server.peakRssMb])),
+      outcome,
+      targets: checks,
+    },
+  };
+}
+
 const sleepFor = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 async function report(options: BenchOptions, machine: Machine, started: number, { results }: { results: object }) {
@@ -440,13 +497,14 @@ async function main(): Promise<void> {
   const bench = await startBenchServer(process.env.DATABASE_URL);
   const stopEverything = async () => {
     for (const server of running) await stopServer(server);
+    for (const cgroup of cgroupsMade) cgroup.remove();
     await bench.close();
   };
   process.once('SIGINT', () => void stopEverything().finally(() => process.exit(130)));
   try {
     const machine = describeMachine(bench.description);
     log(`${options.mode} run on ${machineLine(machine)}`);
-    const run = { compare, scale, adapters, limits, instances, triggers, bulk, exports: exportsRun, events: eventsOf, failover }[options.mode];
+    const run = { compare, scale, adapters, limits, instances, triggers, bulk, exports: exportsRun, events: eventsOf, failover, memory }[options.mode];
     await report(options, machine, started, await run(bench, options));
   } finally {
     await stopEverything();

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../tools/free-port.js';
 import { BENCH_API_KEY } from './endpoints.js';
+import type { MemoryCgroup } from './memory-limit.js';
 
 /** CPU time a process has used so far, user and system, in microseconds (Linux: /proc counts in 1/100 s); 0 once it is gone. */
 export function processCpuMicros(pid: number | undefined): number {
@@ -35,6 +36,10 @@ export interface ServerSpec {
   script: keyof typeof SCRIPTS;
   /** Extra environment for this server only. */
   env?: Record<string, string>;
+  /** Options of Node's own, before the script (`--max-old-space-size=…`). */
+  nodeOptions?: string[];
+  /** A cgroup the process runs in from its start, as in a container with a memory limit. */
+  cgroup?: MemoryCgroup;
 }
 
 /** A server under test, running as a child process of its own. */
@@ -51,7 +56,10 @@ export class ServerProcess {
 
   static async start(spec: ServerSpec, databaseUrl: string, poolSize: number): Promise<ServerProcess> {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(distRoot, SCRIPTS[spec.script])], {
+    const command = [process.execPath, ...(spec.nodeOptions ?? []), join(distRoot, SCRIPTS[spec.script])];
+    // In a cgroup, the shell puts itself in and then becomes Node, so that Node starts under the limit.
+    const [file, ...args] = spec.cgroup ? ['/bin/sh', '-c', 'echo $$ > "$0" && exec "$@"', spec.cgroup.procsFile, ...command] : command;
+    const child = spawn(file, args, {
       env: {
         ...process.env,
         NODE_ENV: 'production',
@@ -74,6 +82,11 @@ export class ServerProcess {
     const server = new ServerProcess(spec.name, `http://127.0.0.1:${port}`, child);
     await server.waitUntilHealthy();
     return server;
+  }
+
+  /** Whether the process has ended (it is only ever stopped by {@link stop}, so before that it crashed or was killed). */
+  get exited(): boolean {
+    return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
   get pid(): number {
@@ -142,7 +155,7 @@ export class ServerProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    if (this.exited) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     this.child.kill('SIGTERM');
     await Promise.race([exited, sleep(15_000).then(() => this.child.kill('SIGKILL'))]);

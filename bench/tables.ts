@@ -175,6 +175,15 @@ interface FailoverResults extends BenchResults {
   runs: FailoverRun[];
 }
 
+type MemoryOutcome = { oomKills: number; exited: boolean };
+
+interface MemoryResults extends BenchResults {
+  limit: { kind: string; megabytes: number; heapOptions: string[] };
+  endpoints: { name: string; unbounded: Figures; bounded: Figures; container?: Figures }[];
+  peakRssMb: Record<string, number>;
+  outcome: { container?: MemoryOutcome; bounded: MemoryOutcome };
+}
+
 const loadSettings = ({ settings }: BenchResults) =>
   `${settings.generator ?? 'autocannon'}, ${settings.connections} connections, ${settings.runs} × ${settings.durationSeconds} s per endpoint and server after ${settings.warmupSeconds} s of warm-up, medians`;
 
@@ -376,6 +385,30 @@ export const TABLES: Record<string, Table<BenchResults>> = {
           ];
         }),
       ),
+  }),
+  memory: table<MemoryResults>({
+    settings: (results) =>
+      `${loadSettings(results)}; ${results.limit.kind === 'none' ? 'no memory limit could be set on this machine: the bounded runs have the heap options alone' : `memory limit ${results.limit.megabytes} MB (${results.limit.kind})`}; ${datasetOf(results)}`,
+    table: ({ limit, endpoints, outcome }) => {
+      const variants = [
+        { key: 'container', label: `${limit.megabytes} MB, Node's defaults`, outcome: outcome.container },
+        { key: 'bounded', label: `${limit.megabytes} MB, ${limit.heapOptions.join(' ')}`, outcome: outcome.bounded },
+      ].filter((variant) => variant.outcome !== undefined) as { key: 'container' | 'bounded'; label: string; outcome: MemoryOutcome }[];
+      const figures = (row: MemoryResults['endpoints'][number], key: 'unbounded' | 'container' | 'bounded') => row[key];
+      const cell = (row: MemoryResults['endpoints'][number], key: 'unbounded' | 'container' | 'bounded') => {
+        const measured = figures(row, key);
+        if (!measured) return 'not measured (the process had ended)';
+        const ratio = key === 'unbounded' ? '' : `, ${formatRatio(measured.requestsPerSecond / row.unbounded.requestsPerSecond)}`;
+        return `${measured.requestsPerSecond}${ratio} (p99 ${formatMs(measured.p99Ms)} ms, ${measured.cpuMicrosPerRequest} µs CPU/req, peak RSS ${measured.peakRssMb ?? ''} MB, ${measured.errors} errors)`;
+      };
+      return markdownTable(
+        ['endpoint', "no limit, Node's defaults: req/s", ...variants.map((variant) => `${variant.label}: req/s, ratio`)],
+        [
+          ...endpoints.map((row) => [`\`${row.name}\``, cell(row, 'unbounded'), ...variants.map((variant) => cell(row, variant.key))]),
+          ['out-of-memory kills / process ended', '', ...variants.map((variant) => `${variant.outcome.oomKills} / ${variant.outcome.exited ? 'yes' : 'no'}`)],
+        ],
+      );
+    },
   }),
   events: table<EventsResults>({
     settings: (results) =>

@@ -16,7 +16,7 @@ import { lingerAfterEarlyAnswers, LINGER_MS } from '../common/http/lingering-clo
 import { refuseAmbiguousHeaders } from '../common/http/request-headers.hook.js';
 import { capConnections, serverLimits } from '../common/http/server-limits.js';
 import { refuseRequestsWhileClosing, ShutdownDrain } from '../common/http/shutdown-gate.js';
-import { logRequests, REQUEST_ID_KEY, requestId, rootLogger } from '../common/logging/loggers.js';
+import { lazyRequestLoggers, logRequests, REQUEST_ID_KEY, requestId, rootLogger } from '../common/logging/loggers.js';
 import { measureRequests } from '../common/metrics/http-metrics.hook.js';
 import { MetricsService } from '../common/metrics/metrics.service.js';
 import { linkNextPages } from '../common/pagination/next-link.hook.js';
@@ -74,6 +74,8 @@ export async function requestPipeline(config: AppConfig, overrides: AppOverrides
       server: {
         genReqId: requestId,
         loggerInstance: rootLogger(config.logLevel, overrides.logDestination),
+        // request.log is made when a line is written through it, not for every request.
+        childLoggerFactory: lazyRequestLoggers,
         // Fastify writes through the one logger; the request lines are logRequests'.
         logController: new LogController({ requestIdLogLabel: REQUEST_ID_KEY, disableRequestLogging: true }),
       },

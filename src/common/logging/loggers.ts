@@ -1,10 +1,11 @@
 import type { LoggerService } from '@nestjs/common';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { FastifyChildLoggerFactory } from 'fastify/types/logger.js';
 import { Logger as NestPinoLogger, Params, PinoLogger } from 'nestjs-pino';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DestinationStream, Logger, pino, stdTimeFunctions } from 'pino';
+import { Bindings, ChildLoggerOptions, DestinationStream, LevelWithSilentOrString, Logger, pino, stdTimeFunctions } from 'pino';
 import { LogLevel } from '../config/app-config.js';
 import { clientAddressOf } from '../http/client-address.js';
 import { REDACTED, redactUrlSecrets } from '../http/url-secrets.js';
@@ -102,19 +103,85 @@ export function logRequests(fastify: FastifyInstance): void {
     let made: Logger | undefined;
     const logger = () => (made ??= PinoLogger.root.child({ [REQUEST_ID_KEY]: request.id }));
     const response = reply.raw;
-    const complete = (error?: Error) => {
-      response.off('close', complete).off('finish', complete).off('error', complete);
-      const level = requestLogLevel(request.raw, response, error);
+    let failure: Error | undefined;
+    const failed = (error: Error) => (failure = error);
+    // 'close' follows 'finish' and 'error' alike, so one listener of it sees every outcome.
+    response.once('error', failed).once('close', () => {
+      response.off('error', failed);
+      const level = requestLogLevel(request.raw, response, failure);
       if (!PinoLogger.root.isLevelEnabled(level)) return;
       const line = logger().child({ req: request.raw });
       const fields = { res: response, responseTime: Date.now() - startedAt };
-      if (error || response.statusCode >= 500) line[level](fields, 'request failed');
+      if (failure || response.statusCode >= 500) line[level](fields, 'request failed');
       else line[level](fields, response.writableFinished ? 'request completed' : 'request closed before its answer was sent');
-    };
-    response.on('close', complete).on('finish', complete).on('error', complete);
+    });
     requestLoggers.run(logger, done);
   });
 }
+
+type LogArguments = Parameters<FastifyBaseLogger['info']>;
+
+/**
+ * Fastify's logger of one request (request.log, reply.log), made as a pino child on its first use:
+ * Fastify makes one for every request, and hardly any request writes through it (its request lines
+ * are off: logRequests writes them).
+ */
+class LazyChildLogger implements FastifyBaseLogger {
+  private made: FastifyBaseLogger | undefined;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+
+  get level(): LevelWithSilentOrString {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: LevelWithSilentOrString) {
+    this.logger.level = level;
+  }
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+
+  fatal(...args: LogArguments): void {
+    this.logger.fatal(...args);
+  }
+
+  error(...args: LogArguments): void {
+    this.logger.error(...args);
+  }
+
+  warn(...args: LogArguments): void {
+    this.logger.warn(...args);
+  }
+
+  info(...args: LogArguments): void {
+    this.logger.info(...args);
+  }
+
+  debug(...args: LogArguments): void {
+    this.logger.debug(...args);
+  }
+
+  trace(...args: LogArguments): void {
+    this.logger.trace(...args);
+  }
+
+  silent(...args: LogArguments): void {
+    this.logger.silent(...args);
+  }
+}
+
+/** Fastify's childLoggerFactory: each request's logger is a {@link LazyChildLogger}. */
+export const lazyRequestLoggers: FastifyChildLoggerFactory = (logger, bindings, options) => new LazyChildLogger(logger, bindings, options);
 
 /** Nest's LoggerService over the process logger: the app's, and the lines written before the app exists (main.ts, the CLIs). */
 export function nestLogger(logger: Logger): LoggerService {

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, Injectable, Type, ValidationError, ValidationPipe } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 import { FieldError, shortened, ValidationProblem } from '../errors/problem.exception.js';
+import { compileInput, CompiledInput } from './compiled-input.js';
 import { isValidatedOneByOne } from './property.decorators.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
@@ -69,6 +70,15 @@ function rawInputProblems(value: object, metatype: Type, type: keyof typeof SOUR
   });
 }
 
+const compiled = new WeakMap<object, CompiledInput | null>();
+
+/** The DTO's compiled checks (see compileInput), made on its first request. */
+function compiledInputOf(metatype: Type): CompiledInput | undefined {
+  let checks = compiled.get(metatype);
+  if (checks === undefined) compiled.set(metatype, (checks = compileInput(metatype) ?? null));
+  return checks ?? undefined;
+}
+
 /**
  * Validates every body, query and path DTO: rejects unknown properties and text that is not
  * storable (400 rather than silently dropping or failing later), converts declared types, and
@@ -96,6 +106,10 @@ export class StrictValidationPipe extends ValidationPipe {
     if (metadata.type in SOURCES && isPlainObject && metadata.metatype && this.toValidate(metadata)) {
       const problems = rawInputProblems(value, metadata.metatype, metadata.type as keyof typeof SOURCES);
       if (problems.length > 0) throw new ValidationProblem(problems);
+      if (metadata.type !== 'body') {
+        const accepted = compiledInputOf(metadata.metatype)?.(value as Record<string, unknown>);
+        if (accepted) return accepted;
+      }
       const batches = Object.keys(value).filter((key) => isValidatedOneByOne(metadata.metatype!, key));
       if (batches.length > 0) return this.withItemsAsTheyArrived(value as Record<string, unknown>, batches, metadata);
     }
