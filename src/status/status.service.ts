@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { monotonicFactory } from 'ulid';
-import { authorFor, recordedBy, type Principal, type RecordedBy } from '../common/auth/principal.js';
+import { authorFor, recordedBy, recordedByOf, type Principal } from '../common/auth/principal.js';
 import { Clock } from '../common/clock/clock.js';
 import { pooledRandom } from './pooled-random.js';
 import { FieldError, ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
@@ -37,17 +37,6 @@ const newRecordId = () => `msr_${nextUlid()}`;
 
 /** The audit log's order: newest first, by `changed_at`, then id. */
 const LIST_ORDER: ListOrder = { list: 'mentor-statuses', keys: [timestampKey('changed_at'), patternKey('mentor_status_id', MENTOR_STATUS_ID_PATTERN)] };
-
-/** The principal stored beside a record; null for records written before principals were kept, by sweeps, or while writes were open. */
-export function recordedByOf(row: {
-  recorded_by_kind: RecordedBy['kind'] | null;
-  recorded_by_id: string | null;
-  recorded_by_client_id: string | null;
-  recorded_by_request_id: string | null;
-}): RecordedBy | null {
-  if (row.recorded_by_kind === null || row.recorded_by_id === null || row.recorded_by_request_id === null) return null;
-  return { kind: row.recorded_by_kind, id: row.recorded_by_id, client_id: row.recorded_by_client_id, request_id: row.recorded_by_request_id };
-}
 
 function toRecordDto(row: StatusRecordRow): MentorStatusRecordDto {
   return {

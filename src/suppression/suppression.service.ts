@@ -1,6 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { authorFor, recordedBy, type Principal } from '../common/auth/principal.js';
+import { authorFor, recordedBy, recordedByOf, type Principal } from '../common/auth/principal.js';
 import { ProblemException, ValidationProblem } from '../common/errors/problem.exception.js';
 import { assertIfMatch } from '../common/http/etag.js';
 import { ListOrder, pageOf, pageRequest, patternKey, timestampKey } from '../common/pagination/page.js';
@@ -16,7 +16,6 @@ import { ListMentorSuppressionsQueryDto } from './dto/list-mentor-suppressions.q
 import { MentorSuppressionDeletedDto, MentorSuppressionDto, MentorSuppressionListDto } from './dto/mentor-suppression.dto.js';
 import { UpdateMentorSuppressionDto } from './dto/update-mentor-suppression.dto.js';
 import { NewSuppression, SuppressionRepository, SuppressionRow } from './suppression.repository.js';
-import { recordedByOf } from '../status/status.service.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Suppressions newest first, by `suppressed_at`, then id. */

@@ -74,3 +74,14 @@ export function authorFor(principal: Principal | undefined, claimed: string | un
     { type: '/problems/not-your-name', extensions: { field } },
   );
 }
+
+/** The principal stored beside a record; null for records written before principals were kept, by sweeps, or while writes were open. */
+export function recordedByOf(row: {
+  recorded_by_kind: RecordedBy['kind'] | null;
+  recorded_by_id: string | null;
+  recorded_by_client_id: string | null;
+  recorded_by_request_id: string | null;
+}): RecordedBy | null {
+  if (row.recorded_by_kind === null || row.recorded_by_id === null || row.recorded_by_request_id === null) return null;
+  return { kind: row.recorded_by_kind, id: row.recorded_by_id, client_id: row.recorded_by_client_id, request_id: row.recorded_by_request_id };
+}
