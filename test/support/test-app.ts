@@ -22,7 +22,7 @@ export interface TestApp {
 }
 
 /** What a test app runs without unless a test asks: scheduled sweeps, rate limit, per-client concurrency limit, metrics listener, demo data. */
-const TEST_SETTINGS: Record<string, string> = {
+export const TEST_SETTINGS: Readonly<Record<string, string>> = {
   LOG_LEVEL: 'fatal',
   DEMO_DATA: 'false',
   CERT_SWEEP_INTERVAL_SECONDS: '0',

@@ -8,6 +8,7 @@ import { PgCluster, startPrivateCluster } from '../../tools/pg-cluster.js';
 import { PgReplica, startReplica } from '../../tools/pg-replica.js';
 import { waitUntil } from '../support/poll.js';
 import { startTcpSwitch, TcpSwitch } from '../support/tcp-switch.js';
+import { TEST_SETTINGS } from '../support/test-app.js';
 
 const POOL_SIZE = 3;
 
@@ -39,15 +40,10 @@ describe('readiness asks whether a write would succeed', () => {
     proxy = await startTcpSwitch(primary.port);
     app = await createApp(
       loadConfig({
+        ...TEST_SETTINGS,
         DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/ready`,
         DB_POOL_SIZE: String(POOL_SIZE),
         LOG_LEVEL: 'info',
-        DEMO_DATA: 'false',
-        RATE_LIMIT_PER_MINUTE: '0',
-        CLIENT_CONCURRENCY: '0',
-        CERT_SWEEP_INTERVAL_SECONDS: '0',
-        RESUME_SWEEP_INTERVAL_SECONDS: '0',
-        METRICS_PORT: '0',
       }),
       { logDestination: { write: (line: string) => void written.push(line) } },
     );
